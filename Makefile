@@ -1,0 +1,31 @@
+# peerlink - the two commands of the README, and a few more.
+#   make demo    install what is missing, build, create the demo database, serve it
+#   make check   install what is missing, build with sanitizers, run every test
+.PHONY: demo check build release fuzz bench clean
+
+RELEASE := build-release
+DEMO_DB ?= demo.db
+LISTEN ?= 127.0.0.1:8080
+
+demo: release
+	$(RELEASE)/src/cli/peerlink demo --db $(DEMO_DB) --force
+	@echo "Open http://$(LISTEN)/healthz  (Ctrl-C stops the server)"
+	$(RELEASE)/src/cli/peerlink serve --db $(DEMO_DB) --listen $(LISTEN)
+
+release:
+	scripts/install-deps
+	@test -f $(RELEASE)/build.ninja || meson setup $(RELEASE) -Dbuildtype=release -Dtests=disabled
+	ninja -C $(RELEASE)
+
+check:
+	scripts/check
+
+fuzz:
+	scripts/install-deps test
+	@test -f build-fuzz/build.ninja || CC=clang-14 meson setup build-fuzz -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled
+	ninja -C build-fuzz
+	@echo "harnesses in build-fuzz/fuzz/; see fuzz/README.md"
+
+clean:
+	rm -rf build-asan build-release build-fuzz

@@ -1,0 +1,41 @@
+/*
+ * health.c - GET /healthz: is the server up, and on what database.
+ *
+ * Answers version, backend, schema version, uptime and record counts, so
+ * an operator (or the demo) sees at a glance that the data is there. It
+ * reads no participant-level data, so it needs no login and no audit.
+ */
+#include <json-c/json.h>
+
+#include "api.h"
+
+void api_health_get(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    pl_err err;
+    pl_err_clear(&err);
+    store_counts n;
+    if (store_counts_get(app->store, &n, &err) != PL_OK) {
+        http_problem(res, 503, err.message, NULL);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "version", json_object_new_string(PEERLINK_VERSION));
+    json_object_object_add(o, "backend", json_object_new_string(store_backend_name(app->store)));
+    json_object_object_add(o, "schema_version",
+                           json_object_new_int(store_schema_version(app->store)));
+    json_object_object_add(o, "uptime_seconds",
+                           json_object_new_int64((int64_t)(time(NULL) - app->started_at)));
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "programs", json_object_new_int64(n.programs));
+    json_object_object_add(c, "org_units", json_object_new_int64(n.org_units));
+    json_object_object_add(c, "participants", json_object_new_int64(n.participants));
+    json_object_object_add(c, "peer_leaders", json_object_new_int64(n.peer_leaders));
+    json_object_object_add(c, "contacts", json_object_new_int64(n.contacts));
+    json_object_object_add(c, "measurements", json_object_new_int64(n.measurements));
+    json_object_object_add(c, "staff_accounts", json_object_new_int64(n.staff_accounts));
+    json_object_object_add(o, "counts", c);
+    http_json(res, 200, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}

@@ -1,0 +1,493 @@
+/*
+ * main.c - the `peerlink` command: init, serve, demo, user add.
+ *
+ * Each subcommand is a row of `commands`: name, one-line summary, usage
+ * text and a function. Options are parsed with getopt_long; every error is
+ * one line on stderr starting "peerlink: ". Exit codes (docs/CLI.md):
+ * 0 success, 1 runtime failure, 2 usage error.
+ *
+ * `serve` blocks SIGINT and SIGTERM before any thread starts, so only the
+ * main thread receives them (through sigwait); it then stops the HTTP
+ * server, which waits for requests in flight, and closes the store, which
+ * commits every queued write: no acknowledged write is lost.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "demo.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "store/store.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+#define DEFAULT_DB "peerlink.db"
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("peerlink: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static int fail_err(const pl_err *err)
+{
+    return fail(err->status == PL_USAGE ? EXIT_USAGE : EXIT_RUNTIME, "%s", pl_err_text(err));
+}
+
+/* Parses a whole decimal number in [lo, hi]. */
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *default_db(void)
+{
+    const char *env = getenv("PEERLINK_DB");
+    return env && *env ? env : DEFAULT_DB;
+}
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    const char *usage;
+    int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[];
+
+static int print_usage(const command *c, FILE *f)
+{
+    fprintf(f, "usage: peerlink %s\n\n%s\n", c->usage, c->summary);
+    return 0;
+}
+
+/* getopt_long that reports an unknown option or a missing value in one line. */
+static int next_opt(int argc, char **argv, const struct option *longopts)
+{
+    int c = getopt_long(argc, argv, ":h", longopts, NULL);
+    if (c == '?')
+        fail(EXIT_USAGE, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+    else if (c == ':')
+        fail(EXIT_USAGE, "%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+    return c == ':' ? '?' : c;
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    const char *db = default_db();
+    int c;
+    while ((c = next_opt(argc, argv, opts)) != -1) {
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'h')
+            return print_usage(&commands[0], stdout);
+        else
+            return EXIT_USAGE;
+    }
+    if (optind < argc)
+        return fail(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
+    pl_err err;
+    pl_err_clear(&err);
+    store *s = NULL;
+    store_options so = {.create = true};
+    if (store_open(db, &so, &s, &err) != PL_OK)
+        return fail_err(&err);
+    printf("%s: peerlink database at schema version %d\n", db, store_schema_version(s));
+    store_close(s);
+    return EXIT_OK;
+}
+
+/* ---- serve -------------------------------------------------------------- */
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = default_db();
+    const char *listen = "127.0.0.1:8080";
+    long threads = 0;
+    int c;
+    while ((c = next_opt(argc, argv, opts)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 't':
+            if (parse_long(optarg, 1, 256, &threads) != 0)
+                return fail(EXIT_USAGE, "serve: --threads must be a number from 1 to 256");
+            break;
+        case 'h':
+            return print_usage(&commands[1], stdout);
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+    pl_err err;
+    pl_err_clear(&err);
+    if (http_listen_check(listen, &err) != PL_OK)
+        return fail(EXIT_USAGE, "serve: %s", err.message);
+
+    /* before any thread exists, so that every thread inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    store *s = NULL;
+    http_server *srv = NULL;
+    int code = EXIT_OK;
+    if (auth_init(&err) != PL_OK || store_open(db, NULL, &s, &err) != PL_OK) {
+        code = fail_err(&err);
+        goto done;
+    }
+    api_context app = {.store = s, .started_at = time(NULL)};
+    http_server_options ho = {.listen = listen, .threads = (int)threads};
+    if (http_server_start(&ho, api_routes, &app, &srv, &err) != PL_OK) {
+        code = fail_err(&err);
+        goto done;
+    }
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+    printf("peerlink %s serving http://%s:%d/ (database %s, schema %d)\n", PEERLINK_VERSION, host,
+           http_server_port(srv), db, store_schema_version(s));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "peerlink: %s received, finishing requests in flight\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+done:
+    http_server_stop(srv);
+    store_close(s);
+    if (code == EXIT_OK)
+        fprintf(stderr, "peerlink: stopped cleanly\n");
+    return code;
+}
+
+/* ---- demo --------------------------------------------------------------- */
+
+typedef struct progress_state {
+    time_t started;
+    int tty;
+} progress_state;
+
+static void demo_progress(void *ctx, int64_t done, int64_t total)
+{
+    progress_state *p = ctx;
+    if (!p->tty)
+        return;
+    double secs = difftime(time(NULL), p->started);
+    double rate = secs > 0 ? (double)done / secs : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r  %lld / %lld participants  %.0f/s  ETA %.0f s   ", (long long)done,
+            (long long)total, rate, eta);
+    if (done >= total)
+        fputc('\n', stderr);
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"participants", required_argument, NULL, 'p'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {"no-accounts", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = default_db();
+    long seed = 0, participants = 0;
+    int force = 0, accounts = 1, c;
+    while ((c = next_opt(argc, argv, opts)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 's':
+            if (parse_long(optarg, 1, 0x7fffffffL, &seed) != 0)
+                return fail(EXIT_USAGE, "demo: --seed must be a positive number");
+            break;
+        case 'p':
+            if (parse_long(optarg, 1, 50000000L, &participants) != 0)
+                return fail(EXIT_USAGE, "demo: --participants must be a number from 1 to 50000000");
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'n':
+            accounts = 0;
+            break;
+        case 'h':
+            return print_usage(&commands[2], stdout);
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return fail(EXIT_USAGE, "demo: unexpected argument '%s'", argv[optind]);
+    if (access(db, F_OK) == 0) {
+        if (!force)
+            return fail(EXIT_RUNTIME, "demo: %s already exists; pass --force to replace it", db);
+        char side[4096];
+        const char *suffixes[] = {"", "-wal", "-shm"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(side, sizeof side, "%s%s", db, suffixes[i]);
+            if (unlink(side) != 0 && errno != ENOENT)
+                return fail(EXIT_RUNTIME, "demo: cannot remove %s: %s", side, strerror(errno));
+        }
+    }
+    pl_err err;
+    pl_err_clear(&err);
+    store *s = NULL;
+    store_options so = {.create = true};
+    if (auth_init(&err) != PL_OK || store_open(db, &so, &s, &err) != PL_OK)
+        return fail_err(&err);
+    progress_state ps = {.started = time(NULL), .tty = isatty(STDERR_FILENO)};
+    demo_options o = {.seed = (uint64_t)seed,
+                      .participants = (int)participants,
+                      .start_date = PL_DATE_NONE,
+                      .with_accounts = accounts,
+                      .progress = demo_progress,
+                      .progress_ctx = &ps};
+    pl_status st = demo_generate(s, &o, &err);
+    store_counts n = {0};
+    if (st == PL_OK)
+        st = store_counts_get(s, &n, &err);
+    store_close(s);
+    if (st != PL_OK)
+        return fail_err(&err);
+    printf("%s: %lld programs, %lld participants, %lld peer leaders, %lld contacts, %lld "
+           "measurements (%.0f s)\n",
+           db, (long long)n.programs, (long long)n.participants, (long long)n.peer_leaders,
+           (long long)n.contacts, (long long)n.measurements, difftime(time(NULL), ps.started));
+    if (accounts) {
+        printf("demo logins (username / password / role):\n");
+        for (const demo_login *l = demo_logins(); l->username; l++)
+            printf("  %-10s %-22s %s\n", l->username, l->password, l->role);
+    }
+    return EXIT_OK;
+}
+
+/* ---- user add ----------------------------------------------------------- */
+
+/* Reads one line (the password) from stdin, without echo when it is a terminal. */
+static int read_password(char *buf, size_t n)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "password: ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *ok = fgets(buf, (int)n, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+typedef struct user_add_job {
+    pl_staff_account *account;
+    const char *hash;
+} user_add_job;
+
+static pl_status user_add_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    user_add_job *j = ctx;
+    if (j->account->scope_unit_id > 0) {
+        pl_arena a;
+        pl_arena_init(&a, 0);
+        pl_org_unit u;
+        pl_status st = store_tx_org_unit_get(tx, j->account->scope_unit_id, &a, &u, err);
+        pl_arena_free(&a);
+        if (st == PL_NOTFOUND) {
+            pl_err_clear(err);
+            pl_err_field(err, "scope_unit_id", "no org unit has id %lld",
+                         (long long)j->account->scope_unit_id);
+            return PL_INVALID;
+        }
+        if (st != PL_OK)
+            return st;
+    }
+    return store_staff_account_insert(tx, j->account, j->hash, err);
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"username", required_argument, NULL, 'u'},
+                                         {"role", required_argument, NULL, 'r'},
+                                         {"scope", required_argument, NULL, 's'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_usage(&commands[3], argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "add") != 0)
+        return fail(EXIT_USAGE, "user: unknown action '%s' (expected 'add')", argv[1]);
+    argc--;
+    argv++;
+    const char *db = default_db();
+    pl_staff_account a = {.role = PL_ROLE__COUNT};
+    const char *role = NULL;
+    long scope = 0;
+    int c;
+    while ((c = next_opt(argc, argv, opts)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'u':
+            a.username = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 's':
+            if (parse_long(optarg, 1, 0x7fffffffL, &scope) != 0)
+                return fail(EXIT_USAGE, "user add: --scope must be an org unit id");
+            break;
+        case 'n':
+            a.display_name = optarg;
+            break;
+        case 'h':
+            return print_usage(&commands[3], stdout);
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return fail(EXIT_USAGE, "user add: unexpected argument '%s'", argv[optind]);
+    if (!a.username || !role)
+        return fail(EXIT_USAGE, "user add: --username and --role are required");
+    if (pl_role_parse(role, &a.role) != PL_OK)
+        return fail(EXIT_USAGE,
+                    "user add: --role must be admin, program_manager, clinician, peer_leader, "
+                    "navigator or evaluator");
+    a.scope_unit_id = scope;
+    pl_err err;
+    pl_err_clear(&err);
+    if (staff_account_validate(&a, &err) != PL_OK)
+        return fail(EXIT_USAGE, "user add: %s %s", err.fields[0].field, err.fields[0].message);
+    char password[512];
+    if (read_password(password, sizeof password) != 0)
+        return fail(EXIT_USAGE, "user add: no password on standard input");
+    char hash[AUTH_HASH_MAX];
+    pl_status st = auth_init(&err);
+    if (st == PL_OK)
+        st = auth_password_hash(password, hash, &err);
+    sodium_memzero(password, sizeof password);
+    if (st != PL_OK)
+        return fail(st == PL_INVALID ? EXIT_USAGE : EXIT_RUNTIME, "user add: %s %s",
+                    err.nfields ? err.fields[0].field : "", pl_err_text(&err));
+    store *s = NULL;
+    if (store_open(db, NULL, &s, &err) != PL_OK)
+        return fail_err(&err);
+    user_add_job job = {&a, hash};
+    st = store_write(s, user_add_write, &job, &err);
+    store_close(s);
+    if (st != PL_OK)
+        return fail(EXIT_RUNTIME, "user add: %s%s%s", err.nfields ? err.fields[0].field : "",
+                    err.nfields ? " " : "", pl_err_text(&err));
+    printf("created %s account '%s' (id %lld)\n", role, a.username, (long long)a.id);
+    return EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static const command commands[] = {
+    {"init", "Create a peerlink database, or bring an existing one to the current schema.",
+     "init [--db FILE]", cmd_init},
+    {"serve", "Serve the web app and JSON API until SIGINT or SIGTERM.",
+     "serve [--db FILE] [--listen HOST:PORT] [--threads N]", cmd_serve},
+    {"demo",
+     "Create a demo database: a Shanghai-shaped study (16 communities, 2,160 participants) and "
+     "a Mi Salud-shaped program,\nor with --participants N a city-scale Shanghai-shaped "
+     "program for benchmarks. Prints the demo logins.",
+     "demo [--db FILE] [--seed N] [--participants N] [--force] [--no-accounts]", cmd_demo},
+    {"user", "Create a staff account; the password is read from standard input.",
+     "user add --username NAME --role ROLE [--scope UNIT_ID] [--name DISPLAY] [--db FILE]",
+     cmd_user},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void main_usage(FILE *f)
+{
+    fprintf(f, "usage: peerlink COMMAND [OPTIONS]\n\n"
+               "peerlink runs peer-support programs for people with type 2 diabetes.\n\n"
+               "commands:\n");
+    for (const command *c = commands; c->name; c++)
+        fprintf(f, "  %-6s %s\n", c->name, c->usage + strlen(c->name) + 1);
+    fprintf(f,
+            "\nThe database defaults to $PEERLINK_DB or ./%s.\n"
+            "'peerlink COMMAND --help' describes a command. Exit status: 0 ok, 1 failure, "
+            "2 usage error.\n",
+            DEFAULT_DB);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        main_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        main_usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("peerlink %s\n", PEERLINK_VERSION);
+        return EXIT_OK;
+    }
+    for (const command *c = commands; c->name; c++) {
+        if (strcmp(argv[1], c->name) == 0) {
+            opterr = 0;
+            optind = 1;
+            int rc = c->run(argc - 1, argv + 1);
+            return rc;
+        }
+    }
+    return fail(EXIT_USAGE, "unknown command '%s' (try 'peerlink --help')", argv[1]);
+}

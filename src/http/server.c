@@ -1,0 +1,375 @@
+/*
+ * server.c - the request pipeline on libmicrohttpd; see server.h.
+ *
+ * libmicrohttpd calls the access handler several times per request:
+ *   1. first call: we allocate the http_request (arena inside) and return;
+ *      answering now would make 0.9.75 close the connection;
+ *   2. body calls: bytes are appended to the body, up to max_body_bytes
+ *      (past it the request is marked and later answered 413);
+ *   3. final call (no more body): route, run the handler, queue the response.
+ * request_completed() frees the request and its arena: the only place
+ * per-request memory is released.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_BODY  (1024u * 1024u)
+#define REQUEST_ARENA_MAX (32u * 1024u * 1024u)
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const http_route *routes;
+    void *app;
+    size_t max_body;
+    int port;
+};
+
+typedef struct request_state {
+    http_request req;
+    pl_buf body;
+    int too_large;
+} request_state;
+
+/* ---- responses ---------------------------------------------------------- */
+
+void http_header(http_response *res, const char *name, const char *value)
+{
+    if (res->nheaders < HTTP_HEADERS_MAX) {
+        res->header_names[res->nheaders] = name;
+        res->header_values[res->nheaders] = value;
+        res->nheaders++;
+    }
+}
+
+void http_json(http_response *res, int status, const char *json)
+{
+    res->status = status;
+    res->content_type = "application/json";
+    res->body.len = 0;
+    if (pl_buf_puts(&res->body, json) != PL_OK) {
+        res->status = 500;
+        res->body.len = 0;
+    }
+}
+
+int http_status_for(pl_status s)
+{
+    switch (s) {
+    case PL_OK:
+        return 200;
+    case PL_INVALID:
+        return 422;
+    case PL_NOTFOUND:
+        return 404;
+    case PL_CONFLICT:
+        return 409;
+    case PL_LIMIT:
+        return 413;
+    case PL_BUSY:
+        return 503;
+    case PL_USAGE:
+        return 400;
+    default:
+        return 500;
+    }
+}
+
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+void http_problem(http_response *res, int status, const char *detail, const pl_err *err)
+{
+    json_object *o = json_object_new_object();
+    char type[64];
+    snprintf(type, sizeof type, "https://peerlink.dev/problems/%d", status);
+    json_object_object_add(o, "type", json_object_new_string(type));
+    json_object_object_add(o, "title", json_object_new_string(status_title(status)));
+    json_object_object_add(o, "status", json_object_new_int(status));
+    if (detail)
+        json_object_object_add(o, "detail", json_object_new_string(detail));
+    if (err && err->nfields > 0) {
+        json_object *arr = json_object_new_array();
+        for (int i = 0; i < err->nfields; i++) {
+            json_object *f = json_object_new_object();
+            json_object_object_add(f, "field", json_object_new_string(err->fields[i].field));
+            json_object_object_add(f, "message", json_object_new_string(err->fields[i].message));
+            json_object_array_add(arr, f);
+        }
+        json_object_object_add(o, "errors", arr);
+    }
+    http_json(res, status, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    res->content_type = "application/problem+json";
+    json_object_put(o);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* Matches path against a pattern; fills params with the {name} segments. */
+static int route_match(const char *pattern, const char *path, http_request *req)
+{
+    const char *p = pattern, *s = path;
+    int n = 0;
+    const char *vals[HTTP_PATH_PARAMS_MAX];
+    size_t lens[HTTP_PATH_PARAMS_MAX];
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            size_t len = strcspn(s, "/");
+            if (!close || len == 0 || n == HTTP_PATH_PARAMS_MAX)
+                return 0;
+            vals[n] = s;
+            lens[n++] = len;
+            p = close + 1;
+            s += len;
+        } else if (*p++ != *s++) {
+            return 0;
+        }
+    }
+    if (*p || *s)
+        return 0;
+    if (req) {
+        for (int i = 0; i < n; i++)
+            req->params[i] = pl_arena_strndup(&req->arena, vals[i], lens[i]);
+        req->nparams = n;
+    }
+    return 1;
+}
+
+static void route_request(http_server *srv, request_state *st, http_response *res)
+{
+    http_request *req = &st->req;
+    char allow[128] = "";
+    for (const http_route *r = srv->routes; r->method; r++) {
+        if (!route_match(r->path, req->path, NULL))
+            continue;
+        if (strcmp(r->method, req->method) == 0) {
+            route_match(r->path, req->path, req);
+            req->route = r;
+            if (st->too_large) {
+                char detail[96];
+                snprintf(detail, sizeof detail, "the request body is larger than %zu bytes",
+                         srv->max_body);
+                http_problem(res, 413, detail, NULL);
+                return;
+            }
+            r->handler(req, res);
+            return;
+        }
+        if (strstr(allow, r->method) == NULL) {
+            size_t len = strlen(allow);
+            snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "", r->method);
+        }
+    }
+    if (allow[0]) {
+        http_problem(res, 405, "this path does not accept that method", NULL);
+        http_header(res, "Allow", pl_arena_strdup(&req->arena, allow));
+    } else {
+        http_problem(res, 404, "no such resource", NULL);
+    }
+}
+
+/* ---- libmicrohttpd callbacks -------------------------------------------- */
+
+static enum MHD_Result send_response(struct MHD_Connection *c, http_response *res)
+{
+    size_t len = res->body.len;
+    char *data = pl_buf_steal(&res->body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, data ? data : (char *)"", data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    if (res->content_type)
+        MHD_add_response_header(r, "Content-Type", res->content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    for (int i = 0; i < res->nheaders; i++)
+        MHD_add_response_header(r, res->header_names[i], res->header_values[i]);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    http_server *srv = cls;
+    (void)version;
+    request_state *st = *con_cls;
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
+        pl_arena_init(&st->req.arena, REQUEST_ARENA_MAX);
+        pl_buf_init(&st->body, srv->max_body);
+        *con_cls = st;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!st->too_large && pl_buf_append(&st->body, upload_data, *upload_data_size) != PL_OK)
+            st->too_large = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    http_request *req = &st->req;
+    req->method = method;
+    req->path = url;
+    req->body = st->body.data;
+    req->body_len = st->body.len;
+    req->app = srv->app;
+    req->conn = c;
+    client_address(c, req->client_addr, sizeof req->client_addr);
+
+    http_response res = {.status = 200};
+    pl_buf_init(&res.body, 0);
+    route_request(srv, st, &res);
+    enum MHD_Result ret = send_response(c, &res);
+    pl_buf_free(&res.body);
+    return ret;
+}
+
+static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    request_state *st = *con_cls;
+    if (!st)
+        return;
+    pl_arena_free(&st->req.arena);
+    pl_buf_free(&st->body);
+    free(st);
+    *con_cls = NULL;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static pl_status parse_listen(const char *listen, struct sockaddr_in *sa, pl_err *err)
+{
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host || colon == listen)
+        return pl_err_set(err, PL_USAGE, "--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return pl_err_set(err, PL_USAGE, "--listen port must be a number from 0 to 65535");
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return pl_err_set(err, PL_USAGE, "--listen host must be an IPv4 address such as 127.0.0.1");
+    return PL_OK;
+}
+
+pl_status http_listen_check(const char *listen, pl_err *err)
+{
+    struct sockaddr_in sa;
+    return parse_listen(listen, &sa, err);
+}
+
+pl_status http_server_start(const http_server_options *opt, const http_route *routes, void *app,
+                            http_server **out, pl_err *err)
+{
+    struct sockaddr_in sa;
+    pl_status s = parse_listen(opt->listen ? opt->listen : "127.0.0.1:8080", &sa, err);
+    if (s != PL_OK)
+        return s;
+    http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return pl_err_set(err, PL_NOMEM, "out of memory");
+    srv->routes = routes;
+    srv->app = app;
+    srv->max_body = opt->max_body_bytes ? opt->max_body_bytes : DEFAULT_MAX_BODY;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads =
+        opt->threads > 0 ? (unsigned)opt->threads : (unsigned)(cores > 0 ? cores : 1);
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        access_handler, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        free(srv);
+        return pl_err_set(err, PL_IO, "cannot listen on %s (address in use or not permitted)",
+                          opt->listen);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : ntohs(sa.sin_port);
+    *out = srv;
+    return PL_OK;
+}
+
+int http_server_port(const http_server *srv)
+{
+    return srv->port;
+}
+
+void http_server_stop(http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

@@ -1,0 +1,99 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd underneath, routes on top.
+ *
+ * The server knows nothing of peerlink's resources. It is started with a
+ * table of http_route (method, path pattern, handler, roles, body schema,
+ * summary) owned by the api layer, matches each request against it, and
+ * calls the handler with an http_request whose memory all comes from one
+ * arena. The arena is freed in one place: when libmicrohttpd reports the
+ * request complete. Unknown paths answer 404 and known paths with another
+ * method 405 (with Allow), both as application/problem+json.
+ *
+ * Threads: an internal epoll thread pool sized to the cores. Handlers run on
+ * those threads and may block (e.g. in store_write until a commit is
+ * durable).
+ */
+#ifndef PL_HTTP_SERVER_H
+#define PL_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/domain.h"
+#include "core/status.h"
+
+#define HTTP_PATH_PARAMS_MAX 4
+#define HTTP_HEADERS_MAX     8
+
+typedef struct http_route http_route;
+
+typedef struct http_request {
+    pl_arena arena; /* everything below is allocated here */
+    const char *method;
+    const char *path;
+    const char *body; /* NUL-terminated; NULL when empty */
+    size_t body_len;
+    char client_addr[64];
+    const http_route *route;
+    const char *params[HTTP_PATH_PARAMS_MAX]; /* values of {name} segments, in order */
+    int nparams;
+    void *app;  /* the application context given to http_server_start */
+    void *conn; /* opaque: the libmicrohttpd connection */
+} http_request;
+
+typedef struct http_response {
+    int status;
+    const char *content_type; /* static or arena string */
+    pl_buf body;
+    const char *header_names[HTTP_HEADERS_MAX];
+    const char *header_values[HTTP_HEADERS_MAX];
+    int nheaders;
+} http_response;
+
+typedef void (*http_handler)(http_request *req, http_response *res);
+
+struct http_route {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* "/api/v1/participants/{id}" */
+    http_handler handler;
+    uint32_t roles;          /* bit per pl_role allowed; 0 = no login needed */
+    const char *body_schema; /* name of the request body schema, NULL if none */
+    const char *summary;     /* one line for the OpenAPI document */
+};
+
+typedef struct http_server http_server;
+
+typedef struct http_server_options {
+    const char *listen;    /* "127.0.0.1:8080"; port 0 picks a free one */
+    int threads;           /* 0: one per core */
+    size_t max_body_bytes; /* 0: 1 MiB */
+} http_server_options;
+
+/* Checks a HOST:PORT listen address without binding it (PL_USAGE with a message if wrong). */
+pl_status http_listen_check(const char *listen, pl_err *err);
+
+/* routes: terminated by an entry with method NULL; must outlive the server. */
+pl_status http_server_start(const http_server_options *opt, const http_route *routes, void *app,
+                            http_server **out, pl_err *err);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const http_server *srv);
+/* Stops accepting, finishes the requests in flight, frees the server. NULL is ignored. */
+void http_server_stop(http_server *srv);
+
+/* ---- writing responses -------------------------------------------------- */
+
+/* Adds a response header; name and value must live until the response is sent (arena or static). */
+void http_header(http_response *res, const char *name, const char *value);
+/* Sets status and a JSON body (copies the text). */
+void http_json(http_response *res, int status, const char *json);
+/*
+ * An RFC 9457 problem: type derived from the status, a title, a detail and
+ * (from err, may be NULL) an "errors" array of {field, message}.
+ */
+void http_problem(http_response *res, int status, const char *detail, const pl_err *err);
+/* Maps a pl_status to its HTTP status code. */
+int http_status_for(pl_status s);
+
+#endif

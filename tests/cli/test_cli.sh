@@ -1,0 +1,61 @@
+#!/bin/sh
+# test_cli.sh - the peerlink command's behaviour on good and bad arguments:
+# exit codes (0 ok, 1 failure, 2 usage), one-line errors on stderr, help.
+. "$(dirname "$0")/tap.sh"
+plan 24
+
+# run ARGS...: runs peerlink, keeping status, stdout and stderr
+run() { "$PL" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
+runin() { input=$1; shift; printf '%s\n' "$input" | "$PL" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
+one_line() { [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q '^peerlink: '; }
+
+run
+[ $rc -eq 2 ] && printf '%s' "$err" | grep -q 'usage: peerlink'; ok $? "no arguments: usage on stderr, exit 2" "rc=$rc" "$err"
+run --help
+[ $rc -eq 0 ] && for c in init serve demo user; do printf '%s' "$out" | grep -q "  $c " || exit 1; done; ok $? "--help lists every command, exit 0" "$out"
+run --version
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -qE '^peerlink [0-9]+\.[0-9]+\.[0-9]+$'; ok $? "--version prints the version" "$out"
+run frobnicate
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q "unknown command 'frobnicate'"; ok $? "unknown command: one line, exit 2" "rc=$rc" "$err"
+for c in init serve demo user; do
+    run $c --help
+    [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "usage: peerlink $c"; ok $? "$c --help prints its usage" "rc=$rc" "$out$err"
+done
+run serve --bogus
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q "unknown option '--bogus'"; ok $? "unknown option: one line, exit 2" "rc=$rc" "$err"
+run serve --threads abc
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'threads'; ok $? "bad --threads value: one line naming the option, exit 2" "$err"
+run serve --listen nonsense --db "$TMP/none.db"
+[ $rc -eq 2 ] && one_line; ok $? "bad --listen: exit 2" "rc=$rc" "$err"
+run serve --db "$TMP/none.db"
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'does not exist' && [ ! -e "$TMP/none.db" ]; ok $? "serve on a missing database: exit 1, file not created" "rc=$rc" "$err"
+
+run init --db "$TMP/a.db"
+[ $rc -eq 0 ] && [ -s "$TMP/a.db" ] && printf '%s' "$out" | grep -q 'schema version 1'; ok $? "init creates a database at the current schema" "rc=$rc" "$out$err"
+run init --db "$TMP/a.db"
+[ $rc -eq 0 ]; ok $? "init on an existing peerlink database is harmless" "rc=$rc" "$err"
+printf 'name,hba1c\nli,7.1\n' >"$TMP/sheet.csv"
+before=$(md5sum <"$TMP/sheet.csv")
+run init --db "$TMP/sheet.csv"
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'not a SQLite database' && [ "$(md5sum <"$TMP/sheet.csv")" = "$before" ]
+ok $? "init on a non-database: exit 1, file untouched" "rc=$rc" "$err"
+run init --db "$TMP/a.db" extra
+[ $rc -eq 2 ] && one_line; ok $? "stray argument: exit 2" "$err"
+
+run user add --db "$TMP/a.db" --username admin
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q -- '--role'; ok $? "user add without --role: exit 2" "$err"
+run user add --db "$TMP/a.db" --username admin --role wizard
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'role must be'; ok $? "user add with an unknown role: exit 2" "$err"
+run user add --db "$TMP/a.db" --username 'A B' --role admin
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'username'; ok $? "user add with a bad username: exit 2, names the field" "$err"
+runin short user add --db "$TMP/a.db" --username admin --role admin
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'at least 10'; ok $? "user add with a short password: exit 2, states the rule" "$err"
+runin 'a long enough secret' user add --db "$TMP/a.db" --username admin --role admin
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -q "created admin account 'admin'"; ok $? "user add creates an account" "rc=$rc" "$out$err"
+runin 'a long enough secret' user add --db "$TMP/a.db" --username admin --role admin
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'already taken'; ok $? "user add twice: exit 1, already taken" "rc=$rc" "$err"
+runin 'a long enough secret' user add --db "$TMP/a.db" --username nurse --role clinician --scope 999
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'no org unit has id 999'; ok $? "user add with an unknown scope: exit 1" "rc=$rc" "$err"
+
+run demo --db "$TMP/a.db"
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q -- '--force'; ok $? "demo refuses to overwrite without --force" "rc=$rc" "$err"
