@@ -68,7 +68,7 @@
 
 #define DEMO_DEFAULT_SEED     20261123ull
 #define DEMO_BATCH            1000
-#define DEMO_MAX_PARTICIPANTS 10000000
+#define DEMO_MAX_PARTICIPANTS 50000000
 #define DEMO_ENROL_DAYS       60  /* enrolment spreads over the first two months */
 #define DEMO_FOLLOW_DAYS      365 /* contacts run 12 months from enrolment */
 #define DEMO_HISTORY_DAYS     445 /* default start: enrolment window + 12 months + wave jitter */

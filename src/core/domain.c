@@ -396,10 +396,12 @@ pl_status staff_account_validate(const pl_staff_account *a, pl_err *err)
 
 pl_status password_validate(const char *password, pl_err *err)
 {
-    size_t n = password ? strlen(password) : 0;
-    if (n < 10)
-        pl_err_field(err, "password", "must be at least 10 characters");
-    else if (n > 256)
+    size_t bytes = password ? strlen(password) : 0, n = 0;
+    for (size_t i = 0; i < bytes; i++)
+        n += ((unsigned char)password[i] & 0xC0) != 0x80; /* count characters, not bytes */
+    if (bytes > 256)
         pl_err_field(err, "password", "must be at most 256 bytes");
+    else if (n < 10)
+        pl_err_field(err, "password", "must be at least 10 characters");
     return err->status == PL_OK ? PL_OK : PL_INVALID;
 }

@@ -246,7 +246,7 @@ pl_status measurement_prepare(pl_measurement *m, pl_time now, pl_err *err)
                          "docs/MEASUREMENTS.md)");
         return PL_INVALID;
     }
-    const char *unit = m->entered_unit && *m->entered_unit ? m->entered_unit : d->unit;
+    const char *unit = m->entered_unit && *m->entered_unit ? m->entered_unit : d->units[0].ucum;
     char units[64];
     double entered = 0, canonical = 0;
     if (!unit_find(d, unit)) {

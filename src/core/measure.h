@@ -57,7 +57,8 @@ pl_status measure_parse_decimal(const char *s, double *out);
 
 /*
  * Checks a measurement and fills analyte, value and unit from code,
- * entered_value and entered_unit (entered_unit NULL means the canonical
+ * entered_value and entered_unit (entered_unit NULL means the code's own
+ * unit, the first it lists: % for 4548-4, mmol/mol for 59261-8; not the canonical
  * unit). Also checks source, wave and that effective_at is not after now.
  * analyte and unit point into the static table.
  */

@@ -122,8 +122,9 @@ static bool check_row(int lineno, char **col)
                    col[C_CANON_UNIT]);
             return false;
         }
-        /* the unit as entered is kept; no unit means the canonical one was meant */
-        const char *want_entered = unit && *unit ? unit : col[C_CANON_UNIT];
+        /* the unit as entered is kept; no unit means the code's own (first listed) unit */
+        const char *want_entered =
+            unit && *unit ? unit : measure_def_find(col[C_CODE])->units[0].ucum;
         if (!m.entered_unit || strcmp(m.entered_unit, want_entered) != 0) {
             printf("# line %d: entered unit kept as %s, want %s\n", lineno,
                    m.entered_unit ? m.entered_unit : "(null)", want_entered);

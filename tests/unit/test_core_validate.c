@@ -870,6 +870,15 @@ static void pw_10(fx *f)
 {
     f->password = "1234567890";
 }
+/* 4 Chinese characters are 12 bytes but still too short; 10 of them are enough */
+static void pw_cjk_4(fx *f)
+{
+    f->password = "糖尿病友";
+}
+static void pw_cjk_10(fx *f)
+{
+    f->password = "糖尿病友同伴支持健康";
+}
 static void pw_256(fx *f)
 {
     f->password = rep(f, 'p', 256);
@@ -1108,6 +1117,8 @@ static const vcase cases[] = {
     {V_PASSWORD, "empty password", pw_empty, "password", "at least 10", 0},
     {V_PASSWORD, "9 characters", pw_9, "password", "at least 10", 0},
     {V_PASSWORD, "10 characters", pw_10, NULL, NULL, 0},
+    {V_PASSWORD, "4 Chinese characters (12 bytes)", pw_cjk_4, "password", "at least 10", 0},
+    {V_PASSWORD, "10 Chinese characters", pw_cjk_10, NULL, NULL, 0},
     {V_PASSWORD, "256 bytes", pw_256, NULL, NULL, 0},
     {V_PASSWORD, "257 bytes", pw_257, "password", "must be at most 256 bytes", 0},
 };
