@@ -27,5 +27,10 @@ fuzz:
 	ninja -C build-fuzz
 	@echo "harnesses in build-fuzz/fuzz/; see fuzz/README.md"
 
+BENCH_DB ?= bench-100k.db
+bench: release
+	@test -f $(BENCH_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_DB) --participants 100000 --no-accounts
+	$(RELEASE)/bench/bench_store $(BENCH_DB) 64 3 5
+
 clean:
 	rm -rf build-asan build-release build-fuzz
