@@ -29,8 +29,10 @@ fuzz:
 
 BENCH_DB ?= bench-100k.db
 bench: release
+	@command -v wrk >/dev/null || scripts/install-deps bench
 	@test -f $(BENCH_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_DB) --participants 100000 --no-accounts
 	$(RELEASE)/bench/bench_store $(BENCH_DB) 64 3 5
+	bench/http.sh $(BENCH_DB) 10 3
 
 clean:
 	rm -rf build-asan build-release build-fuzz

@@ -1,26 +1,82 @@
 /*
- * api.h - the JSON API: its application context and its route table.
+ * api.h - the JSON API: its application context, route table and handlers.
  *
- * api_routes is the one declarative table of every endpoint (method, path,
- * handler, roles, body schema, summary). The HTTP server routes with it and
- * docs/openapi.yaml is checked against it by the tests.
+ * api_routes (routes.c) is the one declarative table of every endpoint
+ * (method, path, handler, roles, body schema, summary). The HTTP server
+ * routes, authenticates, checks roles and checks bodies from it; handlers
+ * then parse into domain records, validate with core, check scope, call
+ * the store and answer. docs/openapi.yaml is checked against the table.
  */
 #ifndef PL_API_API_H
 #define PL_API_API_H
 
+#include <pthread.h>
 #include <time.h>
 
 #include "http/server.h"
+#include "http/throttle.h"
 #include "store/store.h"
 
 typedef struct api_context {
     store *store;
     time_t started_at;
+    unsigned char secret[32]; /* the installation secret: pseudonyms, date shifts */
+    int session_idle_seconds;
+    int session_max_seconds;
+    throttle *login_by_user;
+    throttle *login_by_addr;
+    char dummy_hash[128]; /* verified against when a username is unknown */
+    /* /healthz counts, refreshed at most every HEALTH_COUNTS_SECONDS: counting millions of
+       rows on every probe would make the health check the heaviest request */
+    pthread_mutex_t counts_mu;
+    store_counts counts;
+    time_t counts_at;
 } api_context;
+
+typedef struct api_options {
+    int session_idle_seconds; /* 0: 1800 */
+    int session_max_seconds;  /* 0: 43200 */
+} api_options;
+
+/* Prepares the context for a store (reads the installation secret, makes the throttles). */
+pl_status api_context_init(api_context *app, store *s, const api_options *opt, pl_err *err);
+void api_context_free(api_context *app);
+
+/* The authenticate hook for http_server_options: bearer token or session cookie. */
+bool api_authenticate(http_request *req, http_response *res);
+/* The rejected hook: audits requests the router refused (role or body) with their status. */
+void api_audit_rejected(http_request *req, http_response *res);
 
 extern const http_route api_routes[];
 
 /* handlers, one file per resource */
 void api_health_get(http_request *req, http_response *res);
+void api_login(http_request *req, http_response *res);
+void api_logout(http_request *req, http_response *res);
+void api_me_get(http_request *req, http_response *res);
+void api_org_unit_list(http_request *req, http_response *res);
+void api_org_unit_create(http_request *req, http_response *res);
+void api_org_unit_get(http_request *req, http_response *res);
+void api_staff_list(http_request *req, http_response *res);
+void api_staff_create(http_request *req, http_response *res);
+void api_staff_get(http_request *req, http_response *res);
+void api_staff_update(http_request *req, http_response *res);
+void api_staff_password(http_request *req, http_response *res);
+void api_peer_leader_list(http_request *req, http_response *res);
+void api_peer_leader_create(http_request *req, http_response *res);
+void api_peer_leader_get(http_request *req, http_response *res);
+void api_participant_list(http_request *req, http_response *res);
+void api_participant_create(http_request *req, http_response *res);
+void api_participant_get(http_request *req, http_response *res);
+void api_participant_update(http_request *req, http_response *res);
+void api_participant_assign(http_request *req, http_response *res);
+void api_participant_withdraw(http_request *req, http_response *res);
+void api_contact_list(http_request *req, http_response *res);
+void api_contact_create(http_request *req, http_response *res);
+void api_contact_get(http_request *req, http_response *res);
+void api_measurement_list(http_request *req, http_response *res);
+void api_measurement_create(http_request *req, http_response *res);
+void api_measurement_get(http_request *req, http_response *res);
+void api_audit_list(http_request *req, http_response *res);
 
 #endif

@@ -1,14 +1,216 @@
 /*
- * routes.c - every endpoint peerlink serves, in one table.
+ * routes.c - every endpoint peerlink serves, and the bodies they accept.
  *
- * Adding an endpoint is one line here plus its handler in the resource's
- * file and its entry in docs/openapi.yaml (a test fails when that is
- * missing). roles is a bit set of pl_role (0: no login needed).
+ * This table is the single declaration of the API: the router matches on
+ * it, checks roles from it (`roles`, a bit set of pl_role; 0 means no login
+ * is needed) and checks request bodies against its schemas before a
+ * handler runs; tests/unit/test_routes.c fails when docs/openapi.yaml does
+ * not describe every route and schema listed here. Adding an endpoint is
+ * one line here plus its handler in the resource's file.
  */
 #include "api.h"
+
+#define R(role) (1u << PL_ROLE_##role)
+#define ALL                                                                                        \
+    (R(ADMIN) | R(PROGRAM_MANAGER) | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR) | R(EVALUATOR))
+#define IDENTIFIED (ALL & ~R(EVALUATOR))
+#define MANAGERS   (R(ADMIN) | R(PROGRAM_MANAGER))
+
+/* ---- body schemas ------------------------------------------------------- */
+
+static const http_field login_fields[] = {
+    {"username", HTTP_F_STRING, true, false, 0, 64},
+    {"password", HTTP_F_STRING, true, false, 0, 256},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_login = {"LoginRequest", login_fields};
+
+static const http_field org_unit_fields[] = {
+    {"parent_id", HTTP_F_ID, true, false, 0, 0},
+    {"kind", HTTP_F_STRING, true, false, 0, 40},
+    {"name", HTTP_F_STRING, true, false, 0, 200},
+    {"code", HTTP_F_STRING, false, true, 0, 40},
+    {"arm", HTTP_F_STRING, false, false, 0, 20},
+    {"language", HTTP_F_STRING, false, true, 0, 16},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_org_unit_create = {"OrgUnitCreate", org_unit_fields};
+
+static const http_field staff_create_fields[] = {
+    {"username", HTTP_F_STRING, true, false, 0, 64},
+    {"display_name", HTTP_F_STRING, false, true, 0, 200},
+    {"role", HTTP_F_STRING, true, false, 0, 40},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0},
+    {"person_id", HTTP_F_ID, false, true, 0, 0},
+    {"password", HTTP_F_STRING, true, false, 0, 256},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_staff_create = {"StaffCreate", staff_create_fields};
+
+static const http_field staff_update_fields[] = {
+    {"display_name", HTTP_F_STRING, false, true, 0, 200},
+    {"role", HTTP_F_STRING, false, false, 0, 40},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0},
+    {"disabled", HTTP_F_BOOL, false, false, 0, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_staff_update = {"StaffUpdate", staff_update_fields};
+
+static const http_field password_fields[] = {
+    {"password", HTTP_F_STRING, true, false, 0, 256},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_password = {"PasswordReset", password_fields};
+
+/* person fields shared by participants and peer leaders */
+#define PERSON_FIELDS(req)                                                                         \
+    {"given_name", HTTP_F_STRING, req, false, 0, 100},                                             \
+        {"family_name", HTTP_F_STRING, false, true, 0, 100},                                       \
+        {"sex", HTTP_F_STRING, false, false, 0, 20},                                               \
+        {"birth_date", HTTP_F_DATE, false, true, 0, 0},                                            \
+        {"phone", HTTP_F_STRING, false, true, 0, 32},                                              \
+        {"address", HTTP_F_TEXT, false, true, 0, 500},                                             \
+    {                                                                                              \
+        "language", HTTP_F_STRING, false, true, 0, 16                                              \
+    }
+
+static const http_field participant_create_fields[] = {
+    PERSON_FIELDS(true),
+    {"program_ident", HTTP_F_STRING, false, true, 0, 40},
+    {"mrn", HTTP_F_STRING, false, true, 0, 64},
+    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200},
+    {"treatment", HTTP_F_STRING, false, false, 0, 40},
+    {"enrol_date", HTTP_F_DATE, true, false, 0, 0},
+    {"consent", HTTP_F_BOOL, true, false, 0, 0},
+    {"consent_date", HTTP_F_DATE, false, true, 0, 0},
+    {"home_unit_id", HTTP_F_ID, true, false, 0, 0},
+    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0},
+    {"risk_tier", HTTP_F_STRING, false, false, 0, 20},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_participant_create = {"ParticipantCreate",
+                                                        participant_create_fields};
+
+static const http_field participant_update_fields[] = {
+    PERSON_FIELDS(false),
+    {"program_ident", HTTP_F_STRING, false, true, 0, 40},
+    {"mrn", HTTP_F_STRING, false, true, 0, 64},
+    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200},
+    {"treatment", HTTP_F_STRING, false, false, 0, 40},
+    {"consent", HTTP_F_BOOL, false, false, 0, 0},
+    {"consent_date", HTTP_F_DATE, false, true, 0, 0},
+    {"home_unit_id", HTTP_F_ID, false, false, 0, 0},
+    {"risk_tier", HTTP_F_STRING, false, false, 0, 20},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_participant_update = {"ParticipantUpdate",
+                                                        participant_update_fields};
+
+static const http_field assign_fields[] = {
+    {"peer_leader_id", HTTP_F_ID, true, true, 0, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_assign = {"ParticipantAssign", assign_fields};
+
+static const http_field withdraw_fields[] = {
+    {"reason", HTTP_F_STRING, true, false, 0, 500},
+    {"date", HTTP_F_DATE, false, false, 0, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_withdraw = {"ParticipantWithdraw", withdraw_fields};
+
+static const http_field peer_leader_fields[] = {
+    PERSON_FIELDS(false),
+    {"person_id", HTTP_F_ID, false, true, 0, 0},
+    {"home_unit_id", HTTP_F_ID, true, false, 0, 0},
+    {"kind", HTTP_F_STRING, false, false, 0, 40},
+    {"paid", HTTP_F_BOOL, false, false, 0, 0},
+    {"languages", HTTP_F_STRINGS, true, false, 0, 0},
+    {"trained_on", HTTP_F_DATE, false, true, 0, 0},
+    {"training_hours", HTTP_F_INT, false, false, 0, 1000},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_peer_leader_create = {"PeerLeaderCreate", peer_leader_fields};
+
+static const http_field contact_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0},
+    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0},
+    {"occurred_at", HTTP_F_TIME, true, false, 0, 0},
+    {"minutes", HTTP_F_INT, true, false, 1, 600},
+    {"mode", HTTP_F_STRING, true, false, 0, 40},
+    {"key_functions", HTTP_F_STRINGS, true, false, 0, 0},
+    {"topics", HTTP_F_STRINGS, false, false, 0, 0},
+    {"proactive", HTTP_F_BOOL, false, false, 0, 0},
+    {"note", HTTP_F_TEXT, false, true, 0, 4000},
+    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_contact_create = {"ContactCreate", contact_fields};
+
+static const http_field measurement_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0}, {"code", HTTP_F_STRING, true, false, 0, 20},
+    {"value", HTTP_F_DECIMAL, true, false, 0, 0},     {"unit", HTTP_F_STRING, false, true, 0, 20},
+    {"effective_at", HTTP_F_TIME, true, false, 0, 0}, {"source", HTTP_F_STRING, true, false, 0, 20},
+    {"wave", HTTP_F_INT, false, true, 0, 120},        {NULL, 0, 0, 0, 0, 0},
+};
+const http_body_schema api_schema_measurement_create = {"MeasurementCreate", measurement_fields};
+
+/* ---- routes ------------------------------------------------------------- */
 
 const http_route api_routes[] = {
     {"GET", "/healthz", api_health_get, 0, NULL,
      "Liveness and the database's version and record counts"},
+
+    {"POST", "/api/v1/login", api_login, 0, &api_schema_login,
+     "Sign in; returns a session token and sets the session cookie"},
+    {"POST", "/api/v1/logout", api_logout, ALL, NULL, "End the current session"},
+    {"GET", "/api/v1/me", api_me_get, ALL, NULL, "The signed-in account"},
+
+    {"GET", "/api/v1/org-units", api_org_unit_list, ALL, NULL, "Org units in the caller's scope"},
+    {"POST", "/api/v1/org-units", api_org_unit_create, MANAGERS, &api_schema_org_unit_create,
+     "Create an org unit under a parent in scope"},
+    {"GET", "/api/v1/org-units/{id}", api_org_unit_get, ALL, NULL, "One org unit"},
+
+    {"GET", "/api/v1/staff", api_staff_list, R(ADMIN), NULL, "Staff accounts"},
+    {"POST", "/api/v1/staff", api_staff_create, R(ADMIN), &api_schema_staff_create,
+     "Create a staff account"},
+    {"GET", "/api/v1/staff/{id}", api_staff_get, R(ADMIN), NULL, "One staff account"},
+    {"PATCH", "/api/v1/staff/{id}", api_staff_update, R(ADMIN), &api_schema_staff_update,
+     "Change a staff account's name, role, scope or disabled flag"},
+    {"POST", "/api/v1/staff/{id}/password", api_staff_password, R(ADMIN), &api_schema_password,
+     "Reset a staff account's password and end its sessions"},
+
+    {"GET", "/api/v1/peer-leaders", api_peer_leader_list, MANAGERS | R(CLINICIAN) | R(NAVIGATOR),
+     NULL, "Peer leaders whose home unit is in scope"},
+    {"POST", "/api/v1/peer-leaders", api_peer_leader_create, MANAGERS,
+     &api_schema_peer_leader_create, "Create a peer leader"},
+    {"GET", "/api/v1/peer-leaders/{id}", api_peer_leader_get,
+     MANAGERS | R(CLINICIAN) | R(NAVIGATOR), NULL, "One peer leader"},
+
+    {"GET", "/api/v1/participants", api_participant_list, ALL, NULL,
+     "Participants in scope (de-identified for evaluators)"},
+    {"POST", "/api/v1/participants", api_participant_create, MANAGERS,
+     &api_schema_participant_create, "Enrol a participant"},
+    {"GET", "/api/v1/participants/{id}", api_participant_get, IDENTIFIED, NULL, "One participant"},
+    {"PATCH", "/api/v1/participants/{id}", api_participant_update, MANAGERS,
+     &api_schema_participant_update, "Change a participant's details"},
+    {"POST", "/api/v1/participants/{id}/assign", api_participant_assign, MANAGERS,
+     &api_schema_assign, "Assign, reassign or unassign a participant's peer leader"},
+    {"POST", "/api/v1/participants/{id}/withdraw", api_participant_withdraw, MANAGERS,
+     &api_schema_withdraw, "Withdraw a participant, with a reason"},
+
+    {"GET", "/api/v1/contacts", api_contact_list, ALL, NULL, "Contacts with participants in scope"},
+    {"POST", "/api/v1/contacts", api_contact_create, MANAGERS | R(PEER_LEADER) | R(NAVIGATOR),
+     &api_schema_contact_create, "Log a contact"},
+    {"GET", "/api/v1/contacts/{id}", api_contact_get, IDENTIFIED, NULL, "One contact"},
+
+    {"GET", "/api/v1/measurements", api_measurement_list, ALL, NULL,
+     "Measurements of participants in scope"},
+    {"POST", "/api/v1/measurements", api_measurement_create,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), &api_schema_measurement_create,
+     "Record a measurement"},
+    {"GET", "/api/v1/measurements/{id}", api_measurement_get, IDENTIFIED, NULL, "One measurement"},
+
+    {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -25,7 +25,8 @@
 typedef struct demo_options {
     uint64_t seed;      /* 0 means 20261123 */
     int participants;   /* 0: the two reference-shaped programs */
-    pl_date start_date; /* first enrolment day; PL_DATE_NONE: 12 months before today */
+    pl_date start_date; /* first enrolment day; PL_DATE_NONE: 445 days before today, so 60 days
+                           of enrolment and 12 months of follow-up are complete */
     bool with_accounts; /* create the demo staff logins (slow: argon2id) */
     /* called after each committed batch; may be NULL */
     void (*progress)(void *ctx, int64_t done, int64_t total);

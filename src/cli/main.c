@@ -130,11 +130,14 @@ static int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"session-idle", required_argument, NULL, 'i'},
+                                         {"session-max", required_argument, NULL, 'm'},
+                                         {"max-body", required_argument, NULL, 'b'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     const char *db = default_db();
     const char *listen = "127.0.0.1:8080";
-    long threads = 0;
+    long threads = 0, idle = 1800, max_age = 43200, max_body = 1024 * 1024;
     int c;
     while ((c = next_opt(argc, argv, opts)) != -1) {
         switch (c) {
@@ -147,6 +150,18 @@ static int cmd_serve(int argc, char **argv)
         case 't':
             if (parse_long(optarg, 1, 256, &threads) != 0)
                 return fail(EXIT_USAGE, "serve: --threads must be a number from 1 to 256");
+            break;
+        case 'i':
+            if (parse_long(optarg, 1, 86400, &idle) != 0)
+                return fail(EXIT_USAGE, "serve: --session-idle must be 1 to 86400 seconds");
+            break;
+        case 'm':
+            if (parse_long(optarg, 1, 30L * 86400, &max_age) != 0)
+                return fail(EXIT_USAGE, "serve: --session-max must be 1 to 2592000 seconds");
+            break;
+        case 'b':
+            if (parse_long(optarg, 256, 256L * 1024 * 1024, &max_body) != 0)
+                return fail(EXIT_USAGE, "serve: --max-body must be 256 to 268435456 bytes");
             break;
         case 'h':
             return print_usage(&commands[1], stdout);
@@ -170,13 +185,19 @@ static int cmd_serve(int argc, char **argv)
 
     store *s = NULL;
     http_server *srv = NULL;
+    api_context app = {0};
     int code = EXIT_OK;
-    if (auth_init(&err) != PL_OK || store_open(db, NULL, &s, &err) != PL_OK) {
+    api_options ao = {.session_idle_seconds = (int)idle, .session_max_seconds = (int)max_age};
+    if (auth_init(&err) != PL_OK || store_open(db, NULL, &s, &err) != PL_OK ||
+        api_context_init(&app, s, &ao, &err) != PL_OK) {
         code = fail_err(&err);
         goto done;
     }
-    api_context app = {.store = s, .started_at = time(NULL)};
-    http_server_options ho = {.listen = listen, .threads = (int)threads};
+    http_server_options ho = {.listen = listen,
+                              .threads = (int)threads,
+                              .max_body_bytes = (size_t)max_body,
+                              .authenticate = api_authenticate,
+                              .rejected = api_audit_rejected};
     if (http_server_start(&ho, api_routes, &app, &srv, &err) != PL_OK) {
         code = fail_err(&err);
         goto done;
@@ -192,6 +213,7 @@ static int cmd_serve(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
 done:
     http_server_stop(srv);
+    api_context_free(&app);
     store_close(s);
     if (code == EXIT_OK)
         fprintf(stderr, "peerlink: stopped cleanly\n");
@@ -440,7 +462,9 @@ static const command commands[] = {
     {"init", "Create a peerlink database, or bring an existing one to the current schema.",
      "init [--db FILE]", cmd_init},
     {"serve", "Serve the web app and JSON API until SIGINT or SIGTERM.",
-     "serve [--db FILE] [--listen HOST:PORT] [--threads N]", cmd_serve},
+     "serve [--db FILE] [--listen HOST:PORT] [--threads N] [--session-idle SECONDS]\n"
+     "      [--session-max SECONDS] [--max-body BYTES]",
+     cmd_serve},
     {"demo",
      "Create a demo database: a Shanghai-shaped study (16 communities, 2,160 participants) and "
      "a Mi Salud-shaped program,\nor with --participants N a city-scale Shanghai-shaped "

@@ -185,6 +185,7 @@ typedef struct pl_org_unit {
     const char *code;     /* short code unique within the program, e.g. "PD-03" */
     pl_arm arm;           /* communities only */
     const char *language; /* programs: default language, e.g. "zh-CN" */
+    int version;
 } pl_org_unit;
 
 typedef struct pl_person {
@@ -216,6 +217,7 @@ typedef struct pl_participant {
     pl_id home_unit_id;
     pl_id peer_leader_id; /* 0 when unassigned */
     pl_risk_tier risk_tier;
+    int version; /* increments on every update; the ETag */
 } pl_participant;
 
 typedef struct pl_peer_leader {
@@ -229,6 +231,7 @@ typedef struct pl_peer_leader {
     pl_date trained_on;
     int training_hours;
     bool active;
+    int version;
 } pl_peer_leader;
 
 #define PL_CONTACT_NOTE_MAX 4000
@@ -272,6 +275,7 @@ typedef struct pl_staff_account {
     pl_id person_id;     /* the peer leader or clinician behind the login, if any */
     bool disabled;
     pl_time created_at;
+    int version;
 } pl_staff_account;
 
 /* ---- validation ----------------------------------------------------------

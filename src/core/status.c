@@ -22,6 +22,7 @@ const char *pl_status_name(pl_status s)
         [PL_SCHEMA] = "schema",
         [PL_BUSY] = "busy",
         [PL_USAGE] = "usage",
+        [PL_STALE] = "stale",
     };
     if ((unsigned)s >= sizeof names / sizeof names[0])
         return "unknown";

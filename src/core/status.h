@@ -25,6 +25,7 @@ typedef enum pl_status {
     PL_SCHEMA,   /* database is not peerlink's, or from a newer version */
     PL_BUSY,     /* database locked by another process */
     PL_USAGE,    /* wrong arguments to a command */
+    PL_STALE,    /* the record changed since the caller read it (If-Match) */
 } pl_status;
 
 #define PL_ERR_FIELDS_MAX 32

@@ -9,6 +9,11 @@
  *   3. final call (no more body): route, run the handler, queue the response.
  * request_completed() frees the request and its arena: the only place
  * per-request memory is released.
+ *
+ * A handler may suspend its request (http_suspend) instead of answering:
+ * the connection is parked, the worker thread serves others, and when
+ * http_resume is called libmicrohttpd calls the access handler once more,
+ * which sends the response the handler's continuation filled in.
  */
 #include "server.h"
 
@@ -16,10 +21,12 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY  (1024u * 1024u)
@@ -31,12 +38,18 @@ struct http_server {
     void *app;
     size_t max_body;
     int port;
+    http_auth_fn authenticate;
+    void (*rejected)(http_request *req, http_response *res);
+    atomic_int suspended; /* requests parked by http_suspend, not yet answered */
 };
 
 typedef struct request_state {
-    http_request req;
+    http_request req; /* first: http_suspend finds the state from the request */
+    http_response res;
     pl_buf body;
     int too_large;
+    int suspended;
+    http_server *srv;
 } request_state;
 
 /* ---- responses ---------------------------------------------------------- */
@@ -78,6 +91,8 @@ int http_status_for(pl_status s)
         return 503;
     case PL_USAGE:
         return 400;
+    case PL_STALE:
+        return 412;
     default:
         return 500;
     }
@@ -98,6 +113,8 @@ static const char *status_title(int status)
         return "Method Not Allowed";
     case 409:
         return "Conflict";
+    case 428:
+        return "Precondition Required";
     case 412:
         return "Precondition Failed";
     case 413:
@@ -135,7 +152,9 @@ void http_problem(http_response *res, int status, const char *detail, const pl_e
         }
         json_object_object_add(o, "errors", arr);
     }
-    http_json(res, status, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    http_json(
+        res, status,
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     res->content_type = "application/problem+json";
     json_object_put(o);
 }
@@ -190,6 +209,28 @@ static void route_request(http_server *srv, request_state *st, http_response *re
                 http_problem(res, 413, detail, NULL);
                 return;
             }
+            if (r->roles) {
+                if (!srv->authenticate || !srv->authenticate(req, res))
+                    return;
+                if (!(r->roles & (1u << req->account.role))) {
+                    http_problem(res, 403, "your role may not use this endpoint", NULL);
+                    if (srv->rejected)
+                        srv->rejected(req, res);
+                    return;
+                }
+            }
+            if (r->body_schema) {
+                pl_err err;
+                pl_err_clear(&err);
+                int status = http_body_check(r->body_schema, http_header_get(req, "Content-Type"),
+                                             req->body, req->body_len, &req->json, &err);
+                if (status != 0) {
+                    http_problem(res, status, err.message, &err);
+                    if (srv->rejected && req->signed_in)
+                        srv->rejected(req, res);
+                    return;
+                }
+            }
             r->handler(req, res);
             return;
         }
@@ -204,6 +245,23 @@ static void route_request(http_server *srv, request_state *st, http_response *re
     } else {
         http_problem(res, 404, "no such resource", NULL);
     }
+}
+
+/* ---- request accessors -------------------------------------------------- */
+
+const char *http_header_get(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query_get(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_cookie_get(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
 /* ---- libmicrohttpd callbacks -------------------------------------------- */
@@ -243,6 +301,19 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+void http_suspend(http_request *req)
+{
+    request_state *st = (request_state *)req;
+    st->suspended = 1;
+    atomic_fetch_add(&st->srv->suspended, 1);
+    MHD_suspend_connection(req->conn);
+}
+
+void http_resume(http_request *req)
+{
+    MHD_resume_connection(req->conn);
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -257,8 +328,17 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
             return MHD_NO;
         pl_arena_init(&st->req.arena, REQUEST_ARENA_MAX);
         pl_buf_init(&st->body, srv->max_body);
+        pl_buf_init(&st->res.body, 0);
+        st->res.status = 200;
+        st->srv = srv;
         *con_cls = st;
         return MHD_YES;
+    }
+    if (st->suspended) {
+        /* resumed: the continuation has filled the response */
+        st->suspended = 0;
+        atomic_fetch_sub(&srv->suspended, 1);
+        return send_response(c, &st->res);
     }
     if (*upload_data_size > 0) {
         if (!st->too_large && pl_buf_append(&st->body, upload_data, *upload_data_size) != PL_OK)
@@ -275,12 +355,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     req->conn = c;
     client_address(c, req->client_addr, sizeof req->client_addr);
 
-    http_response res = {.status = 200};
-    pl_buf_init(&res.body, 0);
-    route_request(srv, st, &res);
-    enum MHD_Result ret = send_response(c, &res);
-    pl_buf_free(&res.body);
-    return ret;
+    route_request(srv, st, &st->res);
+    if (st->suspended)
+        return MHD_YES;
+    return send_response(c, &st->res);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -292,8 +370,11 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     request_state *st = *con_cls;
     if (!st)
         return;
+    if (st->req.json)
+        json_object_put(st->req.json);
     pl_arena_free(&st->req.arena);
     pl_buf_free(&st->body);
+    pl_buf_free(&st->res.body);
     free(st);
     *con_cls = NULL;
 }
@@ -341,15 +422,18 @@ pl_status http_server_start(const http_server_options *opt, const http_route *ro
     srv->routes = routes;
     srv->app = app;
     srv->max_body = opt->max_body_bytes ? opt->max_body_bytes : DEFAULT_MAX_BODY;
+    srv->authenticate = opt->authenticate;
+    srv->rejected = opt->rejected;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads =
         opt->threads > 0 ? (unsigned)opt->threads : (unsigned)(cores > 0 ? cores : 1);
-    srv->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        access_handler, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_END);
+    srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                       MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+                                   0, NULL, NULL, access_handler, srv, MHD_OPTION_SOCK_ADDR,
+                                   (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                   MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
     if (!srv->daemon) {
         free(srv);
         return pl_err_set(err, PL_IO, "cannot listen on %s (address in use or not permitted)",
@@ -370,6 +454,12 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
+    /* stop accepting, then let parked requests (waiting on commits) be answered */
+    MHD_quiesce_daemon(srv->daemon);
+    for (int waited = 0; atomic_load(&srv->suspended) > 0 && waited < 30000; waited++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

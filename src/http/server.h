@@ -16,13 +16,17 @@
 #ifndef PL_HTTP_SERVER_H
 #define PL_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <json-c/json.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/domain.h"
 #include "core/status.h"
+#include "http/body.h"
 
 #define HTTP_PATH_PARAMS_MAX 4
 #define HTTP_HEADERS_MAX     8
@@ -39,8 +43,13 @@ typedef struct http_request {
     const http_route *route;
     const char *params[HTTP_PATH_PARAMS_MAX]; /* values of {name} segments, in order */
     int nparams;
-    void *app;  /* the application context given to http_server_start */
-    void *conn; /* opaque: the libmicrohttpd connection */
+    void *app;         /* the application context given to http_server_start */
+    void *conn;        /* opaque: the libmicrohttpd connection */
+    json_object *json; /* the checked body of a route with a schema; freed with the request */
+    bool signed_in;    /* set by the authenticate hook */
+    pl_staff_account account;
+    unsigned char session_hash[32];
+    void *scratch; /* the application's per-request cache (arena memory), NULL at first */
 } http_request;
 
 typedef struct http_response {
@@ -58,17 +67,26 @@ struct http_route {
     const char *method; /* "GET", "POST", ... */
     const char *path;   /* "/api/v1/participants/{id}" */
     http_handler handler;
-    uint32_t roles;          /* bit per pl_role allowed; 0 = no login needed */
-    const char *body_schema; /* name of the request body schema, NULL if none */
-    const char *summary;     /* one line for the OpenAPI document */
+    uint32_t roles;                      /* bit per pl_role allowed; 0 = no login needed */
+    const http_body_schema *body_schema; /* checked before the handler runs; NULL if none */
+    const char *summary;                 /* one line for the OpenAPI document */
 };
+
+/*
+ * Signs the request in (fills req->account, sets req->signed_in) and
+ * returns true, or writes the 401 response and returns false.
+ */
+typedef bool (*http_auth_fn)(http_request *req, http_response *res);
 
 typedef struct http_server http_server;
 
 typedef struct http_server_options {
-    const char *listen;    /* "127.0.0.1:8080"; port 0 picks a free one */
-    int threads;           /* 0: one per core */
-    size_t max_body_bytes; /* 0: 1 MiB */
+    const char *listen;        /* "127.0.0.1:8080"; port 0 picks a free one */
+    int threads;               /* 0: one per core */
+    size_t max_body_bytes;     /* 0: 1 MiB */
+    http_auth_fn authenticate; /* called for routes with roles; required if any has them */
+    /* told of every request the router itself refused after signing it in (role, body) */
+    void (*rejected)(http_request *req, http_response *res);
 } http_server_options;
 
 /* Checks a HOST:PORT listen address without binding it (PL_USAGE with a message if wrong). */
@@ -81,6 +99,24 @@ pl_status http_server_start(const http_server_options *opt, const http_route *ro
 int http_server_port(const http_server *srv);
 /* Stops accepting, finishes the requests in flight, frees the server. NULL is ignored. */
 void http_server_stop(http_server *srv);
+
+/* ---- answering later ------------------------------------------------------
+ * A handler that waits on something slow (a durable commit) calls
+ * http_suspend() and returns without answering: the worker thread moves on
+ * to other connections. Whoever finishes the work fills the handler's
+ * http_response (it stays valid) and calls http_resume() from any thread;
+ * the response is then sent. Stopping the server waits for suspended
+ * requests to be resumed.
+ */
+void http_suspend(http_request *req);
+void http_resume(http_request *req);
+
+/* ---- reading requests --------------------------------------------------- */
+
+/* A request header, query argument or cookie; NULL when absent. Valid for the request. */
+const char *http_header_get(const http_request *req, const char *name);
+const char *http_query_get(const http_request *req, const char *name);
+const char *http_cookie_get(const http_request *req, const char *name);
 
 /* ---- writing responses -------------------------------------------------- */
 

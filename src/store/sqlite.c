@@ -34,7 +34,7 @@
 #include "store.h"
 
 #define WRITE_BATCH_MAX         512
-#define CHECKPOINT_PAGES        4000
+#define CHECKPOINT_PAGES        1000 /* a short WAL keeps readers' frame look-ups cheap */
 #define DEFAULT_BUSY_TIMEOUT_MS 2000
 
 /* ---- statements --------------------------------------------------------- */
@@ -64,9 +64,50 @@ enum stmt_id {
     ST_STAFF_BY_USERNAME,
     ST_COUNTS,
     ST_WAVE_SUMMARY,
+    ST_ANCESTORS_INSERT,
+    ST_PARTICIPANT_UPDATE,
+    ST_PERSON_UPDATE,
+    ST_STAFF_GET,
+    ST_STAFF_UPDATE,
+    ST_STAFF_PASSWORD,
+    ST_LEADER_BY_PERSON,
+    ST_PARTICIPANT_VISIBLE,
+    ST_UNIT_IN_SUBTREE,
+    ST_UNIT_VISIBLE,
+    ST_SESSION_INSERT,
+    ST_SESSION_GET,
+    ST_SESSION_DELETE,
+    ST_SESSION_DELETE_ACCOUNT,
+    ST_SESSION_TOUCH,
+    ST_AUDIT_INSERT,
+    ST_IDEM_GET,
+    ST_IDEM_PUT,
+    ST_IDEM_EXPIRE,
+    ST_SECRET,
+    ST_PERSON_GET,
     ST__COUNT
 };
 
+#define PARTICIPANT_COLS                                                                           \
+    "p.id, p.program_id, p.program_ident, p.mrn, p.diagnosis_year, p.treatment, p.enrol_date, "    \
+    "p.status, p.status_date, p.status_reason, p.consent, p.consent_date, p.home_unit_id, "        \
+    "p.peer_leader_id, p.risk_tier, p.version, "
+#define STAFF_COLS                                                                                 \
+    "id, username, display_name, role, scope_unit_id, person_id, disabled, created_at, version, "  \
+    "password_hash"
+#define LEADER_COLS                                                                                \
+    "l.id, l.program_id, l.home_unit_id, l.kind, l.paid, l.languages, l.trained_on, "              \
+    "l.training_hours, l.active, l.version, "
+#define CONTACT_COLS                                                                               \
+    "c.id, c.program_id, c.participant_id, c.peer_leader_id, c.occurred_at, c.minutes, c.mode, "   \
+    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date"
+#define MEAS_COLS                                                                                  \
+    "m.id, m.participant_id, m.code, m.analyte, m.value, m.unit, m.entered_value, "                \
+    "m.entered_unit, m.effective_at, m.source, m.wave, m.recorded_by"
+#define ORG_COLS                                                                                   \
+    "u.id, u.parent_id, u.program_id, u.kind, u.name, u.code, u.arm, u.language, u.version"
+#define AUDIT_COLS                                                                                 \
+    "id, at, account_id, action, entity, entity_id, participant_id, client_addr, status"
 #define PERSON_COLS                                                                                \
     "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
     "pe.address, pe.language"
@@ -80,11 +121,10 @@ static const char *const sql[ST__COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO job",
     [ST_ORG_INSERT] = "INSERT INTO org_unit (parent_id, program_id, kind, name, code, arm, "
                       "language, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-    [ST_ORG_GET] = "SELECT id, parent_id, program_id, kind, name, code, arm, language "
-                   "FROM org_unit WHERE id = ?",
+    [ST_ORG_GET] = "SELECT " ORG_COLS " FROM org_unit u WHERE u.id = ?",
     [ST_ORG_SET_PROGRAM] = "UPDATE org_unit SET program_id = id WHERE id = ?",
     [ST_KF_INSERT] = "INSERT INTO key_function (program_id, bit, code, label) VALUES (?,?,?,?)",
-    [ST_KF_MASK] = "SELECT bit FROM key_function WHERE program_id = ?",
+    [ST_KF_MASK] = "SELECT bit, code FROM key_function WHERE program_id = ?",
     [ST_PERSON_INSERT] = "INSERT INTO person (program_id, given_name, family_name, sex, "
                          "birth_date, phone, address, language) VALUES (?,?,?,?,?,?,?,?)",
     [ST_PARTICIPANT_INSERT] =
@@ -93,35 +133,26 @@ static const char *const sql[ST__COUNT] = {
         "home_unit_id, peer_leader_id, risk_tier, updated_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PARTICIPANT_GET] =
-        "SELECT p.id, p.program_id, p.program_ident, p.mrn, p.diagnosis_year, p.treatment, "
-        "p.enrol_date, p.status, p.status_date, p.status_reason, p.consent, p.consent_date, "
-        "p.home_unit_id, p.peer_leader_id, p.risk_tier, " PERSON_COLS
+        "SELECT " PARTICIPANT_COLS PERSON_COLS
         " FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id = ?",
     [ST_LEADER_INSERT] = "INSERT INTO peer_leader (person_id, program_id, home_unit_id, kind, "
                          "paid, languages, trained_on, training_hours, active, updated_at) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?)",
-    [ST_LEADER_GET] = "SELECT l.id, l.program_id, l.home_unit_id, l.kind, l.paid, l.languages, "
-                      "l.trained_on, l.training_hours, l.active, " PERSON_COLS
+    [ST_LEADER_GET] = "SELECT " LEADER_COLS PERSON_COLS
                       " FROM peer_leader l JOIN person pe ON pe.id = l.person_id WHERE l.id = ?",
     [ST_CONTACT_INSERT] =
         "INSERT INTO contact (program_id, participant_id, peer_leader_id, occurred_at, minutes, "
         "mode, key_functions, topics, proactive, note, follow_up_date, created_at) "
         "SELECT program_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM participant WHERE id = ?",
-    [ST_CONTACT_GET] = "SELECT id, program_id, participant_id, peer_leader_id, occurred_at, "
-                       "minutes, mode, key_functions, topics, proactive, note, follow_up_date "
-                       "FROM contact WHERE id = ?",
+    [ST_CONTACT_GET] = "SELECT " CONTACT_COLS " FROM contact c WHERE c.id = ?",
     [ST_MEAS_INSERT] = "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
                        "entered_value, entered_unit, effective_at, source, wave, recorded_by, "
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_MEAS_GET] = "SELECT id, participant_id, code, analyte, value, unit, entered_value, "
-                    "entered_unit, effective_at, source, wave, recorded_by "
-                    "FROM measurement WHERE id = ?",
+    [ST_MEAS_GET] = "SELECT " MEAS_COLS " FROM measurement m WHERE m.id = ?",
     [ST_STAFF_INSERT] = "INSERT INTO staff_account (username, display_name, password_hash, role, "
                         "scope_unit_id, person_id, disabled, created_at) "
                         "VALUES (?,?,?,?,?,?,?,?)",
-    [ST_STAFF_BY_USERNAME] = "SELECT id, username, display_name, role, scope_unit_id, "
-                             "person_id, disabled, created_at, password_hash "
-                             "FROM staff_account WHERE username = ?",
+    [ST_STAFF_BY_USERNAME] = "SELECT " STAFF_COLS " FROM staff_account WHERE username = ?",
     [ST_COUNTS] = "SELECT (SELECT count(*) FROM org_unit WHERE kind = 'program'), "
                   "(SELECT count(*) FROM org_unit), (SELECT count(*) FROM participant), "
                   "(SELECT count(*) FROM peer_leader), (SELECT count(*) FROM contact), "
@@ -131,13 +162,72 @@ static const char *const sql[ST__COUNT] = {
                         "JOIN org_unit u ON u.id = p.home_unit_id "
                         "WHERE m.analyte = ?2 AND m.wave = ?3 AND p.program_id = ?1 "
                         "AND (?4 = 'none' OR u.arm = ?4)",
+    [ST_ANCESTORS_INSERT] = "INSERT INTO org_unit_ancestor (unit_id, ancestor_id, depth) "
+                            "SELECT ?1, ancestor_id, depth + 1 FROM org_unit_ancestor "
+                            "WHERE unit_id = ?2 UNION ALL SELECT ?1, ?1, 0",
+    [ST_PARTICIPANT_UPDATE] =
+        "UPDATE participant SET program_ident = ?2, mrn = ?3, diagnosis_year = ?4, treatment = ?5, "
+        "enrol_date = ?6, status = ?7, status_date = ?8, status_reason = ?9, consent = ?10, "
+        "consent_date = ?11, home_unit_id = ?12, peer_leader_id = ?13, risk_tier = ?14, "
+        "version = version + 1, updated_at = ?15 WHERE id = ?1 AND version = ?16",
+    [ST_PERSON_UPDATE] = "UPDATE person SET given_name = ?2, family_name = ?3, sex = ?4, "
+                         "birth_date = ?5, phone = ?6, address = ?7, language = ?8 WHERE id = ?1",
+    [ST_STAFF_GET] = "SELECT " STAFF_COLS " FROM staff_account WHERE id = ?",
+    [ST_STAFF_UPDATE] = "UPDATE staff_account SET display_name = ?2, role = ?3, "
+                        "scope_unit_id = ?4, disabled = ?5, version = version + 1 "
+                        "WHERE id = ?1 AND version = ?6",
+    [ST_STAFF_PASSWORD] = "UPDATE staff_account SET password_hash = ?2, version = version + 1 "
+                          "WHERE id = ?1",
+    [ST_LEADER_BY_PERSON] = "SELECT id FROM peer_leader WHERE person_id = ?",
+    [ST_PARTICIPANT_VISIBLE] =
+        "SELECT 1 FROM participant p WHERE p.id = ?1 AND (?2 = 0 OR p.home_unit_id IN "
+        "(SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?2)) "
+        "AND (?3 = 0 OR p.peer_leader_id = ?3)",
+    [ST_UNIT_IN_SUBTREE] =
+        "SELECT 1 FROM org_unit_ancestor WHERE ancestor_id = ?1 AND unit_id = ?2",
+    [ST_UNIT_VISIBLE] = "SELECT 1 FROM org_unit_ancestor WHERE (ancestor_id = ?1 AND unit_id = ?2) "
+                        "OR (ancestor_id = ?2 AND unit_id = ?1)",
+    [ST_SESSION_INSERT] = "INSERT INTO session (token_hash, account_id, created_at, last_seen_at, "
+                          "expires_at, client_addr) VALUES (?,?,?,?,?,?)",
+    [ST_SESSION_GET] = "SELECT s.account_id, s.created_at, s.last_seen_at, s.expires_at, "
+                       "a.id, a.username, a.display_name, a.role, a.scope_unit_id, a.person_id, "
+                       "a.disabled, a.created_at, a.version "
+                       "FROM session s JOIN staff_account a ON a.id = s.account_id "
+                       "WHERE s.token_hash = ?",
+    [ST_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
+    [ST_SESSION_DELETE_ACCOUNT] = "DELETE FROM session WHERE account_id = ?",
+    [ST_SESSION_TOUCH] = "UPDATE session SET last_seen_at = ?2 WHERE token_hash = ?1 "
+                         "AND last_seen_at < ?2",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit_event (at, account_id, action, entity, entity_id, "
+                        "participant_id, client_addr, status) VALUES (?,?,?,?,?,?,?,?)",
+    [ST_IDEM_GET] = "SELECT request_hash, status, body, location FROM idempotency "
+                    "WHERE account_id = ? AND key = ? AND created_at >= ?",
+    [ST_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (account_id, key, request_hash, status, "
+                    "body, location, created_at) VALUES (?,?,?,?,?,?,?)",
+    [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE account_id = ? AND created_at < ?",
+    [ST_SECRET] = "SELECT value FROM setting WHERE key = 'install_secret'",
+    [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM person pe WHERE pe.id = ?",
 };
 
 /* ---- connections -------------------------------------------------------- */
 
+/* Lists are built from fragments, one statement per combination of filters. */
+enum list_id {
+    LIST_PARTICIPANT,
+    LIST_CONTACT,
+    LIST_MEASUREMENT,
+    LIST_ORG,
+    LIST_LEADER,
+    LIST_STAFF,
+    LIST_AUDIT,
+    LIST__COUNT
+};
+#define LIST_FILTERS 6
+
 typedef struct conn {
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
+    sqlite3_stmt *list[LIST__COUNT][1 << LIST_FILTERS];
     struct conn *next; /* in store.readers */
 } conn;
 
@@ -147,6 +237,10 @@ typedef struct write_job {
     pl_err *err;
     pl_status result;
     int done;
+    int async;               /* heap-allocated with its ctx; the writer frees it, nobody waits */
+    pthread_cond_t *done_cv; /* the waiting caller's own condition: no thundering herd */
+    store_done_fn done_fn;   /* async jobs with a completion: called after the commit */
+    void *done_ctx;
     struct write_job *next;
 } write_job;
 
@@ -164,7 +258,6 @@ struct store {
     pthread_t writer_thread;
     pthread_mutex_t mu;
     pthread_cond_t work_cv; /* writer waits for jobs */
-    pthread_cond_t done_cv; /* callers wait for their job */
     write_job *head, *tail;
     int stopping;
 
@@ -229,7 +322,11 @@ static void conn_close(conn *c)
 {
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(c->st[i]);
+    for (int i = 0; i < LIST__COUNT; i++)
+        for (int j = 0; j < 1 << LIST_FILTERS; j++)
+            sqlite3_finalize(c->list[i][j]);
     memset(c->st, 0, sizeof c->st);
+    memset(c->list, 0, sizeof c->list);
     sqlite3_close(c->db);
     c->db = NULL;
 }
@@ -266,7 +363,9 @@ static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0;%s",
-             s->opt.synchronous_normal ? "NORMAL" : "FULL", reader ? " PRAGMA query_only=1;" : "");
+             s->opt.synchronous_normal ? "NORMAL" : "FULL",
+             /* readers map the file: pages are read without a copy through read(2) */
+             reader ? " PRAGMA query_only=1; PRAGMA mmap_size=268435456;" : "");
     return exec_script(c, pragmas, err, s->path);
 }
 
@@ -405,7 +504,6 @@ pl_status store_open(const char *location, const store_options *opt, store **out
         s->opt.busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     pthread_cond_init(&s->checkpoint_cv, NULL);
     int key_made = 0, writer_started = 0;
     pl_status st;
@@ -476,7 +574,6 @@ fail:
         pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->done_cv);
     pthread_cond_destroy(&s->checkpoint_cv);
     free(s->path);
     free(s);
@@ -499,12 +596,13 @@ void store_close(store *s)
         conn_close(c);
         free(c);
     }
+    /* refresh the planner's statistics where they drifted, so list plans stay on indexes */
+    sqlite3_exec(s->writer.db, "PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_wal_checkpoint_v2(s->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     conn_close(&s->writer);
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->done_cv);
     pthread_cond_destroy(&s->checkpoint_cv);
     free(s->path);
     free(s);
@@ -645,22 +743,98 @@ static void *writer_main(void *arg)
 
         run_batch(s, batch);
 
+        /* completions and frees need no lock; waking a waiter does */
+        write_job *waiting = NULL;
+        for (write_job *j = batch, *next; j; j = next) {
+            next = j->next;
+            if (!j->async) {
+                j->next = waiting;
+                waiting = j;
+                continue;
+            }
+            if (j->done_fn)
+                j->done_fn(j->done_ctx, j->result);
+            else if (j->result != PL_OK)
+                fprintf(stderr, "peerlink: background write failed: %s\n", j->err->message);
+            free(j);
+        }
         pthread_mutex_lock(&s->mu);
-        for (write_job *j = batch; j; j = j->next)
+        for (write_job *j = waiting, *next; j; j = next) {
+            next = j->next; /* read before the waiter may return and free its job */
             j->done = 1;
-        pthread_cond_broadcast(&s->done_cv);
+            pthread_cond_signal(j->done_cv);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
+/* Queues a heap job whose memory holds its ctx and err; the writer frees it. */
+static pl_status enqueue_async(store *s, write_job *j, pl_err *err)
 {
-    /* j lives on this stack until the writer marks it done: we wait for that below */
-    write_job j = {.fn = fn, .ctx = ctx, .err = err};
     pthread_mutex_lock(&s->mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->mu);
+        free(j);
+        return pl_err_set(err, PL_IO, "the store is closing");
+    }
+    if (s->tail)
+        s->tail->next = j;
+    else
+        s->head = j;
+    s->tail = j;
+    pthread_cond_signal(&s->work_cv);
+    pthread_mutex_unlock(&s->mu);
+    return PL_OK;
+}
+
+/* One allocation: the job, its error record, then `extra` bytes for its ctx. */
+static write_job *async_job_new(store_write_fn fn, size_t extra)
+{
+    size_t head = (sizeof(write_job) + sizeof(pl_err) + 15u) & ~(size_t)15u;
+    write_job *j = calloc(1, head + extra);
+    if (!j)
+        return NULL;
+    j->fn = fn;
+    j->async = 1;
+    j->err = (pl_err *)(j + 1);
+    j->ctx = (char *)j + head;
+    return j;
+}
+
+pl_status store_write_async(store *s, store_write_fn fn, const void *ctx, size_t ctx_size,
+                            pl_err *err)
+{
+    write_job *j = async_job_new(fn, ctx_size);
+    if (!j)
+        return pl_err_set(err, PL_NOMEM, "out of memory queueing a write");
+    memcpy(j->ctx, ctx, ctx_size);
+    return enqueue_async(s, j, err);
+}
+
+pl_status store_write_submit(store *s, store_write_fn fn, void *ctx, pl_err *err,
+                             store_done_fn done, void *done_ctx)
+{
+    write_job *j = async_job_new(fn, 0);
+    if (!j)
+        return pl_err_set(err, PL_NOMEM, "out of memory queueing a write");
+    j->ctx = ctx;
+    j->err = err;
+    j->done_fn = done;
+    j->done_ctx = done_ctx;
+    return enqueue_async(s, j, err);
+}
+
+pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
+{
+    /* j lives on this stack until the writer marks it done: we wait for that below */
+    pthread_cond_t done_cv;
+    pthread_cond_init(&done_cv, NULL);
+    write_job j = {.fn = fn, .ctx = ctx, .err = err, .done_cv = &done_cv};
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        pthread_cond_destroy(&done_cv);
         return pl_err_set(err, PL_IO, "the store is closing");
     }
     if (s->tail)
@@ -670,8 +844,9 @@ pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
     s->tail = &j;     // cppcheck-suppress autoVariables
     pthread_cond_signal(&s->work_cv);
     while (!j.done)
-        pthread_cond_wait(&s->done_cv, &s->mu);
+        pthread_cond_wait(&done_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&done_cv);
     return j.result;
 }
 
@@ -747,6 +922,138 @@ static pl_status arena_check(pl_arena *a, pl_err *err)
     return PL_OK;
 }
 
+/* ---- row readers: one per record, shared by gets and lists --------------- */
+
+static void person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
+{
+    p->id = sqlite3_column_int64(st, i);
+    p->program_id = sqlite3_column_int64(st, i + 1);
+    p->given_name = col_text(st, i + 2, a);
+    p->family_name = col_text(st, i + 3, a);
+    pl_sex_parse((const char *)sqlite3_column_text(st, i + 4), &p->sex);
+    p->birth_date = col_date(st, i + 5);
+    p->phone = col_text(st, i + 6, a);
+    p->address = col_text(st, i + 7, a);
+    p->language = col_text(st, i + 8, a);
+}
+
+static void org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(st, 0);
+    u->parent_id = sqlite3_column_int64(st, 1);
+    u->program_id = sqlite3_column_int64(st, 2);
+    pl_org_kind_parse((const char *)sqlite3_column_text(st, 3), &u->kind);
+    u->name = col_text(st, 4, a);
+    u->code = col_text(st, 5, a);
+    pl_arm_parse((const char *)sqlite3_column_text(st, 6), &u->arm);
+    u->language = col_text(st, 7, a);
+    u->version = sqlite3_column_int(st, 8);
+}
+
+static void participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    p->program_id = sqlite3_column_int64(st, 1);
+    p->program_ident = col_text(st, 2, a);
+    p->mrn = col_text(st, 3, a);
+    p->diagnosis_year = sqlite3_column_int(st, 4);
+    pl_treatment_parse((const char *)sqlite3_column_text(st, 5), &p->treatment);
+    p->enrol_date = col_date(st, 6);
+    pl_enrol_status_parse((const char *)sqlite3_column_text(st, 7), &p->status);
+    p->status_date = col_date(st, 8);
+    p->status_reason = col_text(st, 9, a);
+    p->consent = sqlite3_column_int(st, 10) != 0;
+    p->consent_date = col_date(st, 11);
+    p->home_unit_id = sqlite3_column_int64(st, 12);
+    p->peer_leader_id = sqlite3_column_int64(st, 13);
+    pl_risk_tier_parse((const char *)sqlite3_column_text(st, 14), &p->risk_tier);
+    p->version = sqlite3_column_int(st, 15);
+    person_read(st, 16, a, &p->person);
+}
+
+static void leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
+{
+    memset(l, 0, sizeof *l);
+    l->id = sqlite3_column_int64(st, 0);
+    l->program_id = sqlite3_column_int64(st, 1);
+    l->home_unit_id = sqlite3_column_int64(st, 2);
+    pl_leader_kind_parse((const char *)sqlite3_column_text(st, 3), &l->kind);
+    l->paid = sqlite3_column_int(st, 4) != 0;
+    l->languages = col_text(st, 5, a);
+    l->trained_on = col_date(st, 6);
+    l->training_hours = sqlite3_column_int(st, 7);
+    l->active = sqlite3_column_int(st, 8) != 0;
+    l->version = sqlite3_column_int(st, 9);
+    person_read(st, 10, a, &l->person);
+}
+
+static void contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    c->program_id = sqlite3_column_int64(st, 1);
+    c->participant_id = sqlite3_column_int64(st, 2);
+    c->peer_leader_id = sqlite3_column_int64(st, 3);
+    c->occurred_at = sqlite3_column_int64(st, 4);
+    c->minutes = sqlite3_column_int(st, 5);
+    pl_contact_mode_parse((const char *)sqlite3_column_text(st, 6), &c->mode);
+    c->key_functions = (uint32_t)sqlite3_column_int64(st, 7);
+    c->topics = (uint32_t)sqlite3_column_int64(st, 8);
+    c->proactive = sqlite3_column_int(st, 9) != 0;
+    c->note = col_text(st, 10, a);
+    c->follow_up_date = col_date(st, 11);
+}
+
+static void measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    m->participant_id = sqlite3_column_int64(st, 1);
+    m->code = col_text(st, 2, a);
+    m->analyte = col_text(st, 3, a);
+    m->value = sqlite3_column_double(st, 4);
+    m->unit = col_text(st, 5, a);
+    m->entered_value = col_text(st, 6, a);
+    m->entered_unit = col_text(st, 7, a);
+    m->effective_at = sqlite3_column_int64(st, 8);
+    pl_source_parse((const char *)sqlite3_column_text(st, 9), &m->source);
+    m->wave = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
+    m->recorded_by = sqlite3_column_int64(st, 11);
+}
+
+/* STAFF_COLS; the hash (column 9) only when asked for. */
+static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, char **hash)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    out->username = col_text(st, 1, a);
+    out->display_name = col_text(st, 2, a);
+    pl_role_parse((const char *)sqlite3_column_text(st, 3), &out->role);
+    out->scope_unit_id = sqlite3_column_int64(st, 4);
+    out->person_id = sqlite3_column_int64(st, 5);
+    out->disabled = sqlite3_column_int(st, 6) != 0;
+    out->created_at = sqlite3_column_int64(st, 7);
+    out->version = sqlite3_column_int(st, 8);
+    if (hash)
+        *hash = (char *)col_text(st, 9, a);
+}
+
+static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    e->at = sqlite3_column_int64(st, 1);
+    e->account_id = sqlite3_column_int64(st, 2);
+    e->action = col_text(st, 3, a);
+    e->entity = col_text(st, 4, a);
+    e->entity_id = sqlite3_column_int64(st, 5);
+    e->participant_id = sqlite3_column_int64(st, 6);
+    e->client_addr = col_text(st, 7, a);
+    e->status = sqlite3_column_int(st, 8);
+}
+
 /* ---- org units ---------------------------------------------------------- */
 
 pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
@@ -763,40 +1070,51 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
     bind_text(st, 7, u->language);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
     pl_status r = step_insert(tx->c, st, &u->id, err, "org unit");
-    if (r != PL_OK || u->kind != PL_ORG_PROGRAM)
+    if (r != PL_OK)
         return r;
+    u->version = 1;
+    /* the unit's ancestors are its parent's plus itself */
+    sqlite3_stmt *anc = stmt(tx->c, ST_ANCESTORS_INSERT, err);
+    if (!anc)
+        return err->status;
+    sqlite3_bind_int64(anc, 1, u->id);
+    sqlite3_bind_int64(anc, 2, u->parent_id);
+    int rc = sqlite3_step(anc);
+    sqlite3_reset(anc);
+    if (rc != SQLITE_DONE)
+        return db_error(tx->c->db, rc, err, "org unit");
+    if (u->kind != PL_ORG_PROGRAM)
+        return PL_OK;
     /* a program is its own program */
     u->program_id = u->id;
     sqlite3_stmt *up = stmt(tx->c, ST_ORG_SET_PROGRAM, err);
     if (!up)
         return err->status;
     sqlite3_bind_int64(up, 1, u->id);
-    int rc = sqlite3_step(up);
+    rc = sqlite3_step(up);
     sqlite3_reset(up);
     return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "org unit");
 }
 
+/* Runs a single-row statement bound with (id) and reads it with fn. */
+#define GET_ONE(c, ST_ID, id, what, read_stmt)                                                     \
+    do {                                                                                           \
+        sqlite3_stmt *st = stmt(c, ST_ID, err);                                                    \
+        if (!st)                                                                                   \
+            return err->status;                                                                    \
+        sqlite3_bind_int64(st, 1, id);                                                             \
+        pl_status r = step_row(c, st, err, what);                                                  \
+        if (r == PL_OK) {                                                                          \
+            read_stmt;                                                                             \
+            r = arena_check(a, err);                                                               \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        return r;                                                                                  \
+    } while (0)
+
 static pl_status org_unit_get(conn *c, pl_id id, pl_arena *a, pl_org_unit *u, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(c, ST_ORG_GET, err);
-    if (!st)
-        return err->status;
-    sqlite3_bind_int64(st, 1, id);
-    pl_status r = step_row(c, st, err, "org unit");
-    if (r == PL_OK) {
-        memset(u, 0, sizeof *u);
-        u->id = sqlite3_column_int64(st, 0);
-        u->parent_id = sqlite3_column_int64(st, 1);
-        u->program_id = sqlite3_column_int64(st, 2);
-        pl_org_kind_parse((const char *)sqlite3_column_text(st, 3), &u->kind);
-        u->name = col_text(st, 4, a);
-        u->code = col_text(st, 5, a);
-        pl_arm_parse((const char *)sqlite3_column_text(st, 6), &u->arm);
-        u->language = col_text(st, 7, a);
-        r = arena_check(a, err);
-    }
-    sqlite3_reset(st);
-    return r;
+    GET_ONE(c, ST_ORG_GET, id, "org unit", org_unit_read(st, a, u));
 }
 
 pl_status store_org_unit_get(store *s, pl_id id, pl_arena *a, pl_org_unit *out, pl_err *err)
@@ -827,8 +1145,11 @@ pl_status store_key_function_insert(store_tx *tx, pl_id program_id, int bit, con
     return step_insert(tx->c, st, &ignored, err, "key function");
 }
 
-pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_err *err)
+pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
+                                   const char *codes[PL_KF_MAX_BITS], pl_err *err)
 {
+    for (int i = 0; i < PL_KF_MAX_BITS; i++)
+        codes[i] = NULL;
     conn *c = reader(s, err);
     if (!c)
         return err->status;
@@ -836,18 +1157,352 @@ pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_e
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, program_id);
-    uint32_t m = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        m |= 1u << sqlite3_column_int(st, 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int bit = sqlite3_column_int(st, 0);
+        if (bit >= PL_KF_PROGRAM_FIRST_BIT && bit < PL_KF_MAX_BITS)
+            codes[bit] = col_text(st, 1, a);
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_error(c->db, rc, err, "key functions");
-    *mask = m;
+    return arena_check(a, err);
+}
+
+pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_err *err)
+{
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    const char *codes[PL_KF_MAX_BITS];
+    pl_status r = store_key_function_codes(s, program_id, &a, codes, err);
+    uint32_t m = 0;
+    for (int i = 0; i < PL_KF_MAX_BITS; i++)
+        if (codes[i])
+            m |= 1u << i;
+    pl_arena_free(&a);
+    if (r == PL_OK)
+        *mask = m;
+    return r;
+}
+
+/* ---- scope -------------------------------------------------------------- */
+
+/* Runs a statement bound with two ids that answers a row or not. */
+static pl_status exists2(conn *c, enum stmt_id id, pl_id x, pl_id y, pl_id z, pl_err *err,
+                         const char *what)
+{
+    sqlite3_stmt *st = stmt(c, id, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, x);
+    sqlite3_bind_int64(st, 2, y);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_int64(st, 3, z);
+    pl_status r = step_row(c, st, err, what);
+    sqlite3_reset(st);
+    return r;
+}
+
+pl_status store_participant_visible(store *s, const store_scope *sc, pl_id participant_id,
+                                    pl_err *err)
+{
+    if (sc->peer_leader_id < 0)
+        return pl_err_set(err, PL_NOTFOUND, "participant not found");
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    /* an unrestricted scope still answers 404 for an id that does not exist */
+    return exists2(c, ST_PARTICIPANT_VISIBLE, participant_id, sc->unit_id, sc->peer_leader_id, err,
+                   "participant");
+}
+
+static pl_status unit_in_subtree(conn *c, pl_id scope_unit, pl_id unit, pl_err *err)
+{
+    if (scope_unit == 0)
+        return PL_OK;
+    return exists2(c, ST_UNIT_IN_SUBTREE, scope_unit, unit, 0, err, "org unit");
+}
+
+pl_status store_unit_in_subtree(store *s, pl_id scope_unit, pl_id unit, pl_err *err)
+{
+    conn *c = reader(s, err);
+    return c ? unit_in_subtree(c, scope_unit, unit, err) : err->status;
+}
+
+pl_status store_tx_unit_in_subtree(store_tx *tx, pl_id scope_unit, pl_id unit, pl_err *err)
+{
+    return unit_in_subtree(tx->c, scope_unit, unit, err);
+}
+
+pl_status store_unit_visible(store *s, pl_id scope_unit, pl_id unit, pl_err *err)
+{
+    if (scope_unit == 0)
+        return PL_OK;
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    return exists2(c, ST_UNIT_VISIBLE, scope_unit, unit, 0, err, "org unit");
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+/*
+ * Each list is a base query, up to LIST_FILTERS optional conditions and an
+ * ORDER BY id LIMIT ?8 tail. Parameters are numbered (?1 after, ?2-?7 the
+ * conditions in order, ?8 the limit) and always all bound, so one binding
+ * routine serves every combination; the statement for a combination is
+ * prepared on first use and cached in the connection.
+ */
+typedef struct list_def {
+    const char *base;
+    const char *cond[LIST_FILTERS];
+    const char *tail;
+} list_def;
+
+#define IN_SUBTREE(col, n)                                                                         \
+    " AND " col " IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?" #n ")"
+
+static const list_def lists[LIST__COUNT] = {
+    [LIST_PARTICIPANT] =
+        {"SELECT " PARTICIPANT_COLS PERSON_COLS
+         " FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id > ?1",
+         {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND p.status = ?4",
+          " AND p.risk_tier = ?5", IN_SUBTREE("p.home_unit_id", 6), " AND p.peer_leader_id = ?7"},
+         " ORDER BY p.id LIMIT ?8"},
+    [LIST_CONTACT] = {"SELECT " CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
+                      "c.participant_id WHERE c.id > ?1",
+                      {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                       " AND c.participant_id = ?4", " AND c.peer_leader_id = ?5",
+                       " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},
+                      " ORDER BY c.id LIMIT ?8"},
+    [LIST_MEASUREMENT] = {"SELECT " MEAS_COLS " FROM measurement m JOIN participant p ON p.id = "
+                          "m.participant_id WHERE m.id > ?1",
+                          {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                           " AND m.participant_id = ?4", " AND m.analyte = ?5", " AND m.code = ?6",
+                           " AND m.wave = ?7"},
+                          " ORDER BY m.id LIMIT ?8"},
+    [LIST_ORG] = {"SELECT " ORG_COLS " FROM org_unit u WHERE u.id > ?1",
+                  {IN_SUBTREE("u.id", 2), " AND u.kind = ?3", " AND u.parent_id = ?4"},
+                  " ORDER BY u.id LIMIT ?8"},
+    [LIST_LEADER] = {"SELECT " LEADER_COLS PERSON_COLS
+                     " FROM peer_leader l JOIN person pe ON pe.id = l.person_id WHERE l.id > ?1",
+                     {IN_SUBTREE("l.home_unit_id", 2)},
+                     " ORDER BY l.id LIMIT ?8"},
+    [LIST_STAFF] = {"SELECT " STAFF_COLS " FROM staff_account WHERE id > ?1",
+                    {NULL},
+                    " ORDER BY id LIMIT ?8"},
+    [LIST_AUDIT] = {"SELECT " AUDIT_COLS " FROM audit_event WHERE id > ?1",
+                    {" AND account_id = ?2", " AND participant_id = ?3", " AND entity = ?4",
+                     " AND action = ?5", " AND at >= ?6", " AND at < ?7"},
+                    " ORDER BY id LIMIT ?8"},
+};
+
+/* One parameter of a list: an integer, a text, or absent. */
+typedef struct list_arg {
+    int present;
+    sqlite3_int64 i;
+    const char *t;
+} list_arg;
+
+#define ARG_ID(v)          ((list_arg){(v) > 0, (v), NULL})
+#define ARG_INT(v, absent) ((list_arg){(v) != (absent), (v), NULL})
+#define ARG_TEXT(v)        ((list_arg){(v) != NULL, 0, (v)})
+
+/*
+ * Prepares (or finds) the statement for the present arguments, binds and
+ * runs it, calling read(st, a, item) for each row into an arena array of
+ * item_size-byte records.
+ */
+static pl_status list_run(store *s, enum list_id id, const list_arg args[LIST_FILTERS],
+                          store_page pg, pl_arena *a, size_t item_size,
+                          void (*read)(sqlite3_stmt *, pl_arena *, void *), void **items, int *n,
+                          pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    if (pg.limit < 1 || pg.limit > 200)
+        return pl_err_set(err, PL_INVALID, "limit must be between 1 and 200");
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    unsigned mask = 0;
+    for (int i = 0; i < LIST_FILTERS; i++)
+        if (args[i].present && lists[id].cond[i])
+            mask |= 1u << i;
+    sqlite3_stmt *st = c->list[id][mask];
+    if (!st) {
+        char sqltext[2048];
+        size_t len = (size_t)snprintf(sqltext, sizeof sqltext, "%s", lists[id].base);
+        for (int i = 0; i < LIST_FILTERS; i++)
+            if (mask & (1u << i))
+                len +=
+                    (size_t)snprintf(sqltext + len, sizeof sqltext - len, "%s", lists[id].cond[i]);
+        snprintf(sqltext + len, sizeof sqltext - len, "%s", lists[id].tail);
+        int rc = sqlite3_prepare_v3(c->db, sqltext, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK)
+            return db_error(c->db, rc, err, "preparing a list");
+        c->list[id][mask] = st;
+    }
+    sqlite3_bind_int64(st, 1, pg.after);
+    for (int i = 0; i < LIST_FILTERS; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        if (args[i].t)
+            sqlite3_bind_text(st, i + 2, args[i].t, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 2, args[i].i);
+    }
+    sqlite3_bind_int(st, 8, pg.limit);
+    char *arr = pl_arena_alloc(a, item_size * (size_t)pg.limit);
+    if (!arr) {
+        sqlite3_reset(st);
+        return pl_err_set(err, PL_LIMIT, "the list is larger than the request memory limit");
+    }
+    int rc, count = 0;
+    while (count < pg.limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read(st, a, arr + item_size * (size_t)count++);
+    if (count < pg.limit && rc != SQLITE_DONE) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return db_error(c->db, rc, err, "list");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pl_status r = arena_check(a, err);
+    if (r != PL_OK)
+        return r;
+    *items = arr;
+    *n = count;
     return PL_OK;
 }
 
+/* Adapters from the typed readers to list_run's void* signature. */
+static void participant_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    participant_read(st, a, p);
+}
+static void contact_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    contact_read(st, a, p);
+}
+static void measurement_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    measurement_read(st, a, p);
+}
+static void org_unit_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    org_unit_read(st, a, p);
+}
+static void leader_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    leader_read(st, a, p);
+}
+static void staff_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    staff_read(st, a, p, NULL);
+}
+static void audit_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    audit_read(st, a, p);
+}
+
+/* A peer leader with no leader record sees nobody. */
+#define SCOPE_EMPTY(sc) ((sc).peer_leader_id < 0)
+
+pl_status store_participant_list(store *s, const store_participant_filter *f, store_page pg,
+                                 pl_arena *a, pl_participant **items, int *n, pl_err *err)
+{
+    if (SCOPE_EMPTY(f->scope)) {
+        *items = NULL;
+        *n = 0;
+        return PL_OK;
+    }
+    list_arg args[LIST_FILTERS] = {
+        ARG_ID(f->scope.unit_id),
+        ARG_ID(f->scope.peer_leader_id),
+        ARG_TEXT(f->status >= 0 ? pl_enrol_status_name(f->status) : NULL),
+        ARG_TEXT(f->risk_tier >= 0 ? pl_risk_tier_name(f->risk_tier) : NULL),
+        ARG_ID(f->home_unit_id),
+        ARG_ID(f->peer_leader_id)};
+    return list_run(s, LIST_PARTICIPANT, args, pg, a, sizeof **items, participant_row,
+                    (void **)items, n, err);
+}
+
+pl_status store_contact_list(store *s, const store_contact_filter *f, store_page pg, pl_arena *a,
+                             pl_contact **items, int *n, pl_err *err)
+{
+    if (SCOPE_EMPTY(f->scope)) {
+        *items = NULL;
+        *n = 0;
+        return PL_OK;
+    }
+    list_arg args[LIST_FILTERS] = {
+        ARG_ID(f->scope.unit_id),        ARG_ID(f->scope.peer_leader_id),
+        ARG_ID(f->participant_id),       ARG_ID(f->peer_leader_id),
+        ARG_INT(f->since, PL_TIME_NONE), ARG_INT(f->until, PL_TIME_NONE)};
+    return list_run(s, LIST_CONTACT, args, pg, a, sizeof **items, contact_row, (void **)items, n,
+                    err);
+}
+
+pl_status store_measurement_list(store *s, const store_measurement_filter *f, store_page pg,
+                                 pl_arena *a, pl_measurement **items, int *n, pl_err *err)
+{
+    if (SCOPE_EMPTY(f->scope)) {
+        *items = NULL;
+        *n = 0;
+        return PL_OK;
+    }
+    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id),  ARG_ID(f->scope.peer_leader_id),
+                                   ARG_ID(f->participant_id), ARG_TEXT(f->analyte),
+                                   ARG_TEXT(f->code),         ARG_INT(f->wave, -1)};
+    return list_run(s, LIST_MEASUREMENT, args, pg, a, sizeof **items, measurement_row,
+                    (void **)items, n, err);
+}
+
+pl_status store_org_unit_list(store *s, pl_id scope_unit, int kind, pl_id parent_id, store_page pg,
+                              pl_arena *a, pl_org_unit **items, int *n, pl_err *err)
+{
+    list_arg args[LIST_FILTERS] = {
+        ARG_ID(scope_unit), ARG_TEXT(kind >= 0 ? pl_org_kind_name(kind) : NULL), ARG_ID(parent_id)};
+    return list_run(s, LIST_ORG, args, pg, a, sizeof **items, org_unit_row, (void **)items, n, err);
+}
+
+pl_status store_peer_leader_list(store *s, pl_id scope_unit, store_page pg, pl_arena *a,
+                                 pl_peer_leader **items, int *n, pl_err *err)
+{
+    list_arg args[LIST_FILTERS] = {ARG_ID(scope_unit)};
+    return list_run(s, LIST_LEADER, args, pg, a, sizeof **items, leader_row, (void **)items, n,
+                    err);
+}
+
+pl_status store_staff_account_list(store *s, store_page pg, pl_arena *a, pl_staff_account **items,
+                                   int *n, pl_err *err)
+{
+    list_arg args[LIST_FILTERS] = {{0, 0, NULL}};
+    return list_run(s, LIST_STAFF, args, pg, a, sizeof **items, staff_row, (void **)items, n, err);
+}
+
+pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg, pl_arena *a,
+                           store_audit_event **items, int *n, pl_err *err)
+{
+    list_arg args[LIST_FILTERS] = {
+        ARG_ID(f->account_id), ARG_ID(f->participant_id),       ARG_TEXT(f->entity),
+        ARG_TEXT(f->action),   ARG_INT(f->since, PL_TIME_NONE), ARG_INT(f->until, PL_TIME_NONE)};
+    return list_run(s, LIST_AUDIT, args, pg, a, sizeof **items, audit_row, (void **)items, n, err);
+}
+
 /* ---- persons, participants and peer leaders ----------------------------- */
+
+static void person_bind(sqlite3_stmt *st, int first, const pl_person *p)
+{
+    bind_text(st, first, p->given_name);
+    bind_text(st, first + 1, p->family_name);
+    sqlite3_bind_text(st, first + 2, pl_sex_name(p->sex), -1, SQLITE_STATIC);
+    bind_date(st, first + 3, p->birth_date);
+    bind_text(st, first + 4, p->phone);
+    bind_text(st, first + 5, p->address);
+    bind_text(st, first + 6, p->language);
+}
 
 static pl_status person_insert(conn *c, pl_person *p, pl_id program_id, pl_err *err)
 {
@@ -855,29 +1510,30 @@ static pl_status person_insert(conn *c, pl_person *p, pl_id program_id, pl_err *
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, program_id);
-    bind_text(st, 2, p->given_name);
-    bind_text(st, 3, p->family_name);
-    sqlite3_bind_text(st, 4, pl_sex_name(p->sex), -1, SQLITE_STATIC);
-    bind_date(st, 5, p->birth_date);
-    bind_text(st, 6, p->phone);
-    bind_text(st, 7, p->address);
-    bind_text(st, 8, p->language);
+    person_bind(st, 2, p);
     p->program_id = program_id;
     return step_insert(c, st, &p->id, err, "person");
 }
 
-/* Reads the PERSON_COLS block starting at column i. */
-static void person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
+/* Binds the participant's own columns ?2-?14 as ST_PARTICIPANT_UPDATE numbers them. */
+static void participant_bind(sqlite3_stmt *st, const pl_participant *p)
 {
-    p->id = sqlite3_column_int64(st, i);
-    p->program_id = sqlite3_column_int64(st, i + 1);
-    p->given_name = col_text(st, i + 2, a);
-    p->family_name = col_text(st, i + 3, a);
-    pl_sex_parse((const char *)sqlite3_column_text(st, i + 4), &p->sex);
-    p->birth_date = col_date(st, i + 5);
-    p->phone = col_text(st, i + 6, a);
-    p->address = col_text(st, i + 7, a);
-    p->language = col_text(st, i + 8, a);
+    bind_text(st, 2, p->program_ident);
+    bind_text(st, 3, p->mrn);
+    if (p->diagnosis_year)
+        sqlite3_bind_int(st, 4, p->diagnosis_year);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_text(st, 5, pl_treatment_name(p->treatment), -1, SQLITE_STATIC);
+    bind_date(st, 6, p->enrol_date);
+    sqlite3_bind_text(st, 7, pl_enrol_status_name(p->status), -1, SQLITE_STATIC);
+    bind_date(st, 8, p->status_date);
+    bind_text(st, 9, p->status_reason);
+    sqlite3_bind_int(st, 10, p->consent);
+    bind_date(st, 11, p->consent_date);
+    bind_id(st, 12, p->home_unit_id);
+    bind_id(st, 13, p->peer_leader_id);
+    sqlite3_bind_text(st, 14, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
 }
 
 pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
@@ -888,6 +1544,7 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
     sqlite3_stmt *st = stmt(tx->c, ST_PARTICIPANT_INSERT, err);
     if (!st)
         return err->status;
+    /* the insert lists person_id and program_id first, then the update's ?2-?14 */
     sqlite3_bind_int64(st, 1, p->person.id);
     sqlite3_bind_int64(st, 2, p->program_id);
     bind_text(st, 3, p->program_ident);
@@ -905,41 +1562,68 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
     bind_id(st, 14, p->peer_leader_id);
     sqlite3_bind_text(st, 15, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
-    return step_insert(tx->c, st, &p->id, err, "participant");
+    r = step_insert(tx->c, st, &p->id, err, "participant");
+    if (r == PL_OK)
+        p->version = 1;
+    return r;
+}
+
+static pl_status participant_get(conn *c, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
+{
+    GET_ONE(c, ST_PARTICIPANT_GET, id, "participant", participant_read(st, a, p));
 }
 
 pl_status store_participant_get(store *s, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
 {
     conn *c = reader(s, err);
-    if (!c)
-        return err->status;
-    sqlite3_stmt *st = stmt(c, ST_PARTICIPANT_GET, err);
+    return c ? participant_get(c, id, a, p, err) : err->status;
+}
+
+pl_status store_tx_participant_get(store_tx *tx, pl_id id, pl_arena *a, pl_participant *out,
+                                   pl_err *err)
+{
+    return participant_get(tx->c, id, a, out, err);
+}
+
+/* Steps an UPDATE guarded by a version: no row changed means stale (or gone). */
+static pl_status step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return db_error(c->db, rc, err, what);
+    if (sqlite3_changes(c->db) == 0)
+        return pl_err_set(err, PL_STALE, "%s was changed by someone else; reload and try again",
+                          what);
+    return PL_OK;
+}
+
+pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
+                                   pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_PARTICIPANT_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
-    pl_status r = step_row(c, st, err, "participant");
-    if (r == PL_OK) {
-        memset(p, 0, sizeof *p);
-        p->id = sqlite3_column_int64(st, 0);
-        p->program_id = sqlite3_column_int64(st, 1);
-        p->program_ident = col_text(st, 2, a);
-        p->mrn = col_text(st, 3, a);
-        p->diagnosis_year = sqlite3_column_int(st, 4);
-        pl_treatment_parse((const char *)sqlite3_column_text(st, 5), &p->treatment);
-        p->enrol_date = col_date(st, 6);
-        pl_enrol_status_parse((const char *)sqlite3_column_text(st, 7), &p->status);
-        p->status_date = col_date(st, 8);
-        p->status_reason = col_text(st, 9, a);
-        p->consent = sqlite3_column_int(st, 10) != 0;
-        p->consent_date = col_date(st, 11);
-        p->home_unit_id = sqlite3_column_int64(st, 12);
-        p->peer_leader_id = sqlite3_column_int64(st, 13);
-        pl_risk_tier_parse((const char *)sqlite3_column_text(st, 14), &p->risk_tier);
-        person_read(st, 15, a, &p->person);
-        r = arena_check(a, err);
-    }
-    sqlite3_reset(st);
-    return r;
+    sqlite3_bind_int64(st, 1, p->id);
+    participant_bind(st, p);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int(st, 16, expected_version);
+    pl_status r = step_versioned(tx->c, st, err, "participant");
+    if (r != PL_OK)
+        return r;
+    sqlite3_stmt *ps = stmt(tx->c, ST_PERSON_UPDATE, err);
+    if (!ps)
+        return err->status;
+    sqlite3_bind_int64(ps, 1, p->person.id);
+    person_bind(ps, 2, &p->person);
+    int rc = sqlite3_step(ps);
+    sqlite3_reset(ps);
+    sqlite3_clear_bindings(ps);
+    if (rc != SQLITE_DONE)
+        return db_error(tx->c->db, rc, err, "participant");
+    p->version = expected_version + 1;
+    return PL_OK;
 }
 
 pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err)
@@ -960,7 +1644,10 @@ pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err)
     sqlite3_bind_int(st, 8, l->training_hours);
     sqlite3_bind_int(st, 9, l->active);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
-    return step_insert(tx->c, st, &l->id, err, "peer leader");
+    r = step_insert(tx->c, st, &l->id, err, "peer leader");
+    if (r == PL_OK)
+        l->version = 1;
+    return r;
 }
 
 pl_status store_peer_leader_get(store *s, pl_id id, pl_arena *a, pl_peer_leader *l, pl_err *err)
@@ -968,25 +1655,30 @@ pl_status store_peer_leader_get(store *s, pl_id id, pl_arena *a, pl_peer_leader 
     conn *c = reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_LEADER_GET, err);
+    GET_ONE(c, ST_LEADER_GET, id, "peer leader", leader_read(st, a, l));
+}
+
+pl_status store_person_get(store *s, pl_id id, pl_arena *a, pl_person *out, pl_err *err)
+{
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    GET_ONE(c, ST_PERSON_GET, id, "person",
+            (memset(out, 0, sizeof *out), person_read(st, 0, a, out)));
+}
+
+pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_id, pl_err *err)
+{
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    sqlite3_stmt *st = stmt(c, ST_LEADER_BY_PERSON, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 1, person_id);
     pl_status r = step_row(c, st, err, "peer leader");
-    if (r == PL_OK) {
-        memset(l, 0, sizeof *l);
-        l->id = sqlite3_column_int64(st, 0);
-        l->program_id = sqlite3_column_int64(st, 1);
-        l->home_unit_id = sqlite3_column_int64(st, 2);
-        pl_leader_kind_parse((const char *)sqlite3_column_text(st, 3), &l->kind);
-        l->paid = sqlite3_column_int(st, 4) != 0;
-        l->languages = col_text(st, 5, a);
-        l->trained_on = col_date(st, 6);
-        l->training_hours = sqlite3_column_int(st, 7);
-        l->active = sqlite3_column_int(st, 8) != 0;
-        person_read(st, 9, a, &l->person);
-        r = arena_check(a, err);
-    }
+    if (r == PL_OK)
+        *leader_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return r;
 }
@@ -1018,29 +1710,7 @@ pl_status store_contact_get(store *s, pl_id id, pl_arena *a, pl_contact *c, pl_e
     conn *cn = reader(s, err);
     if (!cn)
         return err->status;
-    sqlite3_stmt *st = stmt(cn, ST_CONTACT_GET, err);
-    if (!st)
-        return err->status;
-    sqlite3_bind_int64(st, 1, id);
-    pl_status r = step_row(cn, st, err, "contact");
-    if (r == PL_OK) {
-        memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
-        c->program_id = sqlite3_column_int64(st, 1);
-        c->participant_id = sqlite3_column_int64(st, 2);
-        c->peer_leader_id = sqlite3_column_int64(st, 3);
-        c->occurred_at = sqlite3_column_int64(st, 4);
-        c->minutes = sqlite3_column_int(st, 5);
-        pl_contact_mode_parse((const char *)sqlite3_column_text(st, 6), &c->mode);
-        c->key_functions = (uint32_t)sqlite3_column_int64(st, 7);
-        c->topics = (uint32_t)sqlite3_column_int64(st, 8);
-        c->proactive = sqlite3_column_int(st, 9) != 0;
-        c->note = col_text(st, 10, a);
-        c->follow_up_date = col_date(st, 11);
-        r = arena_check(a, err);
-    }
-    sqlite3_reset(st);
-    return r;
+    GET_ONE(cn, ST_CONTACT_GET, id, "contact", contact_read(st, a, c));
 }
 
 pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
@@ -1071,29 +1741,7 @@ pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement 
     conn *c = reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_MEAS_GET, err);
-    if (!st)
-        return err->status;
-    sqlite3_bind_int64(st, 1, id);
-    pl_status r = step_row(c, st, err, "measurement");
-    if (r == PL_OK) {
-        memset(m, 0, sizeof *m);
-        m->id = sqlite3_column_int64(st, 0);
-        m->participant_id = sqlite3_column_int64(st, 1);
-        m->code = col_text(st, 2, a);
-        m->analyte = col_text(st, 3, a);
-        m->value = sqlite3_column_double(st, 4);
-        m->unit = col_text(st, 5, a);
-        m->entered_value = col_text(st, 6, a);
-        m->entered_unit = col_text(st, 7, a);
-        m->effective_at = sqlite3_column_int64(st, 8);
-        pl_source_parse((const char *)sqlite3_column_text(st, 9), &m->source);
-        m->wave = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
-        m->recorded_by = sqlite3_column_int64(st, 11);
-        r = arena_check(a, err);
-    }
-    sqlite3_reset(st);
-    return r;
+    GET_ONE(c, ST_MEAS_GET, id, "measurement", measurement_read(st, a, m));
 }
 
 /* ---- staff accounts ----------------------------------------------------- */
@@ -1117,6 +1765,8 @@ pl_status store_staff_account_insert(store_tx *tx, pl_staff_account *a, const ch
     pl_status r = step_insert(tx->c, st, &a->id, err, "staff account");
     if (r == PL_CONFLICT)
         pl_err_set(err, PL_CONFLICT, "username '%s' is already taken", a->username);
+    if (r == PL_OK)
+        a->version = 1;
     return r;
 }
 
@@ -1133,18 +1783,312 @@ pl_status store_staff_account_get_by_username(store *s, const char *username, pl
     sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
     pl_status r = step_row(c, st, err, "staff account");
     if (r == PL_OK) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(st, 0);
-        out->username = col_text(st, 1, a);
-        out->display_name = col_text(st, 2, a);
-        pl_role_parse((const char *)sqlite3_column_text(st, 3), &out->role);
-        out->scope_unit_id = sqlite3_column_int64(st, 4);
-        out->person_id = sqlite3_column_int64(st, 5);
-        out->disabled = sqlite3_column_int(st, 6) != 0;
-        out->created_at = sqlite3_column_int64(st, 7);
-        if (password_hash)
-            *password_hash = (char *)col_text(st, 8, a);
+        staff_read(st, a, out, password_hash);
         r = arena_check(a, err);
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+static pl_status staff_get(conn *c, pl_id id, pl_arena *a, pl_staff_account *out, pl_err *err)
+{
+    GET_ONE(c, ST_STAFF_GET, id, "staff account", staff_read(st, a, out, NULL));
+}
+
+pl_status store_staff_account_get(store *s, pl_id id, pl_arena *a, pl_staff_account *out,
+                                  pl_err *err)
+{
+    conn *c = reader(s, err);
+    return c ? staff_get(c, id, a, out, err) : err->status;
+}
+
+pl_status store_tx_staff_account_get(store_tx *tx, pl_id id, pl_arena *a, pl_staff_account *out,
+                                     pl_err *err)
+{
+    return staff_get(tx->c, id, a, out, err);
+}
+
+pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expected_version,
+                                     pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_STAFF_UPDATE, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, a->id);
+    bind_text(st, 2, a->display_name);
+    sqlite3_bind_text(st, 3, pl_role_name(a->role), -1, SQLITE_STATIC);
+    bind_id(st, 4, a->scope_unit_id);
+    sqlite3_bind_int(st, 5, a->disabled);
+    sqlite3_bind_int(st, 6, expected_version);
+    pl_status r = step_versioned(tx->c, st, err, "staff account");
+    if (r == PL_OK)
+        a->version = expected_version + 1;
+    return r;
+}
+
+pl_status store_staff_password_set(store_tx *tx, pl_id id, const char *password_hash, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_STAFF_PASSWORD, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, password_hash);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return db_error(tx->c->db, rc, err, "staff account");
+    if (sqlite3_changes(tx->c->db) == 0)
+        return pl_err_set(err, PL_NOTFOUND, "staff account not found");
+    return PL_OK;
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+pl_status store_session_insert(store_tx *tx, const unsigned char *hash, const store_session *se,
+                               const char *client_addr, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_SESSION_INSERT, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, se->account_id);
+    sqlite3_bind_int64(st, 3, se->created_at);
+    sqlite3_bind_int64(st, 4, se->last_seen_at);
+    sqlite3_bind_int64(st, 5, se->expires_at);
+    bind_text(st, 6, client_addr);
+    pl_id ignored;
+    return step_insert(tx->c, st, &ignored, err, "session");
+}
+
+pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, store_session *se,
+                            pl_staff_account *account, pl_err *err)
+{
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    sqlite3_stmt *st = stmt(c, ST_SESSION_GET, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+    pl_status r = step_row(c, st, err, "session");
+    if (r == PL_OK) {
+        se->account_id = sqlite3_column_int64(st, 0);
+        se->created_at = sqlite3_column_int64(st, 1);
+        se->last_seen_at = sqlite3_column_int64(st, 2);
+        se->expires_at = sqlite3_column_int64(st, 3);
+        memset(account, 0, sizeof *account);
+        account->id = sqlite3_column_int64(st, 4);
+        account->username = col_text(st, 5, a);
+        account->display_name = col_text(st, 6, a);
+        pl_role_parse((const char *)sqlite3_column_text(st, 7), &account->role);
+        account->scope_unit_id = sqlite3_column_int64(st, 8);
+        account->person_id = sqlite3_column_int64(st, 9);
+        account->disabled = sqlite3_column_int(st, 10) != 0;
+        account->created_at = sqlite3_column_int64(st, 11);
+        account->version = sqlite3_column_int(st, 12);
+        r = arena_check(a, err);
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+static pl_status delete_by(store_tx *tx, enum stmt_id id, const unsigned char *hash,
+                           pl_id account_id, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, id, err);
+    if (!st)
+        return err->status;
+    if (hash)
+        sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, account_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "session");
+}
+
+pl_status store_session_delete(store_tx *tx, const unsigned char *hash, pl_err *err)
+{
+    return delete_by(tx, ST_SESSION_DELETE, hash, 0, err);
+}
+
+pl_status store_session_delete_for_account(store_tx *tx, pl_id account_id, pl_err *err)
+{
+    return delete_by(tx, ST_SESSION_DELETE_ACCOUNT, NULL, account_id, err);
+}
+
+typedef struct touch_ctx {
+    unsigned char hash[STORE_TOKEN_HASH_BYTES];
+    pl_time now;
+} touch_ctx;
+
+static pl_status touch_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    touch_ctx *t = ctx;
+    sqlite3_stmt *st = stmt(tx->c, ST_SESSION_TOUCH, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_blob(st, 1, t->hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, t->now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "session");
+}
+
+void store_session_touch(store *s, const unsigned char *hash, pl_time now)
+{
+    touch_ctx t;
+    memcpy(t.hash, hash, sizeof t.hash);
+    t.now = now;
+    pl_err err;
+    pl_err_clear(&err);
+    store_write_async(s, touch_write, &t, sizeof t, &err);
+}
+
+/* ---- audit trail -------------------------------------------------------- */
+
+pl_status store_audit_append(store_tx *tx, const store_audit_event *ev, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_AUDIT_INSERT, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, ev->at);
+    bind_id(st, 2, ev->account_id);
+    bind_text(st, 3, ev->action);
+    bind_text(st, 4, ev->entity);
+    bind_id(st, 5, ev->entity_id);
+    bind_id(st, 6, ev->participant_id);
+    bind_text(st, 7, ev->client_addr);
+    sqlite3_bind_int(st, 8, ev->status);
+    pl_id ignored;
+    return step_insert(tx->c, st, &ignored, err, "audit event");
+}
+
+typedef struct audit_batch {
+    int n;
+    store_audit_event *ev;
+} audit_batch;
+
+static pl_status audit_batch_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    audit_batch *b = ctx;
+    for (int i = 0; i < b->n; i++) {
+        pl_status r = store_audit_append(tx, &b->ev[i], err);
+        if (r != PL_OK)
+            return r;
+    }
+    return PL_OK;
+}
+
+/* Copies a string into the job's tail; returns the copy (NULL stays NULL). */
+static const char *tail_copy(char **tail, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*tail, s, n);
+    const char *r = *tail;
+    *tail += n;
+    return r;
+}
+
+pl_status store_audit_enqueue(store *s, const store_audit_event *ev, int n, pl_err *err)
+{
+    if (n <= 0)
+        return PL_OK;
+    size_t strings = 0;
+    for (int i = 0; i < n; i++)
+        strings += (ev[i].action ? strlen(ev[i].action) + 1 : 0) +
+                   (ev[i].entity ? strlen(ev[i].entity) + 1 : 0) +
+                   (ev[i].client_addr ? strlen(ev[i].client_addr) + 1 : 0);
+    size_t events_off = (sizeof(audit_batch) + 15u) & ~(size_t)15u;
+    size_t size = events_off + sizeof *ev * (size_t)n + strings;
+    write_job *j = async_job_new(audit_batch_write, size);
+    if (!j)
+        return pl_err_set(err, PL_NOMEM, "out of memory queueing audit events");
+    audit_batch *b = j->ctx;
+    b->n = n;
+    b->ev = (store_audit_event *)((char *)j->ctx + events_off);
+    char *tail = (char *)(b->ev + n);
+    for (int i = 0; i < n; i++) {
+        b->ev[i] = ev[i];
+        b->ev[i].action = tail_copy(&tail, ev[i].action);
+        b->ev[i].entity = tail_copy(&tail, ev[i].entity);
+        b->ev[i].client_addr = tail_copy(&tail, ev[i].client_addr);
+    }
+    return enqueue_async(s, j, err);
+}
+
+/* ---- idempotent retries ------------------------------------------------- */
+
+#define IDEMPOTENCY_SECONDS 86400
+
+pl_status store_idempotency_get(store_tx *tx, pl_id account_id, const char *key, pl_arena *a,
+                                store_idempotency *out, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_IDEM_GET, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) - IDEMPOTENCY_SECONDS);
+    pl_status r = step_row(tx->c, st, err, "idempotency key");
+    if (r == PL_OK) {
+        memset(out, 0, sizeof *out);
+        if (sqlite3_column_bytes(st, 0) == (int)sizeof out->request_hash)
+            memcpy(out->request_hash, sqlite3_column_blob(st, 0), sizeof out->request_hash);
+        out->status = sqlite3_column_int(st, 1);
+        out->body = col_text(st, 2, a);
+        out->location = col_text(st, 3, a);
+        r = arena_check(a, err);
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+pl_status store_idempotency_put(store_tx *tx, pl_id account_id, const char *key,
+                                const store_idempotency *in, pl_time now, pl_err *err)
+{
+    sqlite3_stmt *ex = stmt(tx->c, ST_IDEM_EXPIRE, err);
+    if (!ex)
+        return err->status;
+    sqlite3_bind_int64(ex, 1, account_id);
+    sqlite3_bind_int64(ex, 2, now - IDEMPOTENCY_SECONDS);
+    int rc = sqlite3_step(ex);
+    sqlite3_reset(ex);
+    if (rc != SQLITE_DONE)
+        return db_error(tx->c->db, rc, err, "idempotency key");
+    sqlite3_stmt *st = stmt(tx->c, ST_IDEM_PUT, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, in->request_hash, sizeof in->request_hash, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, in->status);
+    sqlite3_bind_text(st, 5, in->body ? in->body : "", -1, SQLITE_STATIC);
+    bind_text(st, 6, in->location);
+    sqlite3_bind_int64(st, 7, now);
+    pl_id ignored;
+    return step_insert(tx->c, st, &ignored, err, "idempotency key");
+}
+
+pl_status store_install_secret(store *s, unsigned char out[32], pl_err *err)
+{
+    conn *c = reader(s, err);
+    if (!c)
+        return err->status;
+    sqlite3_stmt *st = stmt(c, ST_SECRET, err);
+    if (!st)
+        return err->status;
+    pl_status r = step_row(c, st, err, "installation secret");
+    if (r == PL_OK) {
+        if (sqlite3_column_bytes(st, 0) == 32)
+            memcpy(out, sqlite3_column_blob(st, 0), 32);
+        else
+            r = pl_err_set(err, PL_SCHEMA, "the installation secret is damaged");
     }
     sqlite3_reset(st);
     return r;

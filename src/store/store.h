@@ -25,6 +25,7 @@
 #define PL_STORE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -67,6 +68,7 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err);
 /* Inserts the participant's person unless person.id is set (a peer leader who is also a patient).
  */
 pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err);
+/* Inserts the peer leader's person unless person.id is set (a participant who also leads). */
 pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err);
 pl_status store_contact_insert(store_tx *tx, pl_contact *c, pl_err *err);
 pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err);
@@ -91,8 +93,184 @@ pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement 
 pl_status store_staff_account_get_by_username(store *s, const char *username, pl_arena *a,
                                               pl_staff_account *out, char **password_hash,
                                               pl_err *err);
+/* codes[bit] is the code of each program-defined key function (NULL where none); arena strings. */
+pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
+                                   const char *codes[PL_KF_MAX_BITS], pl_err *err);
 /* The program-defined key-function bits a program enabled. */
 pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_err *err);
+
+/* Updates use the record's version: PL_STALE when it is no longer expected_version. */
+pl_status store_tx_participant_get(store_tx *tx, pl_id id, pl_arena *a, pl_participant *out,
+                                   pl_err *err);
+/* Writes every mutable field of p (person included) and increments p->version. */
+pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
+                                   pl_err *err);
+pl_status store_staff_account_get(store *s, pl_id id, pl_arena *a, pl_staff_account *out,
+                                  pl_err *err);
+pl_status store_tx_staff_account_get(store_tx *tx, pl_id id, pl_arena *a, pl_staff_account *out,
+                                     pl_err *err);
+/* Writes display_name, role, scope_unit_id and disabled; increments a->version. */
+pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expected_version,
+                                     pl_err *err);
+pl_status store_staff_password_set(store_tx *tx, pl_id id, const char *password_hash, pl_err *err);
+pl_status store_person_get(store *s, pl_id id, pl_arena *a, pl_person *out, pl_err *err);
+/* The peer-leader record of a person (PL_NOTFOUND if the person leads nobody). */
+pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_id, pl_err *err);
+
+/* ---- scope ---------------------------------------------------------------
+ * What an account may see: participants whose home unit lies in the subtree
+ * of unit_id (0: everywhere) and, for peer leaders, only those assigned to
+ * peer_leader_id (0: no such restriction; -1: nobody).
+ */
+typedef struct store_scope {
+    pl_id unit_id;
+    pl_id peer_leader_id;
+} store_scope;
+
+/* PL_OK if the participant exists and is in scope, else PL_NOTFOUND. */
+pl_status store_participant_visible(store *s, const store_scope *sc, pl_id participant_id,
+                                    pl_err *err);
+/* PL_OK if unit lies in the subtree of scope_unit (or scope_unit is 0), else PL_NOTFOUND. */
+pl_status store_unit_in_subtree(store *s, pl_id scope_unit, pl_id unit, pl_err *err);
+pl_status store_tx_unit_in_subtree(store_tx *tx, pl_id scope_unit, pl_id unit, pl_err *err);
+/* PL_OK if unit is in the subtree of scope_unit or is one of its ancestors. */
+pl_status store_unit_visible(store *s, pl_id scope_unit, pl_id unit, pl_err *err);
+
+/* ---- lists ---------------------------------------------------------------
+ * Key-paged: rows with id > after, ascending, at most limit (1-200). Each
+ * fills *items (allocated in the arena) and *n. Absent filters are 0 / NULL
+ * / -1 as noted; every combination runs on an index.
+ */
+typedef struct store_page {
+    pl_id after;
+    int limit;
+} store_page;
+
+typedef struct store_participant_filter {
+    store_scope scope;
+    int status;           /* pl_enrol_status, -1 any */
+    int risk_tier;        /* pl_risk_tier, -1 any */
+    pl_id home_unit_id;   /* subtree; 0 any */
+    pl_id peer_leader_id; /* 0 any */
+} store_participant_filter;
+
+pl_status store_participant_list(store *s, const store_participant_filter *f, store_page pg,
+                                 pl_arena *a, pl_participant **items, int *n, pl_err *err);
+
+typedef struct store_contact_filter {
+    store_scope scope;
+    pl_id participant_id; /* 0 any */
+    pl_id peer_leader_id; /* 0 any */
+    pl_time since, until; /* PL_TIME_NONE: open */
+} store_contact_filter;
+
+pl_status store_contact_list(store *s, const store_contact_filter *f, store_page pg, pl_arena *a,
+                             pl_contact **items, int *n, pl_err *err);
+
+typedef struct store_measurement_filter {
+    store_scope scope;
+    pl_id participant_id; /* 0 any */
+    const char *analyte;  /* NULL any */
+    const char *code;     /* NULL any */
+    int wave;             /* -1 any */
+} store_measurement_filter;
+
+pl_status store_measurement_list(store *s, const store_measurement_filter *f, store_page pg,
+                                 pl_arena *a, pl_measurement **items, int *n, pl_err *err);
+
+/* Units in the subtree of scope_unit (0: all); kind -1 any; parent_id 0 any. */
+pl_status store_org_unit_list(store *s, pl_id scope_unit, int kind, pl_id parent_id, store_page pg,
+                              pl_arena *a, pl_org_unit **items, int *n, pl_err *err);
+/* Peer leaders whose home unit is in the subtree of scope_unit (0: all). */
+pl_status store_peer_leader_list(store *s, pl_id scope_unit, store_page pg, pl_arena *a,
+                                 pl_peer_leader **items, int *n, pl_err *err);
+pl_status store_staff_account_list(store *s, store_page pg, pl_arena *a, pl_staff_account **items,
+                                   int *n, pl_err *err);
+
+/* ---- sessions ------------------------------------------------------------
+ * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).
+ */
+#define STORE_TOKEN_HASH_BYTES 32
+
+typedef struct store_session {
+    pl_id account_id;
+    pl_time created_at;
+    pl_time last_seen_at;
+    pl_time expires_at; /* absolute expiry */
+} store_session;
+
+pl_status store_session_insert(store_tx *tx, const unsigned char *hash, const store_session *se,
+                               const char *client_addr, pl_err *err);
+/* The session and its account; PL_NOTFOUND when unknown. */
+pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, store_session *se,
+                            pl_staff_account *account, pl_err *err);
+pl_status store_session_delete(store_tx *tx, const unsigned char *hash, pl_err *err);
+pl_status store_session_delete_for_account(store_tx *tx, pl_id account_id, pl_err *err);
+/* Records activity without waiting for the commit. */
+void store_session_touch(store *s, const unsigned char *hash, pl_time now);
+
+/* ---- audit trail ---------------------------------------------------------
+ * Append-only: the database refuses UPDATE and DELETE on it.
+ */
+typedef struct store_audit_event {
+    pl_id id;
+    pl_time at;
+    pl_id account_id; /* 0 when nobody is signed in (e.g. a failed login) */
+    const char *action;
+    const char *entity;
+    pl_id entity_id;
+    pl_id participant_id;
+    const char *client_addr;
+    int status; /* the HTTP status answered */
+} store_audit_event;
+
+/* Appends inside the caller's transaction. */
+pl_status store_audit_append(store_tx *tx, const store_audit_event *ev, pl_err *err);
+/* Appends n events in the writer's next commit, without waiting (strings are copied). */
+pl_status store_audit_enqueue(store *s, const store_audit_event *ev, int n, pl_err *err);
+
+typedef struct store_audit_filter {
+    pl_id account_id;     /* 0 any */
+    pl_id participant_id; /* 0 any */
+    const char *entity;   /* NULL any */
+    const char *action;   /* NULL any */
+    pl_time since, until; /* PL_TIME_NONE: open */
+} store_audit_filter;
+
+pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg, pl_arena *a,
+                           store_audit_event **items, int *n, pl_err *err);
+
+/* ---- idempotent retries --------------------------------------------------- */
+
+typedef struct store_idempotency {
+    unsigned char request_hash[32];
+    int status;
+    const char *body;
+    const char *location; /* NULL when none */
+} store_idempotency;
+
+/* PL_NOTFOUND when the key is new (or older than 24 hours) for this account. */
+pl_status store_idempotency_get(store_tx *tx, pl_id account_id, const char *key, pl_arena *a,
+                                store_idempotency *out, pl_err *err);
+pl_status store_idempotency_put(store_tx *tx, pl_id account_id, const char *key,
+                                const store_idempotency *in, pl_time now, pl_err *err);
+
+/* The installation's 32-byte secret (pseudonyms, date shifts). */
+pl_status store_install_secret(store *s, unsigned char out[32], pl_err *err);
+
+/*
+ * Like store_write, but returns at once: done(done_ctx, result) runs on the
+ * writer thread after the commit holding fn's writes is durable (or after
+ * fn failed, with err filled). ctx and err must stay valid until then;
+ * done must not block. PL_IO (and no call to done) if the store is closing.
+ */
+typedef void (*store_done_fn)(void *done_ctx, pl_status result);
+pl_status store_write_submit(store *s, store_write_fn fn, void *ctx, pl_err *err,
+                             store_done_fn done, void *done_ctx);
+
+/* Runs fn in the writer's next commit without waiting; ctx (ctx_size bytes) is copied. */
+pl_status store_write_async(store *s, store_write_fn fn, const void *ctx, size_t ctx_size,
+                            pl_err *err);
 
 typedef struct store_counts {
     int64_t programs;

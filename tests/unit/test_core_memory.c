@@ -297,11 +297,12 @@ static void test_err_truncation(void **state)
 
 static void test_status_names(void **state)
 {
-    static const char *const names[] = {"ok",        "invalid", "not_found", "conflict", "limit",
-                                        "no_memory", "io",      "schema",    "busy",     "usage"};
-    for (int s = PL_OK; s <= PL_USAGE; s++)
+    static const char *const names[] = {"ok",    "invalid",   "not_found", "conflict",
+                                        "limit", "no_memory", "io",        "schema",
+                                        "busy",  "usage",     "stale"};
+    for (int s = PL_OK; s <= PL_STALE; s++)
         assert_string_equal(pl_status_name((pl_status)s), names[s]);
-    assert_string_equal(pl_status_name((pl_status)(PL_USAGE + 1)), "unknown");
+    assert_string_equal(pl_status_name((pl_status)(PL_STALE + 1)), "unknown");
     assert_string_equal(pl_status_name((pl_status)-1), "unknown");
 }
 

@@ -1,0 +1,132 @@
+/*
+ * common.h - what every API handler shares: scope, parameters, JSON
+ * output, de-identification, the audit trail and the write wrapper.
+ *
+ * Internal to src/api. Strings returned here live in the request arena
+ * (or in req->json, which lives as long as the request).
+ */
+#ifndef PL_API_COMMON_H
+#define PL_API_COMMON_H
+
+#include <json-c/json.h>
+
+#include "api.h"
+
+/* ---- who is asking ------------------------------------------------------ */
+
+/* The caller's scope; false (with a 500 written) if it cannot be worked out. */
+bool api_scope(http_request *req, http_response *res, store_scope *out);
+bool api_is_evaluator(const http_request *req);
+
+/* ---- answering ---------------------------------------------------------- */
+
+/* Answers a pl_err with the status its code maps to (422 with field errors, ...). */
+void api_fail(http_response *res, const pl_err *err);
+/* Serialises o (and releases it) as the body with the given status. */
+void api_send(http_response *res, int status, json_object *o);
+/* Sets ETag: W/"version". */
+void api_etag(http_request *req, http_response *res, int version);
+/* True when If-Match is absent or names `version`; else writes 412 and returns false. */
+bool api_if_match(http_request *req, http_response *res, int version);
+/* The version If-Match names, or -1 when absent (or unparsable: then 412 is written, -2). */
+int api_if_match_version(http_request *req, http_response *res);
+
+/* ---- request parameters ------------------------------------------------- */
+
+/* The i-th {id} of the path; false (404 written) if it is not a positive integer. */
+bool api_path_id(http_request *req, http_response *res, int i, pl_id *out);
+/* ?after= and ?limit= (1-200, default 50); false with 400 written when malformed. */
+bool api_page(http_request *req, http_response *res, store_page *out);
+/* An optional positive-integer query parameter (0 when absent). */
+bool api_query_id(http_request *req, http_response *res, const char *name, pl_id *out);
+/* An optional integer query parameter in [lo, hi] (absent: *out untouched). */
+bool api_query_int(http_request *req, http_response *res, const char *name, long lo, long hi,
+                   int *out);
+/* An optional RFC 3339 query parameter (absent: PL_TIME_NONE). */
+bool api_query_time(http_request *req, http_response *res, const char *name, pl_time *out);
+
+/* Body fields of a schema-checked request (types already checked by the router). */
+bool api_body_has(const http_request *req, const char *name);
+bool api_body_null(const http_request *req, const char *name);
+const char *api_body_str(const http_request *req, const char *name); /* NULL if absent/null */
+long api_body_int(const http_request *req, const char *name, long absent);
+bool api_body_bool(const http_request *req, const char *name, bool absent);
+pl_id api_body_id(const http_request *req, const char *name); /* 0 if absent or null */
+pl_date api_body_date(const http_request *req, const char *name);
+pl_time api_body_time(const http_request *req, const char *name);
+/* The strings of an array field (arena copy); *n = 0 if absent. */
+const char **api_body_strings(http_request *req, const char *name, int *n);
+
+/* ---- JSON output -------------------------------------------------------- */
+
+json_object *api_json_date(pl_date d);
+json_object *api_json_time(pl_time t);
+json_object *api_json_str(const char *s);
+json_object *api_json_id(pl_id id);
+
+json_object *api_participant_json(http_request *req, const pl_participant *p);
+json_object *api_contact_json(http_request *req, const pl_contact *c);
+json_object *api_measurement_json(http_request *req, const pl_measurement *m);
+json_object *api_org_unit_json(const pl_org_unit *u);
+json_object *api_peer_leader_json(const pl_peer_leader *l);
+json_object *api_staff_json(const pl_staff_account *a);
+
+/* codes[bit] of a program's own key functions, cached for the request; NULL on failure. */
+const char *const *api_key_function_codes(http_request *req, pl_id program_id);
+
+/* {"items": items, "next": link or null}; next is set when the page is full. */
+void api_send_list(http_request *req, http_response *res, json_object *items, int n,
+                   const store_page *pg, pl_id last_id);
+
+/* ---- de-identification (docs/PRIVACY.md) -------------------------------- */
+
+/* "P" + 16 upper-case hex digits (64 bits) of HMAC-SHA-256(secret, "participant:<id>"). */
+#define API_PSEUDONYM_LEN 18
+void api_pseudonym(const api_context *app, pl_id participant_id, char out[API_PSEUDONYM_LEN]);
+/* The participant's date shift in days, -30..+30. */
+int api_date_shift(const api_context *app, pl_id participant_id);
+
+/* ---- audit trail -------------------------------------------------------- */
+
+/* Queues an event for a read (or a refused request) without waiting. */
+void api_audit(http_request *req, const char *action, const char *entity, pl_id entity_id,
+               pl_id participant_id, int status);
+/* Queues one read event per listed record (entity_ids[i] of participant_ids[i]). */
+void api_audit_reads(http_request *req, const char *entity, const pl_id *entity_ids,
+                     const pl_id *participant_ids, int n);
+/* Appends an event inside a write's transaction. */
+pl_status api_audit_tx(store_tx *tx, http_request *req, const char *action, const char *entity,
+                       pl_id entity_id, pl_id participant_id, int status, pl_err *err);
+
+/* ---- writes ------------------------------------------------------------- */
+
+/* What a write answers: status, body (JSON text in the arena), Location, ETag version. */
+typedef struct api_result {
+    int status;
+    const char *body;
+    const char *location;
+    int version; /* > 0: sent as ETag */
+} api_result;
+
+/* Does the write inside the transaction and fills out (body in req's arena). */
+typedef pl_status (*api_write_fn)(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                                  pl_err *err);
+
+/*
+ * Runs fn in one transaction and answers its result, without holding the
+ * worker thread: the request is suspended until the commit is durable,
+ * then answered from the writer thread. ctx (ctx_size bytes) is copied
+ * into the request arena; it may point at request memory, not at the
+ * handler's stack. For POST it honours
+ * Idempotency-Key: a repeated key with the same body replays the stored
+ * answer (Idempotent-Replayed: true) and writes nothing; with another body
+ * it answers 422. A failed write is audited (entity, participant_id) with
+ * its status, outside the rolled-back transaction.
+ */
+void api_write(http_request *req, http_response *res, api_write_fn fn, const void *ctx,
+               size_t ctx_size, const char *entity, pl_id participant_id);
+
+/* Serialises o into the arena (for api_result.body) and releases o. */
+const char *api_json_text(http_request *req, json_object *o);
+
+#endif

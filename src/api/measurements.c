@@ -1,0 +1,128 @@
+/*
+ * measurements.c - /api/v1/measurements: record a LOINC-coded value, read,
+ * list.
+ *
+ * The value is taken exactly as written (a JSON number keeps its text, so
+ * 7.50 stays "7.50"), converted to the analyte's canonical unit and
+ * range-checked by measurement_prepare() (docs/MEASUREMENTS.md). The
+ * participant must be in the caller's scope, else 404.
+ */
+#include "common.h"
+#include "core/measure.h"
+
+#define ENTITY "measurement"
+
+static bool participant_in_scope(http_request *req, http_response *res, pl_id participant_id,
+                                 pl_id measurement_id)
+{
+    api_context *app = req->app;
+    store_scope sc;
+    if (!api_scope(req, res, &sc))
+        return false;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_participant_visible(app->store, &sc, participant_id, &err) == PL_OK)
+        return true;
+    if (err.status == PL_NOTFOUND)
+        http_problem(res, 404, measurement_id ? "measurement not found" : "participant not found",
+                     NULL);
+    else
+        api_fail(res, &err);
+    api_audit(req, measurement_id ? "read" : "create", ENTITY, measurement_id, participant_id,
+              res->status);
+    return false;
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    pl_measurement *m = ctx;
+    pl_status st = store_measurement_insert(tx, m, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, m->id, m->participant_id, 201, err);
+    if (st != PL_OK)
+        return st;
+    out->status = 201;
+    out->body = api_json_text(req, api_measurement_json(req, m));
+    out->location = pl_arena_printf(&req->arena, "/api/v1/measurements/%lld", (long long)m->id);
+    return PL_OK;
+}
+
+void api_measurement_create(http_request *req, http_response *res)
+{
+    pl_measurement m = {.wave = -1};
+    m.participant_id = api_body_id(req, "participant_id");
+    if (!participant_in_scope(req, res, m.participant_id, 0))
+        return;
+    pl_err err;
+    pl_err_clear(&err);
+    m.code = api_body_str(req, "code");
+    m.entered_value = api_body_str(req, "value");
+    m.entered_unit = api_body_str(req, "unit");
+    m.effective_at = api_body_time(req, "effective_at");
+    if (pl_source_parse(api_body_str(req, "source"), &m.source) != PL_OK)
+        pl_err_field(&err, "source", "must be emr, lab, point_of_care, self or peer");
+    m.wave = (int)api_body_int(req, "wave", -1);
+    m.recorded_by = req->account.id;
+    if (err.nfields || measurement_prepare(&m, (pl_time)time(NULL), &err) != PL_OK) {
+        api_fail(res, &err);
+        api_audit(req, "create", ENTITY, 0, m.participant_id, res->status);
+        return;
+    }
+    api_write(req, res, create_write, &m, sizeof m, ENTITY, m.participant_id);
+}
+
+void api_measurement_get(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    pl_id id;
+    if (!api_path_id(req, res, 0, &id))
+        return;
+    pl_measurement m;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_status st = store_measurement_get(app->store, id, &req->arena, &m, &err);
+    if (st != PL_OK) {
+        api_fail(res, &err);
+        if (st == PL_NOTFOUND)
+            api_audit(req, "read", ENTITY, id, 0, 404);
+        return;
+    }
+    if (!participant_in_scope(req, res, m.participant_id, id))
+        return;
+    api_send(res, 200, api_measurement_json(req, &m));
+    api_audit(req, "read", ENTITY, id, m.participant_id, 200);
+}
+
+void api_measurement_list(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    store_measurement_filter f = {.wave = -1};
+    store_page pg;
+    if (!api_scope(req, res, &f.scope) || !api_page(req, res, &pg) ||
+        !api_query_id(req, res, "participant_id", &f.participant_id) ||
+        !api_query_int(req, res, "wave", 0, 120, &f.wave))
+        return;
+    f.analyte = http_query_get(req, "analyte");
+    f.code = http_query_get(req, "code");
+    pl_measurement *items;
+    int n;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_measurement_list(app->store, &f, pg, &req->arena, &items, &n, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    json_object *arr = json_object_new_array();
+    pl_id *ids = pl_arena_alloc(&req->arena, sizeof *ids * 2 * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        json_object_array_add(arr, api_measurement_json(req, &items[i]));
+        if (ids) {
+            ids[i] = items[i].id;
+            ids[n + i] = items[i].participant_id;
+        }
+    }
+    if (ids)
+        api_audit_reads(req, ENTITY, ids, ids + n, n);
+    api_send_list(req, res, arr, n, &pg, n ? items[n - 1].id : 0);
+}

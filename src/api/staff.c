@@ -1,0 +1,195 @@
+/*
+ * staff.c - /api/v1/staff: accounts, for admins only.
+ *
+ * Passwords are hashed (argon2id) before anything is written and never
+ * answered back. Disabling an account or resetting its password ends all
+ * of its sessions in the same transaction. Every change is audited.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "common.h"
+#include "http/auth.h"
+
+#define ENTITY "staff_account"
+
+static void answer(http_request *req, const pl_staff_account *a, int status, api_result *out)
+{
+    out->status = status;
+    out->body = api_json_text(req, api_staff_json(a));
+    out->version = a->version;
+    if (status == 201)
+        out->location = pl_arena_printf(&req->arena, "/api/v1/staff/%lld", (long long)a->id);
+}
+
+/* The scope unit must exist (admins may have none). */
+static pl_status check_scope(store_tx *tx, http_request *req, const pl_staff_account *a,
+                             pl_err *err)
+{
+    if (a->scope_unit_id <= 0)
+        return PL_OK;
+    pl_org_unit u;
+    if (store_tx_org_unit_get(tx, a->scope_unit_id, &req->arena, &u, err) != PL_OK) {
+        pl_err_clear(err);
+        pl_err_field(err, "scope_unit_id", "no org unit has id %lld", (long long)a->scope_unit_id);
+        return PL_INVALID;
+    }
+    return PL_OK;
+}
+
+typedef struct create_ctx {
+    pl_staff_account a;
+    char hash[AUTH_HASH_MAX];
+} create_ctx;
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    create_ctx *c = ctx;
+    pl_status st = check_scope(tx, req, &c->a, err);
+    if (st == PL_OK)
+        st = store_staff_account_insert(tx, &c->a, c->hash, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, c->a.id, 0, 201, err);
+    if (st == PL_OK)
+        answer(req, &c->a, 201, out);
+    return st;
+}
+
+void api_staff_create(http_request *req, http_response *res)
+{
+    create_ctx c = {.a = {.username = api_body_str(req, "username"),
+                          .display_name = api_body_str(req, "display_name"),
+                          .scope_unit_id = api_body_id(req, "scope_unit_id"),
+                          .person_id = api_body_id(req, "person_id"),
+                          .role = PL_ROLE__COUNT}};
+    pl_err err;
+    pl_err_clear(&err);
+    pl_role_parse(api_body_str(req, "role"), &c.a.role);
+    if (staff_account_validate(&c.a, &err) != PL_OK ||
+        auth_password_hash(api_body_str(req, "password"), c.hash, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    api_write(req, res, create_write, &c, sizeof c, ENTITY, 0);
+    sodium_memzero(c.hash, sizeof c.hash);
+}
+
+void api_staff_get(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    pl_id id;
+    if (!api_path_id(req, res, 0, &id))
+        return;
+    pl_staff_account a;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_staff_account_get(app->store, id, &req->arena, &a, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    api_send(res, 200, api_staff_json(&a));
+    api_etag(req, res, a.version);
+}
+
+void api_staff_list(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    store_page pg;
+    if (!api_page(req, res, &pg))
+        return;
+    pl_staff_account *items;
+    int n;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_staff_account_list(app->store, pg, &req->arena, &items, &n, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < n; i++)
+        json_object_array_add(arr, api_staff_json(&items[i]));
+    api_send_list(req, res, arr, n, &pg, n ? items[n - 1].id : 0);
+}
+
+typedef struct update_ctx {
+    pl_id id;
+    int if_match;
+    bool reset; /* a password reset, with the new hash below */
+    char hash[AUTH_HASH_MAX];
+} update_ctx;
+
+static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    update_ctx *u = ctx;
+    pl_staff_account a;
+    pl_status st = store_tx_staff_account_get(tx, u->id, &req->arena, &a, err);
+    if (st != PL_OK)
+        return st;
+    if (u->if_match >= 0 && u->if_match != a.version)
+        return pl_err_set(err, PL_STALE,
+                          "the account was changed since you read it; reload and try again");
+    bool end_sessions = false;
+    if (u->reset) {
+        if ((st = store_staff_password_set(tx, a.id, u->hash, err)) != PL_OK)
+            return st;
+        a.version++;
+        end_sessions = true;
+    } else {
+        if (api_body_has(req, "display_name"))
+            a.display_name = api_body_str(req, "display_name");
+        if (api_body_has(req, "role") && pl_role_parse(api_body_str(req, "role"), &a.role) != PL_OK)
+            pl_err_field(err, "role",
+                         "must be admin, program_manager, clinician, peer_leader, navigator or "
+                         "evaluator");
+        if (api_body_has(req, "scope_unit_id"))
+            a.scope_unit_id = api_body_id(req, "scope_unit_id");
+        if (api_body_has(req, "disabled")) {
+            bool disabled = api_body_bool(req, "disabled", a.disabled);
+            end_sessions = disabled && !a.disabled;
+            a.disabled = disabled;
+        }
+        if (err->nfields || staff_account_validate(&a, err) != PL_OK)
+            return PL_INVALID;
+        if ((st = check_scope(tx, req, &a, err)) != PL_OK ||
+            (st = store_staff_account_update(tx, &a, a.version, err)) != PL_OK)
+            return st;
+    }
+    if (end_sessions && (st = store_session_delete_for_account(tx, a.id, err)) != PL_OK)
+        return st;
+    if ((st = api_audit_tx(tx, req, "update", ENTITY, a.id, 0, 200, err)) != PL_OK)
+        return st;
+    answer(req, &a, 200, out);
+    return PL_OK;
+}
+
+void api_staff_update(http_request *req, http_response *res)
+{
+    update_ctx u = {0};
+    if (!api_path_id(req, res, 0, &u.id))
+        return;
+    u.if_match = api_if_match_version(req, res);
+    if (u.if_match == -2)
+        return;
+    api_write(req, res, update_write, &u, sizeof u, ENTITY, 0);
+}
+
+void api_staff_password(http_request *req, http_response *res)
+{
+    update_ctx u = {0};
+    if (!api_path_id(req, res, 0, &u.id))
+        return;
+    u.if_match = api_if_match_version(req, res);
+    if (u.if_match == -2)
+        return;
+    pl_err err;
+    pl_err_clear(&err);
+    if (auth_password_hash(api_body_str(req, "password"), u.hash, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    u.reset = true;
+    api_write(req, res, update_write, &u, sizeof u, ENTITY, 0);
+    sodium_memzero(u.hash, sizeof u.hash);
+}

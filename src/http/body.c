@@ -1,0 +1,749 @@
+/*
+ * body.c - checking a request body against its declared schema.
+ *
+ * Four steps, each answering the client alike on every endpoint:
+ *
+ * 1. The Content-Type must be application/json (any case), optionally
+ *    with parameters; a charset other than utf-8 is refused (415).
+ * 2. The bytes are scanned once by a small RFC 8259 checker of our own
+ *    before json-c sees them, because json-c 0.16 even in strict mode lets
+ *    through single-quoted strings, NaN, "1.", raw control characters in
+ *    strings, lone \ud800 escapes and data after a NUL byte. The scanner
+ *    also limits nesting (16 levels), checks UTF-8 inside strings, refuses
+ *    anything after the value, and counts the members of the top-level
+ *    object. json-c (JSON_TOKENER_STRICT | VALIDATE_UTF8) then builds the
+ *    object; when it holds fewer keys than the scanner counted, a key was
+ *    repeated (json-c keeps the last), and a second scan names it.
+ * 3. Structure (400): the body must be an object; every key must be a
+ *    declared field; no key may repeat.
+ * 4. Fields (422): each declared field is checked for presence, null, JSON
+ *    type and format. Every problem is recorded, so a client sees all of
+ *    them at once; 400-class problems decide the status when both occur.
+ *
+ * Integers beyond int64 are clamped by json-c to INT64_MIN/INT64_MAX, so
+ * those two values are treated as out of range. Numbers written with a
+ * fraction or exponent keep their text in json-c, which is what DECIMAL
+ * fields hand on ("7.50" stays "7.50"); integers are formatted back from
+ * their value, which is the text written except that -0 becomes 0.
+ */
+#include "body.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/domain.h"
+#include "core/measure.h"
+#include "core/time.h"
+
+#define BODY_MAX_DEPTH         16
+#define STRINGS_MAX_ITEMS      32
+#define STRINGS_ITEM_MAX_BYTES 64
+#define ID_MAX                 ((int64_t)1 << 53)
+
+/* ---- content type ------------------------------------------------------- */
+
+static bool is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* RFC 9110 token characters. */
+static bool is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Checks "application/json[; name=value]..."; 0 when acceptable, else 415 with err set. */
+static int content_type_check(const char *ct, pl_err *err)
+{
+    static const char media[] = "application/json";
+    if (!ct)
+        goto not_json;
+    const char *p = ct;
+    while (is_ows(*p))
+        p++;
+    if (strncasecmp(p, media, sizeof media - 1) != 0)
+        goto not_json;
+    p += sizeof media - 1;
+    while (is_ows(*p))
+        p++;
+    while (*p == ';') {
+        p++;
+        while (is_ows(*p))
+            p++;
+        if (*p == '\0')
+            break;
+        const char *name = p;
+        while (is_tchar(*p))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        if (name_len == 0 || *p != '=')
+            goto malformed;
+        p++;
+        char value[16];
+        size_t n = 0;
+        bool fits = true;
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                else if (*p == '\0' || *p == '\\')
+                    goto malformed;
+                if (n + 1 < sizeof value)
+                    value[n++] = *p;
+                else
+                    fits = false;
+            }
+            p++;
+        } else {
+            for (; is_tchar(*p); p++) {
+                if (n + 1 < sizeof value)
+                    value[n++] = *p;
+                else
+                    fits = false;
+            }
+            if (n == 0 && fits)
+                goto malformed;
+        }
+        value[n] = '\0';
+        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            (!fits || strcasecmp(value, "utf-8") != 0)) {
+            pl_err_set(err, PL_INVALID,
+                       "the request body must be encoded as UTF-8 (charset=utf-8)");
+            return 415;
+        }
+        while (is_ows(*p))
+            p++;
+    }
+    if (*p != '\0')
+        goto not_json;
+    return 0;
+malformed:
+    pl_err_set(err, PL_INVALID, "the Content-Type header is malformed");
+    return 415;
+not_json:
+    pl_err_set(err, PL_INVALID, "the request body must be sent as Content-Type: application/json");
+    return 415;
+}
+
+/* ---- the syntax scanner --------------------------------------------------- */
+
+typedef struct scanner {
+    const unsigned char *s;
+    size_t len, pos;
+    const char *problem; /* why the text is not JSON; NULL while it is */
+    size_t nkeys;        /* members of the top-level object, repeats included */
+    /* set for the second scan, which names repeated keys */
+    json_tokener *ktok;
+    json_object *seen; /* key -> number of occurrences */
+    pl_err *err;
+} scanner;
+
+static bool fail(scanner *sc, const char *problem)
+{
+    sc->problem = problem;
+    return false;
+}
+
+static void skip_ws(scanner *sc)
+{
+    while (sc->pos < sc->len) {
+        unsigned char c = sc->s[sc->pos];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            break;
+        sc->pos++;
+    }
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads a \u escape with its four hex digits at pos (the backslash); -1 when malformed. */
+static long read_u_escape(scanner *sc, size_t pos)
+{
+    if (pos + 6 > sc->len || sc->s[pos] != '\\' || sc->s[pos + 1] != 'u')
+        return -1;
+    long v = 0;
+    for (size_t i = pos + 2; i < pos + 6; i++) {
+        int h = hex_value(sc->s[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* One UTF-8 sequence at pos (lead byte >= 0x80): its length, or 0 when invalid. */
+static size_t utf8_length(const scanner *sc, size_t pos)
+{
+    const unsigned char *p = sc->s + pos;
+    size_t left = sc->len - pos;
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+static bool scan_string(scanner *sc)
+{
+    sc->pos++; /* the opening quote */
+    for (;;) {
+        if (sc->pos >= sc->len)
+            return fail(sc, "unterminated string");
+        unsigned char c = sc->s[sc->pos];
+        if (c == '"') {
+            sc->pos++;
+            return true;
+        }
+        if (c < 0x20)
+            return fail(sc, "control character in a string (escape it)");
+        if (c >= 0x80) {
+            size_t n = utf8_length(sc, sc->pos);
+            if (n == 0)
+                return fail(sc, "invalid UTF-8");
+            sc->pos += n;
+            continue;
+        }
+        if (c != '\\') {
+            sc->pos++;
+            continue;
+        }
+        if (sc->pos + 1 >= sc->len)
+            return fail(sc, "unterminated string");
+        unsigned char e = sc->s[sc->pos + 1];
+        if (e != 'u') {
+            if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                return fail(sc, "invalid escape in a string");
+            sc->pos += 2;
+            continue;
+        }
+        long u = read_u_escape(sc, sc->pos);
+        if (u < 0)
+            return fail(sc, "invalid \\u escape");
+        if (u >= 0xDC00 && u <= 0xDFFF)
+            return fail(sc, "unpaired surrogate in a \\u escape");
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            long low = read_u_escape(sc, sc->pos + 6);
+            if (low < 0xDC00 || low > 0xDFFF)
+                return fail(sc, "unpaired surrogate in a \\u escape");
+            sc->pos += 6;
+        }
+        sc->pos += 6;
+    }
+}
+
+static bool scan_digits(scanner *sc)
+{
+    size_t start = sc->pos;
+    while (sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9')
+        sc->pos++;
+    return sc->pos > start;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool scan_number(scanner *sc)
+{
+    if (sc->s[sc->pos] == '-')
+        sc->pos++;
+    if (sc->pos < sc->len && sc->s[sc->pos] == '0') {
+        sc->pos++;
+    } else if (!scan_digits(sc)) {
+        return fail(sc, "invalid number");
+    }
+    if (sc->pos < sc->len && sc->s[sc->pos] == '.') {
+        sc->pos++;
+        if (!scan_digits(sc))
+            return fail(sc, "invalid number");
+    }
+    if (sc->pos < sc->len && (sc->s[sc->pos] == 'e' || sc->s[sc->pos] == 'E')) {
+        sc->pos++;
+        if (sc->pos < sc->len && (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
+            sc->pos++;
+        if (!scan_digits(sc))
+            return fail(sc, "invalid number");
+    }
+    if (sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9')
+        return fail(sc, "invalid number");
+    return true;
+}
+
+static bool scan_literal(scanner *sc, const char *word)
+{
+    size_t n = strlen(word);
+    if (sc->len - sc->pos < n || memcmp(sc->s + sc->pos, word, n) != 0)
+        return fail(sc, "unexpected character");
+    sc->pos += n;
+    return true;
+}
+
+/* Field names are client text: shown shortened and without control characters. */
+static void display_name(const char *key, char *out, size_t size)
+{
+    size_t n = 0, limit = size - 4; /* room for "..." and NUL */
+    const unsigned char *p = (const unsigned char *)key;
+    while (*p && n < limit) {
+        size_t len = 1;
+        if (*p >= 0xF0)
+            len = 4;
+        else if (*p >= 0xE0)
+            len = 3;
+        else if (*p >= 0xC0)
+            len = 2;
+        if (n + len > limit)
+            break;
+        for (size_t i = 0; i < len; i++)
+            out[n + i] = (char)p[i];
+        if (len == 1 && (*p < 0x20 || *p == 0x7f))
+            out[n] = '?';
+        n += len;
+        p += len;
+    }
+    if (*p)
+        for (int i = 0; i < 3; i++)
+            out[n++] = '.';
+    out[n] = '\0';
+}
+
+/* Second scan only: decodes one top-level key and reports its second occurrence. */
+static void count_key(scanner *sc, size_t start, size_t end)
+{
+    json_tokener_reset(sc->ktok);
+    json_object *k =
+        json_tokener_parse_ex(sc->ktok, (const char *)sc->s + start, (int)(end - start));
+    if (!k)
+        return;
+    const char *key = json_object_get_string(k);
+    json_object *count;
+    if (json_object_object_get_ex(sc->seen, key, &count)) {
+        if (json_object_get_int(count) == 1) {
+            char name[sizeof sc->err->fields[0].field];
+            display_name(key, name, sizeof name);
+            pl_err_field(sc->err, name, "appears more than once");
+        }
+        json_object_int_inc(count, 1);
+    } else {
+        json_object *one = json_object_new_int(1);
+        if (one && json_object_object_add(sc->seen, key, one) != 0)
+            json_object_put(one);
+    }
+    json_object_put(k);
+}
+
+static bool scan_value(scanner *sc, int depth);
+
+static bool scan_object(scanner *sc, int depth)
+{
+    if (depth > BODY_MAX_DEPTH)
+        return fail(sc, "nested more than 16 levels deep");
+    sc->pos++;
+    skip_ws(sc);
+    if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
+        sc->pos++;
+        return true;
+    }
+    for (;;) {
+        skip_ws(sc);
+        if (sc->pos >= sc->len || sc->s[sc->pos] != '"')
+            return fail(sc, sc->pos >= sc->len ? "unexpected end" : "expected a quoted field name");
+        size_t key_start = sc->pos;
+        if (!scan_string(sc))
+            return false;
+        if (depth == 1) {
+            sc->nkeys++;
+            if (sc->seen)
+                count_key(sc, key_start, sc->pos);
+        }
+        skip_ws(sc);
+        if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
+            return fail(sc, sc->pos >= sc->len ? "unexpected end" : "expected ':'");
+        sc->pos++;
+        if (!scan_value(sc, depth))
+            return false;
+        skip_ws(sc);
+        if (sc->pos >= sc->len)
+            return fail(sc, "unexpected end");
+        unsigned char c = sc->s[sc->pos++];
+        if (c == '}')
+            return true;
+        if (c != ',') {
+            sc->pos--;
+            return fail(sc, "expected ',' or '}'");
+        }
+    }
+}
+
+static bool scan_array(scanner *sc, int depth)
+{
+    if (depth > BODY_MAX_DEPTH)
+        return fail(sc, "nested more than 16 levels deep");
+    sc->pos++;
+    skip_ws(sc);
+    if (sc->pos < sc->len && sc->s[sc->pos] == ']') {
+        sc->pos++;
+        return true;
+    }
+    for (;;) {
+        if (!scan_value(sc, depth))
+            return false;
+        skip_ws(sc);
+        if (sc->pos >= sc->len)
+            return fail(sc, "unexpected end");
+        unsigned char c = sc->s[sc->pos++];
+        if (c == ']')
+            return true;
+        if (c != ',') {
+            sc->pos--;
+            return fail(sc, "expected ',' or ']'");
+        }
+    }
+}
+
+static bool scan_value(scanner *sc, int depth)
+{
+    skip_ws(sc);
+    if (sc->pos >= sc->len)
+        return fail(sc, "unexpected end");
+    unsigned char c = sc->s[sc->pos];
+    switch (c) {
+    case '{':
+        return scan_object(sc, depth + 1);
+    case '[':
+        return scan_array(sc, depth + 1);
+    case '"':
+        return scan_string(sc);
+    case 't':
+        return scan_literal(sc, "true");
+    case 'f':
+        return scan_literal(sc, "false");
+    case 'n':
+        return scan_literal(sc, "null");
+    default:
+        if (c == '-' || (c >= '0' && c <= '9'))
+            return scan_number(sc);
+        return fail(sc, "unexpected character");
+    }
+}
+
+/* The whole text: one value, then only whitespace. */
+static bool scan_document(scanner *sc)
+{
+    if (!scan_value(sc, 0))
+        return false;
+    skip_ws(sc);
+    if (sc->pos != sc->len)
+        return fail(sc, "unexpected data after the JSON value");
+    return true;
+}
+
+/* Names repeated top-level keys in err (when memory allows). */
+static void name_repeats(const char *body, size_t len, pl_err *err)
+{
+    scanner sc = {.s = (const unsigned char *)body, .len = len, .err = err};
+    sc.ktok = json_tokener_new();
+    sc.seen = json_object_new_object();
+    if (sc.ktok && sc.seen)
+        scan_document(&sc);
+    json_object_put(sc.seen);
+    if (sc.ktok)
+        json_tokener_free(sc.ktok);
+}
+
+/* ---- field checks ---------------------------------------------------------- */
+
+/* The string of a JSON string value, or NULL when v is not one or holds a NUL. */
+static const char *string_of(json_object *v, size_t *len)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return NULL;
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (strlen(s) != n)
+        return NULL;
+    if (len)
+        *len = n;
+    return s;
+}
+
+/* True when v is a JSON integer json-c did not clamp. */
+static bool int_of(json_object *v, int64_t *out)
+{
+    if (!json_object_is_type(v, json_type_int))
+        return false;
+    *out = json_object_get_int64(v);
+    return true;
+}
+
+static bool clamped(int64_t i)
+{
+    return i == INT64_MIN || i == INT64_MAX;
+}
+
+static void check_text(const char *field, json_object *v, bool multiline, long max, pl_err *err)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        pl_err_field(err, field, "must be a string");
+        return;
+    }
+    size_t n;
+    const char *s = string_of(v, &n);
+    if (!s || !pl_text_ok(s, multiline))
+        pl_err_field(err, field,
+                     multiline ? "must be valid UTF-8 text without control characters"
+                               : "must be valid UTF-8 text on one line without control characters");
+    else if (max > 0 && n > (size_t)max)
+        pl_err_field(err, field, "must be at most %ld bytes", max);
+}
+
+static void check_int(const http_field *f, json_object *v, pl_err *err)
+{
+    int64_t i;
+    if (!int_of(v, &i)) {
+        pl_err_field(err, f->name, "must be an integer");
+    } else if (f->min < f->max) {
+        if (clamped(i) || i < f->min || i > f->max)
+            pl_err_field(err, f->name, "must be between %ld and %ld", f->min, f->max);
+    } else if (clamped(i)) {
+        pl_err_field(err, f->name, "must be between %lld and %lld", (long long)INT64_MIN + 1,
+                     (long long)INT64_MAX - 1);
+    }
+}
+
+static void check_id(const http_field *f, json_object *v, pl_err *err)
+{
+    int64_t i;
+    if (!int_of(v, &i))
+        pl_err_field(err, f->name, "must be an integer");
+    else if (i < 1)
+        pl_err_field(err, f->name, "must be a positive integer");
+    else if (i > ID_MAX)
+        pl_err_field(err, f->name, "must be at most %lld", (long long)ID_MAX);
+}
+
+static void check_decimal(const http_field *f, json_object *v, pl_err *err)
+{
+    const char *s = NULL;
+    int64_t i;
+    if (json_object_is_type(v, json_type_double))
+        s = json_object_get_string(v); /* the text as written */
+    else if (int_of(v, &i))
+        s = clamped(i) ? NULL : json_object_get_string(v);
+    else
+        s = string_of(v, NULL);
+    double d;
+    if (!s || measure_parse_decimal(s, &d) != PL_OK)
+        pl_err_field(err, f->name, "must be a decimal number such as 7.2");
+}
+
+static void check_strings(const http_field *f, json_object *v, pl_err *err)
+{
+    if (!json_object_is_type(v, json_type_array)) {
+        pl_err_field(err, f->name, "must be an array of strings");
+        return;
+    }
+    size_t n = json_object_array_length(v);
+    if (n > STRINGS_MAX_ITEMS) {
+        pl_err_field(err, f->name, "must have at most %d items", STRINGS_MAX_ITEMS);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char item[sizeof err->fields[0].field];
+        snprintf(item, sizeof item, "%s[%zu]", f->name, i);
+        check_text(item, json_object_array_get_idx(v, i), false, STRINGS_ITEM_MAX_BYTES, err);
+    }
+}
+
+static void check_field(const http_field *f, json_object *obj, pl_err *err)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, f->name, &v)) {
+        if (f->required)
+            pl_err_field(err, f->name, "is required");
+        return;
+    }
+    if (!v) {
+        if (!f->nullable)
+            pl_err_field(err, f->name, "must not be null");
+        return;
+    }
+    const char *s;
+    pl_date day;
+    pl_time t;
+    switch (f->type) {
+    case HTTP_F_STRING:
+        check_text(f->name, v, false, f->max, err);
+        break;
+    case HTTP_F_TEXT:
+        check_text(f->name, v, true, f->max, err);
+        break;
+    case HTTP_F_INT:
+        check_int(f, v, err);
+        break;
+    case HTTP_F_ID:
+        check_id(f, v, err);
+        break;
+    case HTTP_F_BOOL:
+        if (!json_object_is_type(v, json_type_boolean))
+            pl_err_field(err, f->name, "must be true or false");
+        break;
+    case HTTP_F_DATE:
+        s = string_of(v, NULL);
+        if (!s || pl_date_parse(s, &day) != PL_OK)
+            pl_err_field(err, f->name, "must be a date YYYY-MM-DD");
+        break;
+    case HTTP_F_TIME:
+        s = string_of(v, NULL);
+        if (!s || pl_time_parse(s, &t) != PL_OK)
+            pl_err_field(err, f->name, "must be an RFC 3339 time such as 2026-11-23T14:05:00Z");
+        break;
+    case HTTP_F_DECIMAL:
+        check_decimal(f, v, err);
+        break;
+    case HTTP_F_STRINGS:
+        check_strings(f, v, err);
+        break;
+    }
+}
+
+static const http_field *find_field(const http_body_schema *schema, const char *name)
+{
+    if (!schema || !schema->fields)
+        return NULL;
+    for (const http_field *f = schema->fields; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+/* ---- the whole check ------------------------------------------------------- */
+
+int http_body_check(const http_body_schema *schema, const char *content_type, const char *body,
+                    size_t len, json_object **out, pl_err *err)
+{
+    json_tokener *tok = NULL;
+    json_object *obj = NULL;
+    scanner sc = {.s = (const unsigned char *)body, .len = body ? len : 0};
+    int status, unknown = 0;
+    bool repeated = false;
+    *out = NULL;
+    pl_err_clear(err);
+
+    status = content_type_check(content_type, err);
+    if (status != 0)
+        goto done;
+
+    status = 400;
+    len = sc.len;
+    skip_ws(&sc);
+    if (sc.pos == len) {
+        pl_err_set(err, PL_INVALID, "the request body is empty");
+        goto done;
+    }
+    if (len > INT_MAX) {
+        pl_err_set(err, PL_INVALID, "the request body is too large");
+        goto done;
+    }
+    if (!scan_document(&sc)) {
+        pl_err_set(err, PL_INVALID, "the request body is not valid JSON: %s at offset %zu",
+                   sc.problem, sc.pos);
+        goto done;
+    }
+
+    tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+    if (!tok) {
+        pl_err_set(err, PL_NOMEM, "out of memory reading the request body");
+        goto done;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, body, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    if (!obj || jerr != json_tokener_success) {
+        /* the scanner accepted it, so only a lone top-level literal or number gets here */
+        if (jerr == json_tokener_continue || jerr == json_tokener_success)
+            pl_err_set(err, PL_INVALID, "the request body must be a JSON object");
+        else
+            pl_err_set(err, PL_INVALID, "the request body is not valid JSON: %s",
+                       json_tokener_error_desc(jerr));
+        goto done;
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        pl_err_set(err, PL_INVALID, "the request body must be a JSON object");
+        goto done;
+    }
+
+    /* structure: unknown and repeated keys */
+    const char *schema_name = schema && schema->name ? schema->name : "this request";
+    json_object_object_foreach(obj, key, val)
+    {
+        (void)val;
+        if (!find_field(schema, key)) {
+            char name[sizeof err->fields[0].field];
+            display_name(key, name, sizeof name);
+            pl_err_field(err, name, "is not a field of %s", schema_name);
+            unknown++;
+        }
+    }
+    if ((size_t)json_object_object_length(obj) != sc.nkeys) {
+        repeated = true;
+        name_repeats(body, len, err);
+    }
+
+    /* fields */
+    if (schema && schema->fields)
+        for (const http_field *f = schema->fields; f->name; f++)
+            check_field(f, obj, err);
+
+    if (unknown > 0 || repeated) {
+        if (unknown == 0)
+            pl_err_set(err, PL_INVALID, "the request body repeats a field");
+        else
+            pl_err_set(err, PL_INVALID, "the request body has %s",
+                       unknown == 1 ? "an unknown field" : "unknown fields");
+        goto done;
+    }
+    if (err->nfields > 0 || err->truncated) {
+        status = 422;
+        pl_err_set(err, PL_INVALID, "the request has invalid fields");
+        goto done;
+    }
+    status = 0;
+    *out = obj;
+    obj = NULL;
+done:
+    json_object_put(obj);
+    if (tok)
+        json_tokener_free(tok);
+    return status;
+}
