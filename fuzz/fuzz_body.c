@@ -22,16 +22,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const http_field fields[] = {
-    {"name", HTTP_F_STRING, true, false, 0, 40},
-    {"note", HTTP_F_TEXT, false, true, 0, 200},
-    {"minutes", HTTP_F_INT, false, false, 1, 600},
-    {"count", HTTP_F_INT, false, true, 0, 0},
-    {"participant_id", HTTP_F_ID, true, false, 0, 0},
-    {"proactive", HTTP_F_BOOL, false, false, 0, 0},
-    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0},
-    {"occurred_at", HTTP_F_TIME, false, false, 0, 0},
-    {"value", HTTP_F_DECIMAL, false, true, 0, 0},
-    {"topics", HTTP_F_STRINGS, false, true, 0, 0},
+    {"name", HTTP_F_STRING, true, false, 0, 40, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 200, NULL},
+    {"minutes", HTTP_F_INT, false, false, 1, 600, NULL},
+    {"count", HTTP_F_INT, false, true, 0, 0, NULL},
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"proactive", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {"occurred_at", HTTP_F_TIME, false, false, 0, 0, NULL},
+    {"value", HTTP_F_DECIMAL, false, true, 0, 0, NULL},
+    {"topics", HTTP_F_STRINGS, false, true, 0, 0, NULL},
     {NULL, HTTP_F_STRING, false, false, 0, 0},
 };
 static const http_body_schema schema = {"Fuzz", fields};

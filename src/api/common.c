@@ -51,6 +51,28 @@ bool api_scope(http_request *req, http_response *res, store_scope *out)
     return true;
 }
 
+bool api_participant_in_scope(http_request *req, http_response *res, pl_id participant_id,
+                              const char *entity, pl_id record_id)
+{
+    api_context *app = req->app;
+    store_scope sc;
+    if (!api_scope(req, res, &sc))
+        return false;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_participant_visible(app->store, &sc, participant_id, &err) == PL_OK)
+        return true;
+    if (err.status == PL_NOTFOUND) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%s not found", record_id ? entity : "participant");
+        http_problem(res, 404, detail, NULL);
+    } else {
+        api_fail(res, &err);
+    }
+    api_audit(req, record_id ? "read" : "create", entity, record_id, participant_id, res->status);
+    return false;
+}
+
 /* ---- answering ---------------------------------------------------------- */
 
 void api_fail(http_response *res, const pl_err *err)

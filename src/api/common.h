@@ -17,6 +17,14 @@
 /* The caller's scope; false (with a 500 written) if it cannot be worked out. */
 bool api_scope(http_request *req, http_response *res, store_scope *out);
 bool api_is_evaluator(const http_request *req);
+/*
+ * True if the participant of a record is in the caller's scope. Otherwise
+ * answers 404 ("<entity> not found", or "participant not found" when
+ * record_id is 0: a record being created), audits the refusal and returns
+ * false.
+ */
+bool api_participant_in_scope(http_request *req, http_response *res, pl_id participant_id,
+                              const char *entity, pl_id record_id);
 
 /* ---- answering ---------------------------------------------------------- */
 

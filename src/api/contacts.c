@@ -15,27 +15,6 @@
 
 #define ENTITY "contact"
 
-static bool contact_visible(http_request *req, http_response *res, pl_id participant_id,
-                            pl_id contact_id)
-{
-    api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
-    pl_err err;
-    pl_err_clear(&err);
-    if (store_participant_visible(app->store, &sc, participant_id, &err) == PL_OK)
-        return true;
-    if (err.status == PL_NOTFOUND) {
-        http_problem(res, 404, contact_id ? "contact not found" : "participant not found", NULL);
-        pl_err_clear(&err);
-    } else {
-        api_fail(res, &err);
-    }
-    api_audit(req, contact_id ? "read" : "create", ENTITY, contact_id, participant_id, res->status);
-    return false;
-}
-
 /* Key-function names to bits: standard names, then the program's own codes. */
 static uint32_t key_function_bits(http_request *req, pl_id program_id, pl_err *err)
 {
@@ -100,7 +79,7 @@ void api_contact_create(http_request *req, http_response *res)
     create_ctx ctx = {.c = {.occurred_at = PL_TIME_NONE, .follow_up_date = PL_DATE_NONE}};
     pl_contact *c = &ctx.c;
     c->participant_id = api_body_id(req, "participant_id");
-    if (!contact_visible(req, res, c->participant_id, 0))
+    if (!api_participant_in_scope(req, res, c->participant_id, ENTITY, 0))
         return;
     pl_err err;
     pl_err_clear(&err);
@@ -180,7 +159,7 @@ void api_contact_get(http_request *req, http_response *res)
             api_audit(req, "read", ENTITY, id, 0, 404);
         return;
     }
-    if (!contact_visible(req, res, c.participant_id, id))
+    if (!api_participant_in_scope(req, res, c.participant_id, ENTITY, id))
         return;
     api_send(res, 200, api_contact_json(req, &c));
     api_audit(req, "read", ENTITY, id, c.participant_id, 200);

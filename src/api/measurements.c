@@ -12,27 +12,6 @@
 
 #define ENTITY "measurement"
 
-static bool participant_in_scope(http_request *req, http_response *res, pl_id participant_id,
-                                 pl_id measurement_id)
-{
-    api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
-    pl_err err;
-    pl_err_clear(&err);
-    if (store_participant_visible(app->store, &sc, participant_id, &err) == PL_OK)
-        return true;
-    if (err.status == PL_NOTFOUND)
-        http_problem(res, 404, measurement_id ? "measurement not found" : "participant not found",
-                     NULL);
-    else
-        api_fail(res, &err);
-    api_audit(req, measurement_id ? "read" : "create", ENTITY, measurement_id, participant_id,
-              res->status);
-    return false;
-}
-
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
@@ -52,7 +31,7 @@ void api_measurement_create(http_request *req, http_response *res)
 {
     pl_measurement m = {.wave = -1};
     m.participant_id = api_body_id(req, "participant_id");
-    if (!participant_in_scope(req, res, m.participant_id, 0))
+    if (!api_participant_in_scope(req, res, m.participant_id, ENTITY, 0))
         return;
     pl_err err;
     pl_err_clear(&err);
@@ -88,7 +67,7 @@ void api_measurement_get(http_request *req, http_response *res)
             api_audit(req, "read", ENTITY, id, 0, 404);
         return;
     }
-    if (!participant_in_scope(req, res, m.participant_id, id))
+    if (!api_participant_in_scope(req, res, m.participant_id, ENTITY, id))
         return;
     api_send(res, 200, api_measurement_json(req, &m));
     api_audit(req, "read", ENTITY, id, m.participant_id, 200);

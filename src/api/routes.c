@@ -19,139 +19,143 @@
 /* ---- body schemas ------------------------------------------------------- */
 
 static const http_field login_fields[] = {
-    {"username", HTTP_F_STRING, true, false, 0, 64},
-    {"password", HTTP_F_STRING, true, false, 0, 256},
-    {NULL, 0, 0, 0, 0, 0},
+    {"username", HTTP_F_STRING, true, false, 0, 64, NULL},
+    {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_login = {"LoginRequest", login_fields};
 
 static const http_field org_unit_fields[] = {
-    {"parent_id", HTTP_F_ID, true, false, 0, 0},
-    {"kind", HTTP_F_STRING, true, false, 0, 40},
-    {"name", HTTP_F_STRING, true, false, 0, 200},
-    {"code", HTTP_F_STRING, false, true, 0, 40},
-    {"arm", HTTP_F_STRING, false, false, 0, 20},
-    {"language", HTTP_F_STRING, false, true, 0, 16},
-    {NULL, 0, 0, 0, 0, 0},
+    {"parent_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"kind", HTTP_F_STRING, true, false, 0, 40, pl_org_kind_names},
+    {"name", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"code", HTTP_F_STRING, false, true, 0, 40, NULL},
+    {"arm", HTTP_F_STRING, false, false, 0, 20, pl_arm_names},
+    {"language", HTTP_F_STRING, false, true, 0, 16, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_org_unit_create = {"OrgUnitCreate", org_unit_fields};
 
 static const http_field staff_create_fields[] = {
-    {"username", HTTP_F_STRING, true, false, 0, 64},
-    {"display_name", HTTP_F_STRING, false, true, 0, 200},
-    {"role", HTTP_F_STRING, true, false, 0, 40},
-    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0},
-    {"person_id", HTTP_F_ID, false, true, 0, 0},
-    {"password", HTTP_F_STRING, true, false, 0, 256},
-    {NULL, 0, 0, 0, 0, 0},
+    {"username", HTTP_F_STRING, true, false, 0, 64, NULL},
+    {"display_name", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"role", HTTP_F_STRING, true, false, 0, 40, pl_role_names},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"person_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_staff_create = {"StaffCreate", staff_create_fields};
 
 static const http_field staff_update_fields[] = {
-    {"display_name", HTTP_F_STRING, false, true, 0, 200},
-    {"role", HTTP_F_STRING, false, false, 0, 40},
-    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0},
-    {"disabled", HTTP_F_BOOL, false, false, 0, 0},
-    {NULL, 0, 0, 0, 0, 0},
+    {"display_name", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"role", HTTP_F_STRING, false, false, 0, 40, pl_role_names},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"disabled", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_staff_update = {"StaffUpdate", staff_update_fields};
 
 static const http_field password_fields[] = {
-    {"password", HTTP_F_STRING, true, false, 0, 256},
-    {NULL, 0, 0, 0, 0, 0},
+    {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_password = {"PasswordReset", password_fields};
 
 /* person fields shared by participants and peer leaders */
 #define PERSON_FIELDS(req)                                                                         \
-    {"given_name", HTTP_F_STRING, req, false, 0, 100},                                             \
-        {"family_name", HTTP_F_STRING, false, true, 0, 100},                                       \
-        {"sex", HTTP_F_STRING, false, false, 0, 20},                                               \
-        {"birth_date", HTTP_F_DATE, false, true, 0, 0},                                            \
-        {"phone", HTTP_F_STRING, false, true, 0, 32},                                              \
-        {"address", HTTP_F_TEXT, false, true, 0, 500},                                             \
+    {"given_name", HTTP_F_STRING, req, false, 0, 100, NULL},                                       \
+        {"family_name", HTTP_F_STRING, false, true, 0, 100, NULL},                                 \
+        {"sex", HTTP_F_STRING, false, false, 0, 20, pl_sex_names},                                 \
+        {"birth_date", HTTP_F_DATE, false, true, 0, 0, NULL},                                      \
+        {"phone", HTTP_F_STRING, false, true, 0, 32, NULL},                                        \
+        {"address", HTTP_F_TEXT, false, true, 0, 500, NULL},                                       \
     {                                                                                              \
-        "language", HTTP_F_STRING, false, true, 0, 16                                              \
+        "language", HTTP_F_STRING, false, true, 0, 16, NULL                                        \
     }
 
 static const http_field participant_create_fields[] = {
     PERSON_FIELDS(true),
-    {"program_ident", HTTP_F_STRING, false, true, 0, 40},
-    {"mrn", HTTP_F_STRING, false, true, 0, 64},
-    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200},
-    {"treatment", HTTP_F_STRING, false, false, 0, 40},
-    {"enrol_date", HTTP_F_DATE, true, false, 0, 0},
-    {"consent", HTTP_F_BOOL, true, false, 0, 0},
-    {"consent_date", HTTP_F_DATE, false, true, 0, 0},
-    {"home_unit_id", HTTP_F_ID, true, false, 0, 0},
-    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0},
-    {"risk_tier", HTTP_F_STRING, false, false, 0, 20},
-    {NULL, 0, 0, 0, 0, 0},
+    {"program_ident", HTTP_F_STRING, false, true, 0, 40, NULL},
+    {"mrn", HTTP_F_STRING, false, true, 0, 64, NULL},
+    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200, NULL},
+    {"treatment", HTTP_F_STRING, false, false, 0, 40, pl_treatment_names},
+    {"enrol_date", HTTP_F_DATE, true, false, 0, 0, NULL},
+    {"consent", HTTP_F_BOOL, true, false, 0, 0, NULL},
+    {"consent_date", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {"home_unit_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"risk_tier", HTTP_F_STRING, false, false, 0, 20, pl_risk_tier_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_participant_create = {"ParticipantCreate",
                                                         participant_create_fields};
 
 static const http_field participant_update_fields[] = {
     PERSON_FIELDS(false),
-    {"program_ident", HTTP_F_STRING, false, true, 0, 40},
-    {"mrn", HTTP_F_STRING, false, true, 0, 64},
-    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200},
-    {"treatment", HTTP_F_STRING, false, false, 0, 40},
-    {"consent", HTTP_F_BOOL, false, false, 0, 0},
-    {"consent_date", HTTP_F_DATE, false, true, 0, 0},
-    {"home_unit_id", HTTP_F_ID, false, false, 0, 0},
-    {"risk_tier", HTTP_F_STRING, false, false, 0, 20},
-    {NULL, 0, 0, 0, 0, 0},
+    {"program_ident", HTTP_F_STRING, false, true, 0, 40, NULL},
+    {"mrn", HTTP_F_STRING, false, true, 0, 64, NULL},
+    {"diagnosis_year", HTTP_F_INT, false, true, 1900, 2200, NULL},
+    {"treatment", HTTP_F_STRING, false, false, 0, 40, pl_treatment_names},
+    {"consent", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"consent_date", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {"home_unit_id", HTTP_F_ID, false, false, 0, 0, NULL},
+    {"risk_tier", HTTP_F_STRING, false, false, 0, 20, pl_risk_tier_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_participant_update = {"ParticipantUpdate",
                                                         participant_update_fields};
 
 static const http_field assign_fields[] = {
-    {"peer_leader_id", HTTP_F_ID, true, true, 0, 0},
-    {NULL, 0, 0, 0, 0, 0},
+    {"peer_leader_id", HTTP_F_ID, true, true, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_assign = {"ParticipantAssign", assign_fields};
 
 static const http_field withdraw_fields[] = {
-    {"reason", HTTP_F_STRING, true, false, 0, 500},
-    {"date", HTTP_F_DATE, false, false, 0, 0},
-    {NULL, 0, 0, 0, 0, 0},
+    {"reason", HTTP_F_STRING, true, false, 0, 500, NULL},
+    {"date", HTTP_F_DATE, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_withdraw = {"ParticipantWithdraw", withdraw_fields};
 
 static const http_field peer_leader_fields[] = {
     PERSON_FIELDS(false),
-    {"person_id", HTTP_F_ID, false, true, 0, 0},
-    {"home_unit_id", HTTP_F_ID, true, false, 0, 0},
-    {"kind", HTTP_F_STRING, false, false, 0, 40},
-    {"paid", HTTP_F_BOOL, false, false, 0, 0},
-    {"languages", HTTP_F_STRINGS, true, false, 0, 0},
-    {"trained_on", HTTP_F_DATE, false, true, 0, 0},
-    {"training_hours", HTTP_F_INT, false, false, 0, 1000},
-    {NULL, 0, 0, 0, 0, 0},
+    {"person_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"home_unit_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"kind", HTTP_F_STRING, false, false, 0, 40, pl_leader_kind_names},
+    {"paid", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"languages", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {"trained_on", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {"training_hours", HTTP_F_INT, false, false, 0, 1000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_peer_leader_create = {"PeerLeaderCreate", peer_leader_fields};
 
 static const http_field contact_fields[] = {
-    {"participant_id", HTTP_F_ID, true, false, 0, 0},
-    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0},
-    {"occurred_at", HTTP_F_TIME, true, false, 0, 0},
-    {"minutes", HTTP_F_INT, true, false, 1, 600},
-    {"mode", HTTP_F_STRING, true, false, 0, 40},
-    {"key_functions", HTTP_F_STRINGS, true, false, 0, 0},
-    {"topics", HTTP_F_STRINGS, false, false, 0, 0},
-    {"proactive", HTTP_F_BOOL, false, false, 0, 0},
-    {"note", HTTP_F_TEXT, false, true, 0, 4000},
-    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0},
-    {NULL, 0, 0, 0, 0, 0},
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"occurred_at", HTTP_F_TIME, true, false, 0, 0, NULL},
+    {"minutes", HTTP_F_INT, true, false, 1, 600, NULL},
+    {"mode", HTTP_F_STRING, true, false, 0, 40, pl_contact_mode_names},
+    {"key_functions", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {"topics", HTTP_F_STRINGS, false, false, 0, 0, pl_topic_names},
+    {"proactive", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 4000, NULL},
+    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_contact_create = {"ContactCreate", contact_fields};
 
 static const http_field measurement_fields[] = {
-    {"participant_id", HTTP_F_ID, true, false, 0, 0}, {"code", HTTP_F_STRING, true, false, 0, 20},
-    {"value", HTTP_F_DECIMAL, true, false, 0, 0},     {"unit", HTTP_F_STRING, false, true, 0, 20},
-    {"effective_at", HTTP_F_TIME, true, false, 0, 0}, {"source", HTTP_F_STRING, true, false, 0, 20},
-    {"wave", HTTP_F_INT, false, true, 0, 120},        {NULL, 0, 0, 0, 0, 0},
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"code", HTTP_F_STRING, true, false, 0, 20, NULL},
+    {"value", HTTP_F_DECIMAL, true, false, 0, 0, NULL},
+    {"unit", HTTP_F_STRING, false, true, 0, 20, NULL},
+    {"effective_at", HTTP_F_TIME, true, false, 0, 0, NULL},
+    {"source", HTTP_F_STRING, true, false, 0, 20, pl_source_names},
+    {"wave", HTTP_F_INT, false, true, 0, 120, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_measurement_create = {"MeasurementCreate", measurement_fields};
 

@@ -13,36 +13,38 @@
 
 #include "time.h"
 
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* the tables end with NULL, which is not a value */
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
-static const char *const org_kind_names[] = {
+const char *const pl_org_kind_names[] = {
     "network",  "program",  "site", "district", "community", "chc", "residential_committee",
-    "practice", "hospital", "ngo"};
-static const char *const arm_names[] = {"none", "intervention", "control"};
-static const char *const sex_names[] = {"unknown", "female", "male", "other"};
-static const char *const enrol_status_names[] = {"enrolled", "withdrawn", "completed", "deceased",
-                                                 "lost"};
-static const char *const treatment_names[] = {"unknown", "lifestyle",        "oral",
-                                              "insulin", "oral_and_insulin", "other_injectable"};
-static const char *const risk_tier_names[] = {"standard", "high_need"};
-static const char *const leader_kind_names[] = {"peer_leader", "promotor",
-                                                "community_health_worker", "navigator"};
-static const char *const contact_mode_names[] = {"one_on_one",
-                                                 "home_visit",
-                                                 "phone",
-                                                 "text",
-                                                 "group",
-                                                 "clinic_accompaniment",
-                                                 "neighbourhood_activity"};
-static const char *const source_names[] = {"emr", "lab", "point_of_care", "self", "peer"};
-static const char *const role_names[] = {"admin",       "program_manager", "clinician",
-                                         "peer_leader", "navigator",       "evaluator"};
-static const char *const topic_names[] = {
+    "practice", "hospital", "ngo",  NULL};
+const char *const pl_arm_names[] = {"none", "intervention", "control", NULL};
+const char *const pl_sex_names[] = {"unknown", "female", "male", "other", NULL};
+const char *const pl_enrol_status_names[] = {"enrolled", "withdrawn", "completed",
+                                             "deceased", "lost",      NULL};
+const char *const pl_treatment_names[] = {"unknown",          "lifestyle",        "oral", "insulin",
+                                          "oral_and_insulin", "other_injectable", NULL};
+const char *const pl_risk_tier_names[] = {"standard", "high_need", NULL};
+const char *const pl_leader_kind_names[] = {"peer_leader", "promotor", "community_health_worker",
+                                            "navigator", NULL};
+const char *const pl_contact_mode_names[] = {"one_on_one",
+                                             "home_visit",
+                                             "phone",
+                                             "text",
+                                             "group",
+                                             "clinic_accompaniment",
+                                             "neighbourhood_activity",
+                                             NULL};
+const char *const pl_source_names[] = {"emr", "lab", "point_of_care", "self", "peer", NULL};
+const char *const pl_role_names[] = {"admin",     "program_manager", "clinician", "peer_leader",
+                                     "navigator", "evaluator",       NULL};
+const char *const pl_topic_names[] = {
     "healthy_eating",      "being_active",   "monitoring",     "taking_medication",
     "problem_solving",     "healthy_coping", "reducing_risks", "clinic_visits",
-    "community_resources", "family",         "other"};
-static const char *const key_function_names[] = {"daily_management", "social_emotional", "linkage",
-                                                 "ongoing"};
+    "community_resources", "family",         "other",          NULL};
+const char *const pl_key_function_names[] = {"daily_management", "social_emotional", "linkage",
+                                             "ongoing", NULL};
 
 static int enum_lookup(const char *const *names, int n, const char *s)
 {
@@ -68,18 +70,18 @@ static int enum_lookup(const char *const *names, int n, const char *s)
         return PL_OK;                                                                              \
     }
 
-ENUM_FUNCS(pl_org_kind, pl_org_kind, org_kind_names)
-ENUM_FUNCS(pl_arm, pl_arm, arm_names)
-ENUM_FUNCS(pl_sex, pl_sex, sex_names)
-ENUM_FUNCS(pl_enrol_status, pl_enrol_status, enrol_status_names)
-ENUM_FUNCS(pl_treatment, pl_treatment, treatment_names)
-ENUM_FUNCS(pl_risk_tier, pl_risk_tier, risk_tier_names)
-ENUM_FUNCS(pl_leader_kind, pl_leader_kind, leader_kind_names)
-ENUM_FUNCS(pl_contact_mode, pl_contact_mode, contact_mode_names)
-ENUM_FUNCS(pl_source, pl_source, source_names)
-ENUM_FUNCS(pl_role, pl_role, role_names)
-ENUM_FUNCS(pl_topic, pl_topic, topic_names)
-ENUM_FUNCS(pl_key_function, int, key_function_names)
+ENUM_FUNCS(pl_org_kind, pl_org_kind, pl_org_kind_names)
+ENUM_FUNCS(pl_arm, pl_arm, pl_arm_names)
+ENUM_FUNCS(pl_sex, pl_sex, pl_sex_names)
+ENUM_FUNCS(pl_enrol_status, pl_enrol_status, pl_enrol_status_names)
+ENUM_FUNCS(pl_treatment, pl_treatment, pl_treatment_names)
+ENUM_FUNCS(pl_risk_tier, pl_risk_tier, pl_risk_tier_names)
+ENUM_FUNCS(pl_leader_kind, pl_leader_kind, pl_leader_kind_names)
+ENUM_FUNCS(pl_contact_mode, pl_contact_mode, pl_contact_mode_names)
+ENUM_FUNCS(pl_source, pl_source, pl_source_names)
+ENUM_FUNCS(pl_role, pl_role, pl_role_names)
+ENUM_FUNCS(pl_topic, pl_topic, pl_topic_names)
+ENUM_FUNCS(pl_key_function, int, pl_key_function_names)
 
 /* ---- shared checks ------------------------------------------------------ */
 
@@ -142,7 +144,7 @@ static void check_text(pl_err *err, const char *field, const char *s, size_t max
 /* BCP 47 tags peerlink ships catalogs for; others are refused until translated. */
 static bool language_ok(const char *s)
 {
-    static const char *const langs[] = {"en", "es", "zh-CN"};
+    static const char *const langs[] = {"en", "es", "zh-CN", NULL};
     return enum_lookup(langs, COUNT(langs), s) >= 0;
 }
 

@@ -146,6 +146,19 @@ typedef enum pl_topic {
     PL_TOPIC__COUNT
 } pl_topic;
 
+/* Each enum's names in value order, ending with NULL (for schemas and documentation). */
+extern const char *const pl_org_kind_names[],
+    *const pl_arm_names[], *const pl_sex_names[],
+                               *const pl_enrol_status_names[],
+                                   *const pl_treatment_names[],
+                                       *const pl_risk_tier_names[],
+                                           *const pl_leader_kind_names[],
+                                               *const pl_contact_mode_names[],
+                                                   *const pl_source_names[],
+                                                       *const pl_role_names[],
+                                                           *const pl_topic_names[],
+                                                               *const pl_key_function_names[];
+
 /* Name of value v in an enum table, or NULL when out of range. */
 const char *pl_org_kind_name(pl_org_kind v);
 const char *pl_arm_name(pl_arm v);

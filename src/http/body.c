@@ -567,6 +567,23 @@ static void check_decimal(const http_field *f, json_object *v, pl_err *err)
         pl_err_field(err, f->name, "must be a decimal number such as 7.2");
 }
 
+/* A string (already checked as text) must be one of the field's values, if it lists them. */
+static void check_one_of(const http_field *f, const char *field, json_object *v, pl_err *err)
+{
+    if (!f->one_of || !json_object_is_type(v, json_type_string))
+        return;
+    const char *s = json_object_get_string(v);
+    for (const char *const *o = f->one_of; *o; o++)
+        if (strcmp(*o, s) == 0)
+            return;
+    char list[160] = "";
+    size_t len = 0;
+    for (const char *const *o = f->one_of; *o && len < sizeof list; o++)
+        len +=
+            (size_t)snprintf(list + len, sizeof list - len, "%s%s", o == f->one_of ? "" : ", ", *o);
+    pl_err_field(err, field, "must be one of %s", list);
+}
+
 static void check_strings(const http_field *f, json_object *v, pl_err *err)
 {
     if (!json_object_is_type(v, json_type_array)) {
@@ -581,7 +598,11 @@ static void check_strings(const http_field *f, json_object *v, pl_err *err)
     for (size_t i = 0; i < n; i++) {
         char item[sizeof err->fields[0].field];
         snprintf(item, sizeof item, "%s[%zu]", f->name, i);
-        check_text(item, json_object_array_get_idx(v, i), false, STRINGS_ITEM_MAX_BYTES, err);
+        int before = err->nfields;
+        json_object *iv = json_object_array_get_idx(v, i);
+        check_text(item, iv, false, STRINGS_ITEM_MAX_BYTES, err);
+        if (err->nfields == before)
+            check_one_of(f, item, iv, err);
     }
 }
 
@@ -602,9 +623,13 @@ static void check_field(const http_field *f, json_object *obj, pl_err *err)
     pl_date day;
     pl_time t;
     switch (f->type) {
-    case HTTP_F_STRING:
+    case HTTP_F_STRING: {
+        int before = err->nfields;
         check_text(f->name, v, false, f->max, err);
+        if (err->nfields == before)
+            check_one_of(f, f->name, v, err);
         break;
+    }
     case HTTP_F_TEXT:
         check_text(f->name, v, true, f->max, err);
         break;

@@ -43,6 +43,8 @@ typedef struct http_field {
     bool required;
     bool nullable;
     long min, max; /* HTTP_F_INT range; STRING/TEXT maximum length in bytes when max > 0 */
+    /* STRING, and each item of STRINGS: the allowed values, NULL-terminated (NULL: any) */
+    const char *const *one_of;
 } http_field;
 
 typedef struct http_body_schema {

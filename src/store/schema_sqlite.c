@@ -188,6 +188,10 @@ const char *const store_sqlite_migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;\n"
     "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event\n"
     "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;\n"
+    /* REPLACE deletes without firing delete triggers: refuse any insert onto an existing id */
+    "CREATE TRIGGER audit_event_no_replace BEFORE INSERT ON audit_event\n"
+    "  WHEN EXISTS (SELECT 1 FROM audit_event WHERE id = NEW.id)\n"
+    "  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;\n"
     "CREATE TABLE idempotency (\n"
     "  account_id INTEGER NOT NULL,\n"
     "  key TEXT NOT NULL,\n"

@@ -171,7 +171,8 @@ static const char *const sql[ST__COUNT] = {
         "consent_date = ?11, home_unit_id = ?12, peer_leader_id = ?13, risk_tier = ?14, "
         "version = version + 1, updated_at = ?15 WHERE id = ?1 AND version = ?16",
     [ST_PERSON_UPDATE] = "UPDATE person SET given_name = ?2, family_name = ?3, sex = ?4, "
-                         "birth_date = ?5, phone = ?6, address = ?7, language = ?8 WHERE id = ?1",
+                         "birth_date = ?5, phone = ?6, address = ?7, language = ?8 "
+                         "WHERE id = (SELECT person_id FROM participant WHERE id = ?1)",
     [ST_STAFF_GET] = "SELECT " STAFF_COLS " FROM staff_account WHERE id = ?",
     [ST_STAFF_UPDATE] = "UPDATE staff_account SET display_name = ?2, role = ?3, "
                         "scope_unit_id = ?4, disabled = ?5, version = version + 1 "
@@ -237,7 +238,8 @@ typedef struct write_job {
     pl_err *err;
     pl_status result;
     int done;
-    int async;               /* heap-allocated with its ctx; the writer frees it, nobody waits */
+    int async; /* heap-allocated with its ctx; the writer frees it, nobody waits */
+    int bare;  /* one statement, atomic by itself: runs without a savepoint of its own */
     pthread_cond_t *done_cv; /* the waiting caller's own condition: no thundering herd */
     store_done_fn done_fn;   /* async jobs with a completion: called after the commit */
     void *done_ctx;
@@ -669,6 +671,12 @@ static void *checkpoint_main(void *arg)
 static int run_job(store *s, write_job *j)
 {
     store_tx tx = {s, &s->writer};
+    if (j->bare) {
+        j->result = j->fn(&tx, j->ctx, j->err);
+        if (j->result == PL_OK || !sqlite3_get_autocommit(s->writer.db))
+            return 1;
+        return 0;
+    }
     if (exec_stmt(&s->writer, ST_SAVEPOINT, j->err) != PL_OK) {
         j->result = j->err->status;
         return !sqlite3_get_autocommit(s->writer.db);
@@ -1615,7 +1623,7 @@ pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected
     sqlite3_stmt *ps = stmt(tx->c, ST_PERSON_UPDATE, err);
     if (!ps)
         return err->status;
-    sqlite3_bind_int64(ps, 1, p->person.id);
+    sqlite3_bind_int64(ps, 1, p->id); /* the participant's own person, whatever p->person.id says */
     person_bind(ps, 2, &p->person);
     int rc = sqlite3_step(ps);
     sqlite3_reset(ps);
@@ -1943,9 +1951,14 @@ void store_session_touch(store *s, const unsigned char *hash, pl_time now)
     touch_ctx t;
     memcpy(t.hash, hash, sizeof t.hash);
     t.now = now;
+    write_job *j = async_job_new(touch_write, sizeof t);
+    if (!j)
+        return; /* activity is only recorded, never required */
+    memcpy(j->ctx, &t, sizeof t);
+    j->bare = 1;
     pl_err err;
     pl_err_clear(&err);
-    store_write_async(s, touch_write, &t, sizeof t, &err);
+    enqueue_async(s, j, &err);
 }
 
 /* ---- audit trail -------------------------------------------------------- */
@@ -2009,6 +2022,7 @@ pl_status store_audit_enqueue(store *s, const store_audit_event *ev, int n, pl_e
     write_job *j = async_job_new(audit_batch_write, size);
     if (!j)
         return pl_err_set(err, PL_NOMEM, "out of memory queueing audit events");
+    j->bare = n == 1; /* one INSERT is atomic; several need their savepoint */
     audit_batch *b = j->ctx;
     b->n = n;
     b->ev = (store_audit_event *)((char *)j->ctx + events_off);

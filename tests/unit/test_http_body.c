@@ -15,19 +15,22 @@
 
 #include "http/body.h"
 
+static const char *const sample_modes[] = {"phone", "text", NULL};
 static const http_field sample_fields[] = {
-    {"name", HTTP_F_STRING, true, false, 0, 20},
-    {"alias", HTTP_F_STRING, false, true, 0, 0},
-    {"note", HTTP_F_TEXT, false, true, 0, 100},
-    {"minutes", HTTP_F_INT, true, false, 1, 600},
-    {"count", HTTP_F_INT, false, true, 0, 0},
-    {"participant_id", HTTP_F_ID, true, false, 0, 0},
-    {"proactive", HTTP_F_BOOL, false, false, 0, 0},
-    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0},
-    {"occurred_at", HTTP_F_TIME, false, false, 0, 0},
-    {"value", HTTP_F_DECIMAL, false, false, 0, 0},
-    {"topics", HTTP_F_STRINGS, false, true, 0, 0},
-    {NULL, HTTP_F_STRING, false, false, 0, 0},
+    {"name", HTTP_F_STRING, true, false, 0, 20, NULL},
+    {"alias", HTTP_F_STRING, false, true, 0, 0, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 100, NULL},
+    {"minutes", HTTP_F_INT, true, false, 1, 600, NULL},
+    {"count", HTTP_F_INT, false, true, 0, 0, NULL},
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"proactive", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"follow_up_date", HTTP_F_DATE, false, true, 0, 0, NULL},
+    {"occurred_at", HTTP_F_TIME, false, false, 0, 0, NULL},
+    {"value", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"topics", HTTP_F_STRINGS, false, true, 0, 0, NULL},
+    {"mode", HTTP_F_STRING, false, false, 0, 20, sample_modes},
+    {"modes", HTTP_F_STRINGS, false, false, 0, 0, sample_modes},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
 };
 static const http_body_schema sample = {"Sample", sample_fields};
 
@@ -351,7 +354,7 @@ static void test_errors_are_reset_between_calls(void **state)
 
 static void test_schema_without_fields(void **state)
 {
-    static const http_field none[] = {{NULL, HTTP_F_STRING, false, false, 0, 0}};
+    static const http_field none[] = {{NULL, HTTP_F_STRING, false, false, 0, 0, NULL}};
     static const http_body_schema empty = {"Empty", none};
     json_object *obj = NULL;
     pl_err err;

@@ -2163,8 +2163,11 @@ static void test_audit_is_append_only(void **state)
     char msg[256];
     const char *attempts[] = {"UPDATE audit_event SET status = 500",
                               "UPDATE audit_event SET action = 'nothing' WHERE id = 1",
-                              "DELETE FROM audit_event", "DELETE FROM audit_event WHERE id = 2"};
-    for (int i = 0; i < 4; i++) {
+                              "DELETE FROM audit_event", "DELETE FROM audit_event WHERE id = 2",
+                              /* REPLACE deletes without firing delete triggers */
+                              "INSERT OR REPLACE INTO audit_event (id, at, action, entity, status) "
+                              "VALUES (1, 0, 'forged', 'participant', 200)"};
+    for (size_t i = 0; i < sizeof attempts / sizeof *attempts; i++) {
         int rc = raw_try(path, attempts[i], msg, sizeof msg);
         if (rc == SQLITE_OK)
             fail_msg("'%s' was allowed", attempts[i]);
