@@ -347,30 +347,83 @@ static int read_password(char *buf, size_t n)
     return 0;
 }
 
-typedef struct user_add_job {
-    pl_staff_account *account;
-    const char *hash;
-} user_add_job;
-
-static pl_status user_add_write(store_tx *tx, void *ctx, pl_err *err)
+/* A shell change to an account is audited like one made through the API. */
+static pl_status audit_cli(store_tx *tx, const char *action, pl_id account_id, pl_err *err)
 {
-    user_add_job *j = ctx;
-    if (j->account->scope_unit_id > 0) {
-        pl_arena a;
-        pl_arena_init(&a, 0);
-        pl_org_unit u;
-        pl_status st = store_tx_org_unit_get(tx, j->account->scope_unit_id, &a, &u, err);
-        pl_arena_free(&a);
-        if (st == PL_NOTFOUND) {
-            pl_err_clear(err);
-            pl_err_field(err, "scope_unit_id", "no org unit has id %lld",
-                         (long long)j->account->scope_unit_id);
-            return PL_INVALID;
+    store_audit_event ev = {.at = (pl_time)time(NULL),
+                            .action = action,
+                            .entity = "staff_account",
+                            .entity_id = account_id,
+                            .client_addr = "cli",
+                            .status = 200};
+    return store_audit_append(tx, &ev, err);
+}
+
+typedef struct user_job {
+    pl_staff_account *account; /* add: the new account; others: id and username */
+    const char *hash;          /* add and passwd */
+    const char *action;        /* "add", "passwd", "disable", "enable" */
+} user_job;
+
+static pl_status user_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    user_job *j = ctx;
+    pl_staff_account *a = j->account;
+    pl_status st;
+    if (strcmp(j->action, "add") == 0) {
+        if (a->scope_unit_id > 0) {
+            pl_arena ar;
+            pl_arena_init(&ar, 0);
+            pl_org_unit u;
+            st = store_tx_org_unit_get(tx, a->scope_unit_id, &ar, &u, err);
+            pl_arena_free(&ar);
+            if (st == PL_NOTFOUND) {
+                pl_err_clear(err);
+                pl_err_field(err, "scope_unit_id", "no org unit has id %lld",
+                             (long long)a->scope_unit_id);
+                return PL_INVALID;
+            }
+            if (st != PL_OK)
+                return st;
         }
-        if (st != PL_OK)
-            return st;
+        st = store_staff_account_insert(tx, a, j->hash, err);
+        return st == PL_OK ? audit_cli(tx, "create", a->id, err) : st;
     }
-    return store_staff_account_insert(tx, j->account, j->hash, err);
+    if (strcmp(j->action, "passwd") == 0) {
+        st = store_staff_password_set(tx, a->id, j->hash, err);
+    } else {
+        pl_arena ar;
+        pl_arena_init(&ar, 0);
+        pl_staff_account cur;
+        st = store_tx_staff_account_get(tx, a->id, &ar, &cur, err);
+        if (st == PL_OK) {
+            cur.disabled = strcmp(j->action, "disable") == 0;
+            st = store_staff_account_update(tx, &cur, cur.version, err);
+        }
+        pl_arena_free(&ar);
+    }
+    /* a new password or a disabled account ends every session of the account */
+    if (st == PL_OK && strcmp(j->action, "enable") != 0)
+        st = store_session_delete_for_account(tx, a->id, err);
+    return st == PL_OK ? audit_cli(tx, "update", a->id, err) : st;
+}
+
+/* Hashes a password read from standard input into hash. */
+static int read_and_hash(const char *what, char hash[AUTH_HASH_MAX])
+{
+    char password[512];
+    pl_err err;
+    pl_err_clear(&err);
+    if (read_password(password, sizeof password) != 0)
+        return fail(EXIT_USAGE, "%s: no password on standard input", what);
+    pl_status st = auth_init(&err);
+    if (st == PL_OK)
+        st = auth_password_hash(password, hash, &err);
+    sodium_memzero(password, sizeof password);
+    if (st != PL_OK)
+        return fail(st == PL_INVALID ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s %s", what,
+                    err.nfields ? err.fields[0].field : "", pl_err_text(&err));
+    return EXIT_OK;
 }
 
 static int cmd_user(int argc, char **argv)
@@ -386,8 +439,14 @@ static int cmd_user(int argc, char **argv)
         print_usage(&commands[3], argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    if (strcmp(argv[1], "add") != 0)
-        return fail(EXIT_USAGE, "user: unknown action '%s' (expected 'add')", argv[1]);
+    const char *action = argv[1];
+    bool add = strcmp(action, "add") == 0;
+    if (!add && strcmp(action, "passwd") != 0 && strcmp(action, "disable") != 0 &&
+        strcmp(action, "enable") != 0)
+        return fail(EXIT_USAGE,
+                    "user: unknown action '%s' (expected add, passwd, disable or enable)", action);
+    char what[32];
+    snprintf(what, sizeof what, "user %s", action);
     argc--;
     argv++;
     const char *db = default_db();
@@ -408,7 +467,7 @@ static int cmd_user(int argc, char **argv)
             break;
         case 's':
             if (parse_long(optarg, 1, 0x7fffffffL, &scope) != 0)
-                return fail(EXIT_USAGE, "user add: --scope must be an org unit id");
+                return fail(EXIT_USAGE, "%s: --scope must be an org unit id", what);
             break;
         case 'n':
             a.display_name = optarg;
@@ -420,39 +479,56 @@ static int cmd_user(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return fail(EXIT_USAGE, "user add: unexpected argument '%s'", argv[optind]);
-    if (!a.username || !role)
-        return fail(EXIT_USAGE, "user add: --username and --role are required");
-    if (pl_role_parse(role, &a.role) != PL_OK)
-        return fail(EXIT_USAGE,
-                    "user add: --role must be admin, program_manager, clinician, peer_leader, "
-                    "navigator or evaluator");
-    a.scope_unit_id = scope;
+        return fail(EXIT_USAGE, "%s: unexpected argument '%s'", what, argv[optind]);
+    if (!a.username)
+        return fail(EXIT_USAGE, "%s: --username is required", what);
+    if (!add && (role || scope || a.display_name))
+        return fail(EXIT_USAGE, "%s: takes only --username and --db", what);
     pl_err err;
     pl_err_clear(&err);
-    if (staff_account_validate(&a, &err) != PL_OK)
-        return fail(EXIT_USAGE, "user add: %s %s", err.fields[0].field, err.fields[0].message);
-    char password[512];
-    if (read_password(password, sizeof password) != 0)
-        return fail(EXIT_USAGE, "user add: no password on standard input");
-    char hash[AUTH_HASH_MAX];
-    pl_status st = auth_init(&err);
-    if (st == PL_OK)
-        st = auth_password_hash(password, hash, &err);
-    sodium_memzero(password, sizeof password);
-    if (st != PL_OK)
-        return fail(st == PL_INVALID ? EXIT_USAGE : EXIT_RUNTIME, "user add: %s %s",
-                    err.nfields ? err.fields[0].field : "", pl_err_text(&err));
+    if (add) {
+        if (!role)
+            return fail(EXIT_USAGE, "user add: --username and --role are required");
+        if (pl_role_parse(role, &a.role) != PL_OK)
+            return fail(EXIT_USAGE, "user add: --role must be admin, program_manager, clinician, "
+                                    "peer_leader, navigator or evaluator");
+        a.scope_unit_id = scope;
+        if (staff_account_validate(&a, &err) != PL_OK)
+            return fail(EXIT_USAGE, "user add: %s %s", err.fields[0].field, err.fields[0].message);
+    }
+    char hash[AUTH_HASH_MAX] = "";
+    int rc;
+    if ((add || strcmp(action, "passwd") == 0) && (rc = read_and_hash(what, hash)) != EXIT_OK)
+        return rc;
     store *s = NULL;
     if (store_open(db, NULL, &s, &err) != PL_OK)
         return fail_err(&err);
-    user_add_job job = {&a, hash};
-    st = store_write(s, user_add_write, &job, &err);
+    pl_status st = PL_OK;
+    if (!add) {
+        pl_arena ar;
+        pl_arena_init(&ar, 0);
+        pl_staff_account found;
+        st = store_staff_account_get_by_username(s, a.username, &ar, &found, NULL, &err);
+        a.id = found.id;
+        pl_arena_free(&ar);
+        if (st == PL_NOTFOUND)
+            pl_err_set(&err, PL_NOTFOUND, "no account is named '%s'", a.username);
+    }
+    user_job job = {&a, hash, action};
+    if (st == PL_OK)
+        st = store_write(s, user_write, &job, &err);
     store_close(s);
+    sodium_memzero(hash, sizeof hash);
     if (st != PL_OK)
-        return fail(EXIT_RUNTIME, "user add: %s%s%s", err.nfields ? err.fields[0].field : "",
+        return fail(EXIT_RUNTIME, "%s: %s%s%s", what, err.nfields ? err.fields[0].field : "",
                     err.nfields ? " " : "", pl_err_text(&err));
-    printf("created %s account '%s' (id %lld)\n", role, a.username, (long long)a.id);
+    if (add)
+        printf("created %s account '%s' (id %lld)\n", role, a.username, (long long)a.id);
+    else if (strcmp(action, "passwd") == 0)
+        printf("set a new password for '%s'; its sessions have ended\n", a.username);
+    else
+        printf("%s '%s'%s\n", strcmp(action, "disable") == 0 ? "disabled" : "enabled", a.username,
+               strcmp(action, "disable") == 0 ? "; its sessions have ended" : "");
     return EXIT_OK;
 }
 
@@ -470,8 +546,12 @@ static const command commands[] = {
      "a Mi Salud-shaped program,\nor with --participants N a city-scale Shanghai-shaped "
      "program for benchmarks. Prints the demo logins.",
      "demo [--db FILE] [--seed N] [--participants N] [--force] [--no-accounts]", cmd_demo},
-    {"user", "Create a staff account; the password is read from standard input.",
-     "user add --username NAME --role ROLE [--scope UNIT_ID] [--name DISPLAY] [--db FILE]",
+    {"user",
+     "Manage staff accounts: create one, set a new password (both read the password from\n"
+     "standard input), or disable / enable one. A new password or disabling ends the\n"
+     "account's sessions; every change is audited.",
+     "user add --username NAME --role ROLE [--scope UNIT_ID] [--name DISPLAY] [--db FILE]\n"
+     "       user passwd|disable|enable --username NAME [--db FILE]",
      cmd_user},
     {NULL, NULL, NULL, NULL},
 };

@@ -11,12 +11,23 @@
  * runs each job inside its own SAVEPOINT (a failing job rolls back to it,
  * leaving the others), commits once and then wakes the callers. With
  * synchronous=FULL the commit's fsync is shared by the whole batch, which
- * is how durable writes reach thousands per second.
+ * is how durable writes reach thousands per second. When only background
+ * jobs are queued (audit events of reads, session activity), nobody is
+ * waiting, so the writer lingers up to LINGER_MS to gather more of them
+ * into the same commit: a busy read load then costs tens of fsyncs a
+ * second, not thousands. A job somebody waits for ends the lingering.
  *
  * Checkpoints. Automatic checkpoints are off (they would run inside some
  * request's commit); a checkpoint thread with its own connection runs a
  * PASSIVE checkpoint when the WAL passes CHECKPOINT_PAGES, and store_close
- * truncates the WAL.
+ * truncates the WAL. Under a steady load some reader always holds the WAL,
+ * so passive checkpoints copy pages back but the WAL never starts over and
+ * grows without end (every read then searches a larger index and reads
+ * pages through pread): past CHECKPOINT_RESTART_PAGES the writer itself,
+ * between two batches, runs a RESTART checkpoint (the checkpoint thread
+ * would rarely win the write lock from it), which waits the few
+ * microseconds for readers to move to the database file; journal_size_limit
+ * then trims the file.
  *
  * Statements. Each connection prepares each statement of the `sql` table
  * once, on first use, and keeps it (SQLITE_PREPARE_PERSISTENT).
@@ -33,9 +44,11 @@
 #include "schema_sqlite.h"
 #include "store.h"
 
-#define WRITE_BATCH_MAX         512
-#define CHECKPOINT_PAGES        1000 /* a short WAL keeps readers' frame look-ups cheap */
-#define DEFAULT_BUSY_TIMEOUT_MS 2000
+#define WRITE_BATCH_MAX          512
+#define LINGER_MS                10
+#define CHECKPOINT_PAGES         1000 /* a short WAL keeps readers' frame look-ups cheap */
+#define CHECKPOINT_RESTART_PAGES (32 * CHECKPOINT_PAGES)
+#define DEFAULT_BUSY_TIMEOUT_MS  2000
 
 /* ---- statements --------------------------------------------------------- */
 
@@ -261,11 +274,14 @@ struct store {
     pthread_mutex_t mu;
     pthread_cond_t work_cv; /* writer waits for jobs */
     write_job *head, *tail;
+    int queued;        /* jobs in the queue */
+    int queued_urgent; /* of which somebody waits for (store_write, or a completion) */
     int stopping;
 
     pthread_t checkpoint_thread;
     pthread_cond_t checkpoint_cv;
     int checkpoint_wanted;
+    int wal_pages; /* frames in the WAL at the last commit */
 
     pthread_key_t reader_key;
     conn *readers; /* every reader connection, closed at store_close */
@@ -360,11 +376,25 @@ static pl_status exec_script(conn *c, const char *script, pl_err *err, const cha
     return PL_OK;
 }
 
+/*
+ * The connections that write pages (the writer, the checkpointer) grow the
+ * file in chunks: readers map the file, and each growth past the mapping
+ * makes every reader unmap and map again (a TLB shootdown on every core).
+ */
+#define FILE_CHUNK_BYTES (8 * 1024 * 1024)
+
+static void conn_grow_in_chunks(conn *c)
+{
+    int chunk = FILE_CHUNK_BYTES;
+    sqlite3_file_control(c->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+}
+
 static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
 {
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0;%s",
+             "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0; "
+             "PRAGMA journal_size_limit=67108864;%s",
              s->opt.synchronous_normal ? "NORMAL" : "FULL",
              /* readers map the file: pages are read without a copy through read(2) */
              reader ? " PRAGMA query_only=1; PRAGMA mmap_size=268435456;" : "");
@@ -544,6 +574,7 @@ pl_status store_open(const char *location, const store_options *opt, store **out
     st = conn_configure(s, &s->writer, 0, err);
     if (st != PL_OK)
         goto fail;
+    conn_grow_in_chunks(&s->writer);
     if (s->schema_version < store_sqlite_migration_count) {
         st = migrate(s, &s->writer, s->schema_version, err);
         if (st != PL_OK)
@@ -636,6 +667,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     if (pages >= CHECKPOINT_PAGES) {
         pthread_mutex_lock(&s->mu);
         s->checkpoint_wanted = 1;
+        s->wal_pages = pages;
         pthread_cond_signal(&s->checkpoint_cv);
         pthread_mutex_unlock(&s->mu);
     }
@@ -649,6 +681,8 @@ static void *checkpoint_main(void *arg)
     pl_err err;
     pl_err_clear(&err);
     int ok = conn_open(s, &c, SQLITE_OPEN_READWRITE, &err) == PL_OK;
+    if (ok)
+        conn_grow_in_chunks(&c);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (!s->checkpoint_wanted && !s->stopping)
@@ -740,16 +774,38 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&s->work_cv, &s->mu);
         if (!s->head)
             break; /* stopping, and the queue is drained */
+        if (!s->queued_urgent && !s->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += LINGER_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (!s->queued_urgent && !s->stopping && s->queued < WRITE_BATCH_MAX &&
+                   pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == 0)
+                ;
+        }
         write_job *batch = s->head, *last = batch;
-        for (int n = 1; last->next && n < WRITE_BATCH_MAX; n++)
+        int n = 1;
+        for (; last->next && n < WRITE_BATCH_MAX; n++)
             last = last->next;
         s->head = last->next;
         if (!s->head)
             s->tail = NULL;
         last->next = NULL;
+        s->queued -= n;
+        for (write_job *j = batch; j; j = j->next)
+            if (!j->async || j->done_fn)
+                s->queued_urgent--;
         pthread_mutex_unlock(&s->mu);
 
         run_batch(s, batch);
+        if (s->wal_pages >= CHECKPOINT_RESTART_PAGES) {
+            /* no transaction is open between batches: start the WAL over */
+            sqlite3_wal_checkpoint_v2(s->writer.db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+            s->wal_pages = 0;
+        }
 
         /* completions and frees need no lock; waking a waiter does */
         write_job *waiting = NULL;
@@ -791,7 +847,12 @@ static pl_status enqueue_async(store *s, write_job *j, pl_err *err)
     else
         s->head = j;
     s->tail = j;
-    pthread_cond_signal(&s->work_cv);
+    s->queued++;
+    if (j->done_fn)
+        s->queued_urgent++;
+    /* a background job behind another is picked up when the writer's lingering ends */
+    if (j->done_fn || s->queued == 1 || s->queued >= WRITE_BATCH_MAX)
+        pthread_cond_signal(&s->work_cv);
     pthread_mutex_unlock(&s->mu);
     return PL_OK;
 }
@@ -850,6 +911,8 @@ pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
     else
         s->head = &j; // cppcheck-suppress autoVariables
     s->tail = &j;     // cppcheck-suppress autoVariables
+    s->queued++;
+    s->queued_urgent++;
     pthread_cond_signal(&s->work_cv);
     while (!j.done)
         pthread_cond_wait(&done_cv, &s->mu);

@@ -2,7 +2,7 @@
 # test_cli.sh - the peerlink command's behaviour on good and bad arguments:
 # exit codes (0 ok, 1 failure, 2 usage), one-line errors on stderr, help.
 . "$(dirname "$0")/tap.sh"
-plan 24
+plan 31
 
 # run ARGS...: runs peerlink, keeping status, stdout and stderr
 run() { "$PL" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
@@ -56,6 +56,24 @@ runin 'a long enough secret' user add --db "$TMP/a.db" --username admin --role a
 [ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'already taken'; ok $? "user add twice: exit 1, already taken" "rc=$rc" "$err"
 runin 'a long enough secret' user add --db "$TMP/a.db" --username nurse --role clinician --scope 999
 [ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q 'no org unit has id 999'; ok $? "user add with an unknown scope: exit 1" "rc=$rc" "$err"
+
+q() { sqlite3 "$TMP/a.db" "$1"; }
+hash_before=$(q "SELECT password_hash FROM staff_account WHERE username = 'admin'")
+runin 'another long secret' user passwd --db "$TMP/a.db" --username admin
+[ $rc -eq 0 ] && [ "$(q "SELECT password_hash FROM staff_account WHERE username = 'admin'")" != "$hash_before" ]
+ok $? "user passwd stores a new password hash" "rc=$rc" "$out$err"
+runin 'short' user passwd --db "$TMP/a.db" --username admin
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'at least 10'; ok $? "user passwd refuses a short password: exit 2" "$err"
+runin 'another long secret' user passwd --db "$TMP/a.db" --username nobody
+[ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q "no account is named 'nobody'"; ok $? "user passwd for an unknown name: exit 1" "rc=$rc" "$err"
+run user disable --db "$TMP/a.db" --username admin
+[ $rc -eq 0 ] && [ "$(q "SELECT disabled FROM staff_account WHERE username = 'admin'")" = 1 ]; ok $? "user disable disables the account" "rc=$rc" "$err"
+run user enable --db "$TMP/a.db" --username admin
+[ $rc -eq 0 ] && [ "$(q "SELECT disabled FROM staff_account WHERE username = 'admin'")" = 0 ]; ok $? "user enable enables it again" "rc=$rc" "$err"
+run user disable --db "$TMP/a.db" --username admin --role admin
+[ $rc -eq 2 ] && one_line; ok $? "user disable takes no --role: exit 2" "$err"
+[ "$(q "SELECT count(*) FROM audit_event WHERE entity = 'staff_account' AND client_addr = 'cli'")" -ge 4 ]
+ok $? "account changes from the shell are audited" "$(q "SELECT action, entity_id, client_addr FROM audit_event")"
 
 run demo --db "$TMP/a.db"
 [ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q -- '--force'; ok $? "demo refuses to overwrite without --force" "rc=$rc" "$err"
