@@ -40,7 +40,10 @@ struct http_server {
     int port;
     http_auth_fn authenticate;
     void (*rejected)(http_request *req, http_response *res);
-    atomic_int suspended; /* requests parked by http_suspend, not yet answered */
+    /* requests from their first call until completion (answer sent or client gone); stopping
+       waits for none to remain, as libmicrohttpd must not stop with one parked */
+    atomic_int active;
+    atomic_int stopping; /* requests arriving now are answered 503 and never parked */
 };
 
 typedef struct request_state {
@@ -48,7 +51,7 @@ typedef struct request_state {
     http_response res;
     pl_buf body;
     int too_large;
-    int suspended;
+    int suspended; /* parked: the next call sends the continuation's response */
     http_server *srv;
 } request_state;
 
@@ -305,7 +308,6 @@ void http_suspend(http_request *req)
 {
     request_state *st = (request_state *)req;
     st->suspended = 1;
-    atomic_fetch_add(&st->srv->suspended, 1);
     MHD_suspend_connection(req->conn);
 }
 
@@ -331,13 +333,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         pl_buf_init(&st->res.body, 0);
         st->res.status = 200;
         st->srv = srv;
+        atomic_fetch_add(&srv->active, 1);
         *con_cls = st;
         return MHD_YES;
     }
     if (st->suspended) {
         /* resumed: the continuation has filled the response */
         st->suspended = 0;
-        atomic_fetch_sub(&srv->suspended, 1);
         return send_response(c, &st->res);
     }
     if (*upload_data_size > 0) {
@@ -355,6 +357,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     req->conn = c;
     client_address(c, req->client_addr, sizeof req->client_addr);
 
+    if (atomic_load(&srv->stopping)) {
+        http_problem(&st->res, 503, "the server is shutting down; try again shortly", NULL);
+        http_header(&st->res, "Connection", "close");
+        http_header(&st->res, "Retry-After", "5");
+        return send_response(c, &st->res);
+    }
     route_request(srv, st, &st->res);
     if (st->suspended)
         return MHD_YES;
@@ -370,6 +378,7 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     request_state *st = *con_cls;
     if (!st)
         return;
+    atomic_fetch_sub(&st->srv->active, 1); /* answered, or the client went away */
     if (st->req.json)
         json_object_put(st->req.json);
     pl_arena_free(&st->req.arena);
@@ -454,9 +463,11 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
-    /* stop accepting, then let parked requests (waiting on commits) be answered */
+    /* stop accepting, refuse new requests, let those under way (parked on commits
+       included) be answered */
+    atomic_store(&srv->stopping, 1);
     MHD_quiesce_daemon(srv->daemon);
-    for (int waited = 0; atomic_load(&srv->suspended) > 0 && waited < 30000; waited++) {
+    for (int waited = 0; atomic_load(&srv->active) > 0 && waited < 30000; waited++) {
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }
