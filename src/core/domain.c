@@ -56,6 +56,7 @@ static int enum_lookup(const char *const *names, int n, const char *s)
     return -1;
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): `type` is a type name, which cannot be parenthesised */
 #define ENUM_FUNCS(prefix, type, table)                                                            \
     const char *prefix##_name(type v)                                                              \
     {                                                                                              \
@@ -82,6 +83,7 @@ ENUM_FUNCS(pl_source, pl_source, pl_source_names)
 ENUM_FUNCS(pl_role, pl_role, pl_role_names)
 ENUM_FUNCS(pl_topic, pl_topic, pl_topic_names)
 ENUM_FUNCS(pl_key_function, int, pl_key_function_names)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* ---- shared checks ------------------------------------------------------ */
 

@@ -316,6 +316,7 @@ pl_status instrument_score(const instrument_def *d, const int *answers, int n,
             r.score = r.raw_sum;
         } else {
             /* round(sum x items / answered), halves up, in integers */
+            // NOLINTNEXTLINE(bugprone-integer-division): the integer rounding is the rule
             r.score = (2 * r.raw_sum * d->nitems + r.answered) / (2 * r.answered);
             r.prorated = true;
         }
