@@ -113,8 +113,8 @@ void api_etag(http_request *req, http_response *res, int version)
 int api_if_match_version(http_request *req, http_response *res)
 {
     const char *h = http_header_get(req, "If-Match");
-    if (!h)
-        return -1;
+    if (!h || strcmp(h, "*") == 0)
+        return -1; /* "*" matches any current version (RFC 9110 §13.1.1) */
     if (strncmp(h, "W/", 2) == 0)
         h += 2;
     char *end;

@@ -199,10 +199,12 @@ static void route_request(http_server *srv, request_state *st, http_response *re
 {
     http_request *req = &st->req;
     char allow[128] = "";
+    /* HEAD is GET without the body, which libmicrohttpd leaves out by itself */
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
     for (const http_route *r = srv->routes; r->method; r++) {
         if (!route_match(r->path, req->path, NULL))
             continue;
-        if (strcmp(r->method, req->method) == 0) {
+        if (strcmp(r->method, method) == 0) {
             route_match(r->path, req->path, req);
             req->route = r;
             if (st->too_large) {

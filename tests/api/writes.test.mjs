@@ -237,6 +237,31 @@ test('PATCH with the matching If-Match answers 200, a new ETag and version + 1',
   assert.equal(again.json.given_name, g.json.given_name, 'fields not sent are unchanged');
 });
 
+test('If-Match: * matches any current version (RFC 9110)', async () => {
+  const path = `/api/v1/participants/${pid}`;
+  const g = await s.req('GET', path, { token: s.tokens.manager });
+  const p = await s.req('PATCH', path, {
+    token: s.tokens.manager,
+    headers: { 'if-match': '*' },
+    body: { address: '14 Star Rd' },
+  });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.version, g.json.version + 1);
+  assert.equal(p.json.address, '14 Star Rd');
+});
+
+test('HEAD answers like GET, with its headers and no body', async () => {
+  const path = `/api/v1/participants/${pid}`;
+  const g = await s.req('GET', path, { token: s.tokens.admin });
+  const h = await s.req('HEAD', path, { token: s.tokens.admin });
+  assert.equal(h.status, 200);
+  assert.equal(h.headers.get('etag'), g.headers.get('etag'));
+  assert.equal(h.headers.get('content-type'), 'application/json');
+  assert.equal(h.text, '');
+  const missing = await s.req('HEAD', '/api/v1/participants/999999999', { token: s.tokens.admin });
+  assert.equal(missing.status, 404);
+});
+
 test('PATCH without If-Match is applied and bumps the version', async () => {
   const path = `/api/v1/participants/${pid}`;
   const g = await s.req('GET', path, { token: s.tokens.admin });
