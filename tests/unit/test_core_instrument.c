@@ -16,9 +16,8 @@
 
 #include "core/instrument.h"
 
-#define NCOLS          11
-#define LINE_MAX_BYTES 1024
-#define ANSWERS_MAX    32
+#define NCOLS       11
+#define ANSWERS_MAX 32
 
 enum { C_INSTR, C_ANSWERS, C_EXPECT, C_SCORE, C_SCORED, C_BAND, C_FLAGS, C_SUBS, C_FIELD, C_MSG };
 
@@ -31,21 +30,6 @@ static const char *const flag_names[] = {"urgent", "positive_screen", "safety_it
 #define NFLAGS 4
 
 /* Splits s in place on sep; returns the number of pieces. */
-static int split(char *s, char sep, char **out, int max)
-{
-    int n = 0;
-    char *p = s;
-    while (n < max) {
-        out[n++] = p;
-        char *c = strchr(p, sep);
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
 /* "a/b" or a decimal; false if neither. */
 static bool parse_number(const char *s, double *out)
 {
@@ -72,7 +56,7 @@ static bool parse_answers(char *s, int *answers, int *n, bool *null)
     if (*null || strcmp(s, "\"\"") == 0)
         return true;
     char *parts[ANSWERS_MAX];
-    int np = split(s, ',', parts, ANSWERS_MAX);
+    int np = test_split(s, ',', parts, ANSWERS_MAX);
     for (int i = 0; i < np; i++) {
         if (strcmp(parts[i], "-") == 0) {
             answers[i] = INSTR_MISSING;
@@ -140,7 +124,7 @@ static bool check_subscales(int lineno, char *spec, const instrument_result *r)
     if (strcmp(spec, "-") == 0)
         return true;
     char *entries[INSTR_SUBSCALES_MAX + 1];
-    int ne = split(spec, ',', entries, INSTR_SUBSCALES_MAX + 1);
+    int ne = test_split(spec, ',', entries, INSTR_SUBSCALES_MAX + 1);
     if (ne != r->nsubscales) {
         printf("# line %d: %d subscales listed, result has %d\n", lineno, ne, r->nsubscales);
         return false;
@@ -274,7 +258,7 @@ static bool check_row(int lineno, char **col)
     bool want_flag[NFLAGS] = {false};
     if (strcmp(col[C_FLAGS], "-") != 0) {
         char *fl[NFLAGS + 1];
-        int nf = split(col[C_FLAGS], ',', fl, NFLAGS + 1);
+        int nf = test_split(col[C_FLAGS], ',', fl, NFLAGS + 1);
         for (int i = 0; i < nf; i++) {
             int k = 0;
             while (k < NFLAGS && strcmp(fl[i], flag_names[k]) != 0)
@@ -315,30 +299,13 @@ static bool check_row(int lineno, char **col)
 
 static void test_instrument_cases_table(void **state)
 {
-    char path[1024], line[LINE_MAX_BYTES];
-    FILE *f = fopen(test_data_path("instrument_cases.tsv", path, sizeof path), "r");
-    if (!f)
-        fail_msg("cannot open %s (set PEERLINK_SOURCE_ROOT)", path);
+    test_table t;
+    test_table_open(&t, "instrument_cases.tsv", header, NCOLS);
     int lineno = 0, rows = 0, failures = 0;
-    bool seen_header = false;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t n = strlen(line);
-        if (n == sizeof line - 1 && line[n - 1] != '\n')
-            fail_msg("line %d is too long", lineno);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        char *col[NCOLS];
-        int ncols = split(line, '\t', col, NCOLS);
-        if (!seen_header) {
-            for (int i = 0; i < NCOLS; i++)
-                if (i >= ncols || strcmp(col[i], header[i]) != 0)
-                    fail_msg("header column %d should be '%s'", i + 1, header[i]);
-            seen_header = true;
-            continue;
-        }
+    char *col[NCOLS];
+    int ncols;
+    while ((ncols = test_table_next(&t, col, NCOLS)) >= 0) {
+        lineno = t.lineno;
         if (ncols < C_MSG + 1) {
             printf("# line %d: %d columns, want at least %d\n", lineno, ncols, C_MSG + 1);
             failures++;
@@ -348,8 +315,7 @@ static void test_instrument_cases_table(void **state)
         if (!check_row(lineno, col))
             failures++;
     }
-    fclose(f);
-    assert_true(seen_header);
+    test_table_close(&t);
     printf("# %d rows checked, %d failed\n", rows, failures);
     assert_true(rows >= 100);
 

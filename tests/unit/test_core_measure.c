@@ -17,8 +17,7 @@
 /* 2025-06-15T12:00:00Z: day 20254 (2025-01-01 = 20089, + 151 + 14) x 86400 + 12 h */
 #define NOW 1749988800LL
 
-#define NCOLS          10
-#define LINE_MAX_BYTES 1024
+#define NCOLS 10
 
 enum { C_CODE, C_VALUE, C_UNIT, C_EXPECT, C_CANON, C_CANON_UNIT, C_ANALYTE, C_FIELD, C_MSG };
 
@@ -36,21 +35,6 @@ static const char *cell(const char *s)
 }
 
 /* Splits line in place on tabs; returns the number of columns. */
-static int split_tabs(char *line, char **cols, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        cols[n++] = p;
-        char *tab = strchr(p, '\t');
-        if (!tab)
-            break;
-        *tab = '\0';
-        p = tab + 1;
-    }
-    return n;
-}
-
 static pl_measurement valid_measurement(const char *code, const char *value, const char *unit)
 {
     pl_measurement m = {0};
@@ -164,10 +148,8 @@ typedef struct coverage {
 
 static void test_measure_cases_table(void **state)
 {
-    char path[1024], line[LINE_MAX_BYTES];
-    FILE *f = fopen(test_data_path("measure_cases.tsv", path, sizeof path), "r");
-    if (!f)
-        fail_msg("cannot open %s (set PEERLINK_SOURCE_ROOT)", path);
+    test_table t;
+    test_table_open(&t, "measure_cases.tsv", header, NCOLS);
 
     coverage cov[64] = {{0}};
     int ndefs = 0;
@@ -177,25 +159,10 @@ static void test_measure_cases_table(void **state)
     bool bp_panel_seen[2] = {false, false};
 
     int lineno = 0, rows = 0, failures = 0;
-    bool seen_header = false;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t n = strlen(line);
-        if (n == sizeof line - 1 && line[n - 1] != '\n')
-            fail_msg("line %d is too long", lineno);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        char *col[NCOLS];
-        int ncols = split_tabs(line, col, NCOLS);
-        if (!seen_header) {
-            for (int i = 0; i < NCOLS; i++)
-                if (i >= ncols || strcmp(col[i], header[i]) != 0)
-                    fail_msg("header column %d should be '%s'", i + 1, header[i]);
-            seen_header = true;
-            continue;
-        }
+    char *col[NCOLS];
+    int ncols;
+    while ((ncols = test_table_next(&t, col, NCOLS)) >= 0) {
+        lineno = t.lineno;
         if (ncols < C_MSG + 1) {
             printf("# line %d: %d columns, want at least %d\n", lineno, ncols, C_MSG + 1);
             failures++;
@@ -224,8 +191,7 @@ static void test_measure_cases_table(void **state)
         if (strcmp(col[C_CODE], "55284-4") == 0)
             bp_panel_seen[1] = true;
     }
-    fclose(f);
-    assert_true(seen_header);
+    test_table_close(&t);
     printf("# %d rows checked, %d failed\n", rows, failures);
     assert_true(rows >= 150);
 

@@ -15,24 +15,7 @@
 #include "core/rules.h"
 #include "core/time.h"
 
-#define LINE_MAX_BYTES 1024
-#define MAX_COLS       12
-
-/* Splits line in place on tabs; returns the number of columns. */
-static int split_tabs(char *line, char **cols, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        cols[n++] = p;
-        char *tab = strchr(p, '\t');
-        if (!tab)
-            break;
-        *tab = '\0';
-        p = tab + 1;
-    }
-    return n;
-}
+#define MAX_COLS 12
 
 typedef bool (*row_fn)(int lineno, char **col);
 
@@ -40,41 +23,22 @@ typedef bool (*row_fn)(int lineno, char **col);
 static int run_table(const char *name, const char *const *header, int ncols, row_fn check,
                      int *failures)
 {
-    char path[1024], line[LINE_MAX_BYTES];
-    FILE *f = fopen(test_data_path(name, path, sizeof path), "r");
-    if (!f)
-        fail_msg("cannot open %s (set PEERLINK_SOURCE_ROOT)", path);
-    int lineno = 0, rows = 0;
-    bool seen_header = false;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t n = strlen(line);
-        if (n == sizeof line - 1 && line[n - 1] != '\n')
-            fail_msg("%s line %d is too long", name, lineno);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        char *col[MAX_COLS];
-        int got = split_tabs(line, col, MAX_COLS);
-        if (!seen_header) {
-            for (int i = 0; i < ncols; i++)
-                if (i >= got || strcmp(col[i], header[i]) != 0)
-                    fail_msg("%s: header column %d should be '%s'", name, i + 1, header[i]);
-            seen_header = true;
-            continue;
-        }
+    test_table t;
+    test_table_open(&t, name, header, ncols);
+    int rows = 0;
+    char *col[MAX_COLS];
+    int got;
+    while ((got = test_table_next(&t, col, MAX_COLS)) >= 0) {
         rows++;
         if (got < ncols - 1) { /* the note column may be missing */
-            printf("# %s line %d: %d columns, want %d\n", name, lineno, got, ncols);
+            printf("# %s line %d: %d columns, want %d\n", name, t.lineno, got, ncols);
             (*failures)++;
             continue;
         }
-        if (!check(lineno, col))
+        if (!check(t.lineno, col))
             (*failures)++;
     }
-    fclose(f);
-    assert_true(seen_header);
+    test_table_close(&t);
     printf("# %s: %d rows checked, %d failed\n", name, rows, *failures);
     return rows;
 }

@@ -34,30 +34,14 @@ static const http_field sample_fields[] = {
 };
 static const http_body_schema sample = {"Sample", sample_fields};
 
-#define JSON           "application/json"
-#define NCOLS          7
-#define LINE_MAX_BYTES 8192
+#define JSON  "application/json"
+#define NCOLS 7
 
 enum { C_TYPE, C_BODY, C_STATUS, C_NFIELDS, C_FIELD, C_MSG, C_NOTE };
 static const char *const header[] = {"content_type", "body",    "status", "nfields",
                                      "field",        "message", "note"};
 
 /* Splits line in place on tabs; returns the number of columns. */
-static int split_tabs(char *line, char **cols, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        cols[n++] = p;
-        char *tab = strchr(p, '\t');
-        if (!tab)
-            break;
-        *tab = '\0';
-        p = tab + 1;
-    }
-    return n;
-}
-
 static int hex(char c)
 {
     if (c >= '0' && c <= '9')
@@ -215,31 +199,14 @@ static bool check_row(int lineno, char **col)
 
 static void test_body_cases_table(void **state)
 {
-    char path[1024], line[LINE_MAX_BYTES];
-    FILE *f = fopen(test_data_path("body_cases.tsv", path, sizeof path), "r");
-    if (!f)
-        fail_msg("cannot open %s (set PEERLINK_SOURCE_ROOT)", path);
+    test_table t;
+    test_table_open(&t, "body_cases.tsv", header, NCOLS);
     int lineno = 0, rows = 0, failures = 0;
     int by_status[4] = {0}; /* 0, 400, 415, 422 */
-    bool seen_header = false;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t n = strlen(line);
-        if (n == sizeof line - 1 && line[n - 1] != '\n')
-            fail_msg("line %d is too long", lineno);
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n == 0 || line[0] == '#')
-            continue;
-        char *col[NCOLS];
-        int ncols = split_tabs(line, col, NCOLS);
-        if (!seen_header) {
-            for (int i = 0; i < NCOLS; i++)
-                if (i >= ncols || strcmp(col[i], header[i]) != 0)
-                    fail_msg("header column %d should be '%s'", i + 1, header[i]);
-            seen_header = true;
-            continue;
-        }
+    char *col[NCOLS];
+    int ncols;
+    while ((ncols = test_table_next(&t, col, NCOLS)) >= 0) {
+        lineno = t.lineno;
         if (ncols < C_MSG + 1) {
             printf("# line %d: %d columns, want at least %d\n", lineno, ncols, C_MSG + 1);
             failures++;
@@ -251,8 +218,7 @@ static void test_body_cases_table(void **state)
         if (!check_row(lineno, col))
             failures++;
     }
-    fclose(f);
-    assert_true(seen_header);
+    test_table_close(&t);
     printf("# %d rows checked (%d accepted, %d 400, %d 415, %d 422), %d failed\n", rows,
            by_status[0], by_status[1], by_status[2], by_status[3], failures);
     assert_true(rows >= 200);
