@@ -202,6 +202,28 @@ const char *const store_sqlite_migrations[] = {
     "  created_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY (account_id, key)\n"
     ") STRICT, WITHOUT ROWID;\n",
+
+    /* 3: the escalation inbox (DESIGN section 7): one alert per rule a record broke */
+    "CREATE TABLE alert (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  participant_id INTEGER NOT NULL REFERENCES participant(id),\n"
+    "  kind TEXT NOT NULL,\n"
+    "  severity TEXT NOT NULL CHECK (severity IN ('urgent','attention')),\n"
+    "  message TEXT NOT NULL,\n"
+    "  source_entity TEXT,\n"
+    "  source_id INTEGER,\n"
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','acknowledged','resolved')),\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  acknowledged_by INTEGER REFERENCES staff_account(id),\n"
+    "  acknowledged_at INTEGER,\n"
+    "  resolved_by INTEGER REFERENCES staff_account(id),\n"
+    "  resolved_at INTEGER,\n"
+    "  resolution_note TEXT,\n"
+    "  linked_to_care INTEGER NOT NULL DEFAULT 0 CHECK (linked_to_care IN (0,1)),\n"
+    "  version INTEGER NOT NULL DEFAULT 1\n"
+    ") STRICT;\n"
+    "CREATE INDEX alert_participant ON alert(participant_id, id);\n"
+    "CREATE INDEX alert_status ON alert(status, id);\n",
 };
 
 const int store_sqlite_migration_count =

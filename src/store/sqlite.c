@@ -98,6 +98,9 @@ enum stmt_id {
     ST_IDEM_EXPIRE,
     ST_SECRET,
     ST_PERSON_GET,
+    ST_ALERT_INSERT,
+    ST_ALERT_GET,
+    ST_ALERT_UPDATE,
     ST__COUNT
 };
 
@@ -121,6 +124,10 @@ enum stmt_id {
     "u.id, u.parent_id, u.program_id, u.kind, u.name, u.code, u.arm, u.language, u.version"
 #define AUDIT_COLS                                                                                 \
     "id, at, account_id, action, entity, entity_id, participant_id, client_addr, status"
+#define ALERT_COLS                                                                                 \
+    "al.id, al.participant_id, al.kind, al.severity, al.message, al.source_entity, "               \
+    "al.source_id, al.status, al.created_at, al.acknowledged_by, al.acknowledged_at, "             \
+    "al.resolved_by, al.resolved_at, al.resolution_note, al.linked_to_care, al.version"
 #define PERSON_COLS                                                                                \
     "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
     "pe.address, pe.language"
@@ -221,6 +228,13 @@ static const char *const sql[ST__COUNT] = {
     [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE account_id = ? AND created_at < ?",
     [ST_SECRET] = "SELECT value FROM setting WHERE key = 'install_secret'",
     [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM person pe WHERE pe.id = ?",
+    [ST_ALERT_INSERT] = "INSERT INTO alert (participant_id, kind, severity, message, "
+                        "source_entity, source_id, created_at) VALUES (?,?,?,?,?,?,?)",
+    [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alert al WHERE al.id = ?",
+    [ST_ALERT_UPDATE] = "UPDATE alert SET status = ?2, acknowledged_by = ?3, "
+                        "acknowledged_at = ?4, resolved_by = ?5, resolved_at = ?6, "
+                        "resolution_note = ?7, linked_to_care = ?8, version = version + 1 "
+                        "WHERE id = ?1 AND version = ?9",
 };
 
 /* ---- connections -------------------------------------------------------- */
@@ -234,6 +248,7 @@ enum list_id {
     LIST_LEADER,
     LIST_STAFF,
     LIST_AUDIT,
+    LIST_ALERT,
     LIST__COUNT
 };
 #define LIST_FILTERS 6
@@ -1125,6 +1140,32 @@ static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
     e->status = sqlite3_column_int(st, 8);
 }
 
+static pl_time col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_TIME_NONE : sqlite3_column_int64(st, i);
+}
+
+static void alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
+{
+    memset(al, 0, sizeof *al);
+    al->id = sqlite3_column_int64(st, 0);
+    al->participant_id = sqlite3_column_int64(st, 1);
+    al->kind = col_text(st, 2, a);
+    al->severity = col_text(st, 3, a);
+    al->message = col_text(st, 4, a);
+    al->source_entity = col_text(st, 5, a);
+    al->source_id = sqlite3_column_int64(st, 6);
+    al->status = col_text(st, 7, a);
+    al->created_at = sqlite3_column_int64(st, 8);
+    al->acknowledged_by = sqlite3_column_int64(st, 9);
+    al->acknowledged_at = col_time(st, 10);
+    al->resolved_by = sqlite3_column_int64(st, 11);
+    al->resolved_at = col_time(st, 12);
+    al->resolution_note = col_text(st, 13, a);
+    al->linked_to_care = sqlite3_column_int(st, 14) != 0;
+    al->version = sqlite3_column_int(st, 15);
+}
+
 /* ---- org units ---------------------------------------------------------- */
 
 pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
@@ -1366,6 +1407,11 @@ static const list_def lists[LIST__COUNT] = {
                     {" AND account_id = ?2", " AND participant_id = ?3", " AND entity = ?4",
                      " AND action = ?5", " AND at >= ?6", " AND at < ?7"},
                     " ORDER BY id LIMIT ?8"},
+    [LIST_ALERT] = {"SELECT " ALERT_COLS " FROM alert al JOIN participant p ON p.id = "
+                    "al.participant_id WHERE al.id > ?1",
+                    {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                     " AND al.participant_id = ?4", " AND al.status = ?5"},
+                    " ORDER BY al.id LIMIT ?8"},
 };
 
 /* One parameter of a list: an integer, a text, or absent. */
@@ -1560,6 +1606,24 @@ pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg,
         ARG_ID(f->account_id), ARG_ID(f->participant_id),       ARG_TEXT(f->entity),
         ARG_TEXT(f->action),   ARG_INT(f->since, PL_TIME_NONE), ARG_INT(f->until, PL_TIME_NONE)};
     return list_run(s, LIST_AUDIT, args, pg, a, sizeof **items, audit_row, (void **)items, n, err);
+}
+
+static void alert_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    alert_read(st, a, p);
+}
+
+pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg, pl_arena *a,
+                           store_alert **items, int *n, pl_err *err)
+{
+    if (SCOPE_EMPTY(f->scope)) {
+        *items = NULL;
+        *n = 0;
+        return PL_OK;
+    }
+    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id), ARG_ID(f->scope.peer_leader_id),
+                                   ARG_ID(f->participant_id), ARG_TEXT(f->status)};
+    return list_run(s, LIST_ALERT, args, pg, a, sizeof **items, alert_row, (void **)items, n, err);
 }
 
 /* ---- persons, participants and peer leaders ----------------------------- */
@@ -1813,6 +1877,79 @@ pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement 
     if (!c)
         return err->status;
     GET_ONE(c, ST_MEAS_GET, id, "measurement", measurement_read(st, a, m));
+}
+
+/* ---- escalation alerts ---------------------------------------------------- */
+
+static void bind_time(sqlite3_stmt *st, int i, pl_time v)
+{
+    if (v != PL_TIME_NONE)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_ALERT_INSERT, err);
+    if (!st)
+        return err->status;
+    pl_time now = (pl_time)time(NULL);
+    sqlite3_bind_int64(st, 1, al->participant_id);
+    bind_text(st, 2, al->kind);
+    bind_text(st, 3, al->severity);
+    bind_text(st, 4, al->message);
+    bind_text(st, 5, al->source_entity);
+    bind_id(st, 6, al->source_id);
+    sqlite3_bind_int64(st, 7, now);
+    pl_status r = step_insert(tx->c, st, &al->id, err, "alert");
+    if (r != PL_OK)
+        return r;
+    al->status = "open";
+    al->created_at = now;
+    al->acknowledged_by = al->resolved_by = 0;
+    al->acknowledged_at = al->resolved_at = PL_TIME_NONE;
+    al->resolution_note = NULL;
+    al->linked_to_care = false;
+    al->version = 1;
+    return PL_OK;
+}
+
+static pl_status alert_get(conn *c, pl_id id, pl_arena *a, store_alert *al, pl_err *err)
+{
+    GET_ONE(c, ST_ALERT_GET, id, "alert", alert_read(st, a, al));
+}
+
+pl_status store_alert_get(store *s, pl_id id, pl_arena *a, store_alert *out, pl_err *err)
+{
+    conn *c = reader(s, err);
+    return c ? alert_get(c, id, a, out, err) : err->status;
+}
+
+pl_status store_tx_alert_get(store_tx *tx, pl_id id, pl_arena *a, store_alert *out, pl_err *err)
+{
+    return alert_get(tx->c, id, a, out, err);
+}
+
+pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_ALERT_UPDATE, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_int64(st, 1, al->id);
+    bind_text(st, 2, al->status);
+    bind_id(st, 3, al->acknowledged_by);
+    bind_time(st, 4, al->acknowledged_at);
+    bind_id(st, 5, al->resolved_by);
+    bind_time(st, 6, al->resolved_at);
+    bind_text(st, 7, al->resolution_note);
+    sqlite3_bind_int(st, 8, al->linked_to_care ? 1 : 0);
+    sqlite3_bind_int(st, 9, expected_version);
+    pl_status r = step_versioned(tx->c, st, err, "alert");
+    if (r != PL_OK)
+        return r;
+    al->version = expected_version + 1;
+    return PL_OK;
 }
 
 /* ---- staff accounts ----------------------------------------------------- */

@@ -187,6 +187,48 @@ pl_status store_peer_leader_list(store *s, pl_id scope_unit, store_page pg, pl_a
 pl_status store_staff_account_list(store *s, store_page pg, pl_arena *a, pl_staff_account **items,
                                    int *n, pl_err *err);
 
+/* ---- escalation alerts ---------------------------------------------------
+ * An alert raised by a rule (core/rules.h) on a participant's record, worked
+ * open -> acknowledged -> resolved (or open -> resolved). Text fields hold the
+ * stable names: kind ("very_high_hba1c" ...), severity ("urgent",
+ * "attention"), status ("open", "acknowledged", "resolved").
+ */
+typedef struct store_alert {
+    pl_id id;
+    pl_id participant_id;
+    const char *kind;
+    const char *severity;
+    const char *message;
+    const char *source_entity; /* "measurement" ...; NULL when none */
+    pl_id source_id;           /* 0 when none */
+    const char *status;
+    pl_time created_at;
+    pl_id acknowledged_by;   /* 0 when not acknowledged */
+    pl_time acknowledged_at; /* PL_TIME_NONE when not acknowledged */
+    pl_id resolved_by;
+    pl_time resolved_at;
+    const char *resolution_note;
+    bool linked_to_care;
+    int version;
+} store_alert;
+
+/* Inserts an open alert (status, timestamps and version are set); sets al->id. */
+pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err);
+pl_status store_alert_get(store *s, pl_id id, pl_arena *a, store_alert *out, pl_err *err);
+pl_status store_tx_alert_get(store_tx *tx, pl_id id, pl_arena *a, store_alert *out, pl_err *err);
+/* Writes status, the acknowledged and resolved fields, the note and linked_to_care;
+ * increments al->version. PL_STALE when the version is no longer expected_version. */
+pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version, pl_err *err);
+
+typedef struct store_alert_filter {
+    store_scope scope;
+    pl_id participant_id; /* 0 any */
+    const char *status;   /* NULL any */
+} store_alert_filter;
+
+pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg, pl_arena *a,
+                           store_alert **items, int *n, pl_err *err);
+
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).
  */

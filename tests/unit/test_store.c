@@ -601,7 +601,7 @@ static void test_migrates_version_1_database(void **state)
     if (store_open(path, NULL, &s, &err) != PL_OK)
         fail_msg("%s", err.message);
     assert_int_equal(store_schema_version(s), store_schema_version_latest());
-    assert_int_equal(store_schema_version(s), 2);
+    assert_int_equal(store_schema_version(s), 3);
 
     /* the closure was backfilled from the parent links */
     assert_int_equal(store_unit_in_subtree(s, 1, 3, &err), PL_OK);
@@ -1642,6 +1642,145 @@ static pl_status staff_update_write(store_tx *tx, void *ctx, pl_err *err)
     return PL_OK;
 }
 
+/* ---- escalation alerts --------------------------------------------------- */
+
+typedef struct alert_job {
+    store_alert al[2];
+    int n;
+    int expected;
+    pl_arena *a;
+    int seen_version;
+} alert_job;
+
+static pl_status alert_insert_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    alert_job *j = ctx;
+    for (int i = 0; i < j->n; i++) {
+        pl_status st = store_alert_insert(tx, &j->al[i], err);
+        if (st != PL_OK)
+            return st;
+    }
+    return PL_OK;
+}
+
+static pl_status alert_update_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    alert_job *j = ctx;
+    pl_status st = store_alert_update(tx, &j->al[0], j->expected, err);
+    if (st != PL_OK)
+        return st;
+    store_alert seen;
+    if ((st = store_tx_alert_get(tx, j->al[0].id, j->a, &seen, err)) != PL_OK)
+        return st;
+    j->seen_version = seen.version;
+    return PL_OK;
+}
+
+static void test_alert_round_trip(void **state)
+{
+    (void)state;
+    fixture f;
+    store *s = open_fixture(&f);
+    pl_err err;
+    pl_err_clear(&err);
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    alert_job j = {.n = 2, .a = &a};
+    j.al[0] = (store_alert){.participant_id = f.participant.id,
+                            .kind = "very_high_hba1c",
+                            .severity = "attention",
+                            .message = "HbA1c 13 % is at or above 12 %",
+                            .source_entity = "measurement",
+                            .source_id = f.measurement.id};
+    j.al[1] = (store_alert){.participant_id = f.participant.id,
+                            .kind = "urgent_high_bp",
+                            .severity = "urgent",
+                            .message = "SBP 185"};
+    if (store_write(s, alert_insert_write, &j, &err) != PL_OK)
+        fail_msg("%s", err.message);
+    assert_true(j.al[0].id > 0);
+    assert_true(j.al[1].id > j.al[0].id);
+    assert_int_equal(j.al[0].version, 1);
+
+    store_alert al;
+    assert_int_equal(store_alert_get(s, j.al[0].id, &a, &al, &err), PL_OK);
+    assert_int_equal(al.participant_id, f.participant.id);
+    assert_string_equal(al.kind, "very_high_hba1c");
+    assert_string_equal(al.severity, "attention");
+    assert_string_equal(al.message, "HbA1c 13 % is at or above 12 %");
+    assert_string_equal(al.source_entity, "measurement");
+    assert_int_equal(al.source_id, f.measurement.id);
+    assert_string_equal(al.status, "open");
+    assert_true(al.created_at > 0);
+    assert_int_equal(al.acknowledged_by, 0);
+    assert_true(al.acknowledged_at == PL_TIME_NONE);
+    assert_true(al.resolved_at == PL_TIME_NONE);
+    assert_null(al.resolution_note);
+    assert_false(al.linked_to_care);
+    assert_int_equal(al.version, 1);
+    assert_int_equal(store_alert_get(s, j.al[1].id, &a, &al, &err), PL_OK);
+    assert_null(al.source_entity);
+    assert_int_equal(al.source_id, 0);
+    assert_int_equal(store_alert_get(s, 9999, &a, &al, &err), PL_NOTFOUND);
+
+    /* lists: status, participant and scope filters */
+    store_alert *items;
+    int n;
+    store_alert_filter fl = {.status = "open"};
+    assert_int_equal(store_alert_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err), PL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, j.al[0].id);
+    fl = (store_alert_filter){.scope = {.unit_id = f.community.id},
+                              .participant_id = f.participant.id};
+    assert_int_equal(store_alert_list(s, &fl, (store_page){j.al[0].id, 50}, &a, &items, &n, &err),
+                     PL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, j.al[1].id);
+    fl = (store_alert_filter){.scope = {.peer_leader_id = -1}};
+    assert_int_equal(store_alert_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err), PL_OK);
+    assert_int_equal(n, 0);
+    fl = (store_alert_filter){.status = "resolved"};
+    assert_int_equal(store_alert_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err), PL_OK);
+    assert_int_equal(n, 0);
+
+    /* acknowledge, then resolve; a stale version changes nothing */
+    j.al[0].status = "acknowledged";
+    j.al[0].acknowledged_by = f.account.id;
+    j.al[0].acknowledged_at = 1760000000;
+    j.expected = 1;
+    if (store_write(s, alert_update_write, &j, &err) != PL_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(j.al[0].version, 2);
+    assert_int_equal(j.seen_version, 2);
+    j.al[0].status = "resolved";
+    j.al[0].resolved_by = f.account.id;
+    j.al[0].resolved_at = 1760000100;
+    j.al[0].resolution_note = "referred to the clinic";
+    j.al[0].linked_to_care = true;
+    j.expected = 1;
+    assert_int_equal(store_write(s, alert_update_write, &j, &err), PL_STALE);
+    pl_err_clear(&err);
+    j.expected = 2;
+    if (store_write(s, alert_update_write, &j, &err) != PL_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(store_alert_get(s, j.al[0].id, &a, &al, &err), PL_OK);
+    assert_string_equal(al.status, "resolved");
+    assert_int_equal(al.version, 3);
+    assert_int_equal(al.acknowledged_by, f.account.id);
+    assert_int_equal(al.acknowledged_at, 1760000000);
+    assert_int_equal(al.resolved_by, f.account.id);
+    assert_int_equal(al.resolved_at, 1760000100);
+    assert_string_equal(al.resolution_note, "referred to the clinic");
+    assert_true(al.linked_to_care);
+    fl = (store_alert_filter){.status = "open"};
+    assert_int_equal(store_alert_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err), PL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, j.al[1].id);
+
+    pl_arena_free(&a);
+    store_close(s);
+}
+
 static void test_staff_account_update_versions(void **state)
 {
     (void)state;
@@ -2504,6 +2643,7 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
              cmocka_unit_test_setup_teardown(test_audit_enqueue_copies, setup, teardown),
              cmocka_unit_test_setup_teardown(test_audit_is_append_only, setup, teardown),
              cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_alert_round_trip, setup, teardown),
              cmocka_unit_test_setup_teardown(test_write_async_copies_ctx, setup, teardown),
              cmocka_unit_test_setup_teardown(test_key_function_codes_and_person_get, setup,
                                              teardown))
