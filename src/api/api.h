@@ -78,5 +78,9 @@ void api_measurement_list(http_request *req, http_response *res);
 void api_measurement_create(http_request *req, http_response *res);
 void api_measurement_get(http_request *req, http_response *res);
 void api_audit_list(http_request *req, http_response *res);
+void api_alert_list(http_request *req, http_response *res);
+void api_alert_get(http_request *req, http_response *res);
+void api_alert_acknowledge(http_request *req, http_response *res);
+void api_alert_resolve(http_request *req, http_response *res);
 
 #endif

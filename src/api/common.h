@@ -78,6 +78,7 @@ json_object *api_measurement_json(http_request *req, const pl_measurement *m);
 json_object *api_org_unit_json(const pl_org_unit *u);
 json_object *api_peer_leader_json(const pl_peer_leader *l);
 json_object *api_staff_json(const pl_staff_account *a);
+json_object *api_alert_json(const store_alert *al);
 
 /* codes[bit] of a program's own key functions, cached for the request; NULL on failure. */
 const char *const *api_key_function_codes(http_request *req, pl_id program_id);

@@ -6,9 +6,15 @@
  * 7.50 stays "7.50"), converted to the analyte's canonical unit and
  * range-checked by measurement_prepare() (docs/MEASUREMENTS.md). The
  * participant must be in the caller's scope, else 404.
+ *
+ * Recording a value that breaks an escalation rule (core/rules.h) opens one
+ * alert per rule in the same transaction, listed in the 201 body as
+ * "alerts". The thresholds are rules_settings_default(): per-program
+ * settings are not stored yet.
  */
 #include "common.h"
 #include "core/measure.h"
+#include "core/rules.h"
 
 #define ENTITY "measurement"
 
@@ -21,8 +27,36 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
         st = api_audit_tx(tx, req, "create", ENTITY, m->id, m->participant_id, 201, err);
     if (st != PL_OK)
         return st;
+    rules_settings rs;
+    rules_settings_default(&rs); /* program settings are not stored yet */
+    rules_alert found[RULES_ALERT__COUNT];
+    int nfound = 0;
+    if ((st = rules_measurement_alerts(&rs, m, found, RULES_ALERT__COUNT, &nfound)) != PL_OK)
+        return pl_err_set(err, st, "measurement: the escalation rules could not be applied");
+    json_object *alerts = json_object_new_array();
+    for (int i = 0; i < nfound; i++) {
+        store_alert al = {.participant_id = m->participant_id,
+                          .kind = rules_alert_kind_name(found[i].kind),
+                          .severity = rules_severity_name(found[i].severity),
+                          .message = found[i].message,
+                          .source_entity = ENTITY,
+                          .source_id = m->id};
+        if ((st = store_alert_insert(tx, &al, err)) == PL_OK)
+            st = api_audit_tx(tx, req, "create", "alert", al.id, al.participant_id, 201, err);
+        if (st != PL_OK) {
+            json_object_put(alerts);
+            return st;
+        }
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_int64(al.id));
+        json_object_object_add(o, "kind", json_object_new_string(al.kind));
+        json_object_object_add(o, "severity", json_object_new_string(al.severity));
+        json_object_array_add(alerts, o);
+    }
+    json_object *body = api_measurement_json(req, m);
+    json_object_object_add(body, "alerts", alerts);
     out->status = 201;
-    out->body = api_json_text(req, api_measurement_json(req, m));
+    out->body = api_json_text(req, body);
     out->location = pl_arena_printf(&req->arena, "/api/v1/measurements/%lld", (long long)m->id);
     return PL_OK;
 }

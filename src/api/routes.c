@@ -159,6 +159,13 @@ static const http_field measurement_fields[] = {
 };
 const http_body_schema api_schema_measurement_create = {"MeasurementCreate", measurement_fields};
 
+static const http_field alert_resolve_fields[] = {
+    {"note", HTTP_F_TEXT, true, false, 0, 1000, NULL},
+    {"linked_to_care", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_alert_resolve = {"AlertResolve", alert_resolve_fields};
+
 /* ---- routes ------------------------------------------------------------- */
 
 const http_route api_routes[] = {
@@ -214,6 +221,14 @@ const http_route api_routes[] = {
      MANAGERS | R(CLINICIAN) | R(PEER_LEADER), &api_schema_measurement_create,
      "Record a measurement"},
     {"GET", "/api/v1/measurements/{id}", api_measurement_get, IDENTIFIED, NULL, "One measurement"},
+
+    {"GET", "/api/v1/alerts", api_alert_list, IDENTIFIED, NULL,
+     "Escalation alerts of participants in scope"},
+    {"GET", "/api/v1/alerts/{id}", api_alert_get, IDENTIFIED, NULL, "One escalation alert"},
+    {"POST", "/api/v1/alerts/{id}/acknowledge", api_alert_acknowledge, MANAGERS | R(CLINICIAN),
+     NULL, "Acknowledge an open alert"},
+    {"POST", "/api/v1/alerts/{id}/resolve", api_alert_resolve, MANAGERS | R(CLINICIAN),
+     &api_schema_alert_resolve, "Resolve an alert, with a note"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
     {NULL, NULL, NULL, 0, NULL, NULL},
