@@ -165,6 +165,18 @@ static void act(http_request *req, http_response *res, action_kind kind)
     if (!visible_alert(req, res, kind == ACTION_ACKNOWLEDGE ? "acknowledge" : "resolve", &c.id,
                        &al))
         return;
+    if (kind == ACTION_RESOLVE) {
+        const char *note = api_body_str(req, "note");
+        size_t blank = note ? strspn(note, " \t\r\n") : 0;
+        if (!note || note[blank] == '\0') {
+            pl_err err;
+            pl_err_clear(&err);
+            pl_err_field(&err, "note", "must say what was done");
+            api_fail(res, &err);
+            api_audit(req, "resolve", ENTITY, c.id, al.participant_id, res->status);
+            return;
+        }
+    }
     c.if_match = api_if_match_version(req, res);
     if (c.if_match == -2)
         return;

@@ -147,12 +147,19 @@ test('an open alert may be resolved without acknowledging first', async () => {
   assert.equal(r.json.version, 2);
 });
 
-test('resolve needs a note (422)', async () => {
+test('resolve needs a note that is not blank (422)', async () => {
   const id = await openAlertFor(pid);
   const r = await s.req('POST', `/api/v1/alerts/${id}/resolve`, {
     token: s.tokens.clinician, body: { linked_to_care: true },
   });
   assertProblem(r, 422);
+  const blank = await s.req('POST', `/api/v1/alerts/${id}/resolve`, {
+    token: s.tokens.clinician, body: { note: ' \n ' },
+  });
+  assertProblem(blank, 422);
+  assert.ok(fieldErrors(blank.json).note, blank.text);
+  const still = await s.get200('clinician', `/api/v1/alerts/${id}`);
+  assert.equal(still.status, 'open');
 });
 
 test('a peer leader reads their participant\'s alert but may not acknowledge or resolve (403)', async () => {
