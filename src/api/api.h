@@ -83,4 +83,8 @@ void api_alert_get(http_request *req, http_response *res);
 void api_alert_acknowledge(http_request *req, http_response *res);
 void api_alert_resolve(http_request *req, http_response *res);
 
+void api_questionnaire_list(http_request *req, http_response *res);
+void api_questionnaire_create(http_request *req, http_response *res);
+void api_questionnaire_get(http_request *req, http_response *res);
+
 #endif

@@ -334,6 +334,22 @@ const char **api_body_strings(http_request *req, const char *name, int *n)
     return out;
 }
 
+int *api_body_ints(http_request *req, const char *name, int *n)
+{
+    json_object *v = body_field(req, name);
+    *n = 0;
+    if (!v || !json_object_is_type(v, json_type_array))
+        return NULL;
+    int len = (int)json_object_array_length(v);
+    int *out = pl_arena_alloc(&req->arena, sizeof *out * (size_t)(len ? len : 1));
+    if (!out)
+        return NULL;
+    for (int i = 0; i < len; i++)
+        out[i] = json_object_get_int(json_object_array_get_idx(v, (size_t)i));
+    *n = len;
+    return out;
+}
+
 /* ---- JSON output -------------------------------------------------------- */
 
 json_object *api_json_date(pl_date d)

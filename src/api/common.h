@@ -64,6 +64,8 @@ pl_date api_body_date(const http_request *req, const char *name);
 pl_time api_body_time(const http_request *req, const char *name);
 /* The strings of an array field (arena copy); *n = 0 if absent. */
 const char **api_body_strings(http_request *req, const char *name, int *n);
+/* The integers of an array field (arena copy); *n = 0 if absent. */
+int *api_body_ints(http_request *req, const char *name, int *n);
 
 /* ---- JSON output -------------------------------------------------------- */
 
@@ -79,6 +81,7 @@ json_object *api_org_unit_json(const pl_org_unit *u);
 json_object *api_peer_leader_json(const pl_peer_leader *l);
 json_object *api_staff_json(const pl_staff_account *a);
 json_object *api_alert_json(const store_alert *al);
+json_object *api_questionnaire_json(http_request *req, const store_questionnaire *q);
 
 /* codes[bit] of a program's own key functions, cached for the request; NULL on failure. */
 const char *const *api_key_function_codes(http_request *req, pl_id program_id);

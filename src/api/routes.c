@@ -166,6 +166,20 @@ static const http_field alert_resolve_fields[] = {
 };
 const http_body_schema api_schema_alert_resolve = {"AlertResolve", alert_resolve_fields};
 
+static const char *const instrument_codes[] = {"dds17", "dds2",         "phq9", "phq8",
+                                               "phq2",  "stanford_ses", NULL};
+static const char *const questionnaire_languages[] = {"en", "es", "zh-CN", NULL};
+static const http_field questionnaire_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"instrument", HTTP_F_STRING, true, false, 0, 20, instrument_codes},
+    {"answers", HTTP_F_INTS, true, false, -1, 10, NULL},
+    {"language", HTTP_F_STRING, false, false, 0, 8, questionnaire_languages},
+    {"completed_at", HTTP_F_TIME, true, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_questionnaire_create = {"QuestionnaireCreate",
+                                                          questionnaire_fields};
+
 /* ---- routes ------------------------------------------------------------- */
 
 const http_route api_routes[] = {
@@ -229,6 +243,14 @@ const http_route api_routes[] = {
      NULL, "Acknowledge an open alert"},
     {"POST", "/api/v1/alerts/{id}/resolve", api_alert_resolve, MANAGERS | R(CLINICIAN),
      &api_schema_alert_resolve, "Resolve an alert, with a note"},
+
+    {"GET", "/api/v1/questionnaire-responses", api_questionnaire_list, ALL, NULL,
+     "Questionnaire responses of participants in scope"},
+    {"POST", "/api/v1/questionnaire-responses", api_questionnaire_create,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_questionnaire_create,
+     "Record and score a questionnaire"},
+    {"GET", "/api/v1/questionnaire-responses/{id}", api_questionnaire_get, IDENTIFIED, NULL,
+     "One questionnaire response"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
     {NULL, NULL, NULL, 0, NULL, NULL},

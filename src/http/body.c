@@ -40,6 +40,7 @@
 #define BODY_MAX_DEPTH         16
 #define STRINGS_MAX_ITEMS      32
 #define STRINGS_ITEM_MAX_BYTES 64
+#define INTS_MAX_ITEMS         64
 #define ID_MAX                 ((int64_t)1 << 53)
 
 /* ---- content type ------------------------------------------------------- */
@@ -527,17 +528,45 @@ static void check_text(const char *field, json_object *v, bool multiline, long m
         pl_err_field(err, field, "must be at most %ld bytes", max);
 }
 
-static void check_int(const http_field *f, json_object *v, pl_err *err)
+static void check_int_named(const http_field *f, const char *name, json_object *v, pl_err *err)
 {
     int64_t i;
     if (!int_of(v, &i)) {
-        pl_err_field(err, f->name, "must be an integer");
+        pl_err_field(err, name, "must be an integer");
     } else if (f->min < f->max) {
         if (clamped(i) || i < f->min || i > f->max)
-            pl_err_field(err, f->name, "must be between %ld and %ld", f->min, f->max);
+            pl_err_field(err, name, "must be between %ld and %ld", f->min, f->max);
     } else if (clamped(i)) {
-        pl_err_field(err, f->name, "must be between %lld and %lld", (long long)INT64_MIN + 1,
+        pl_err_field(err, name, "must be between %lld and %lld", (long long)INT64_MIN + 1,
                      (long long)INT64_MAX - 1);
+    }
+}
+
+static void check_int(const http_field *f, json_object *v, pl_err *err)
+{
+    check_int_named(f, f->name, v, err);
+}
+
+/* An array of at most INTS_MAX_ITEMS integers, each checked like an INT (null items refused). */
+static void check_ints(const http_field *f, json_object *v, pl_err *err)
+{
+    if (!json_object_is_type(v, json_type_array)) {
+        pl_err_field(err, f->name, "must be an array of integers");
+        return;
+    }
+    size_t n = json_object_array_length(v);
+    if (n > INTS_MAX_ITEMS) {
+        pl_err_field(err, f->name, "must have at most %d items", INTS_MAX_ITEMS);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char item[sizeof err->fields[0].field];
+        snprintf(item, sizeof item, "%s[%zu]", f->name, i);
+        json_object *iv = json_object_array_get_idx(v, i);
+        if (!iv)
+            pl_err_field(err, item, "must not be null");
+        else
+            check_int_named(f, item, iv, err);
     }
 }
 
@@ -658,6 +687,9 @@ static void check_field(const http_field *f, json_object *obj, pl_err *err)
         break;
     case HTTP_F_STRINGS:
         check_strings(f, v, err);
+        break;
+    case HTTP_F_INTS:
+        check_ints(f, v, err);
         break;
     }
 }

@@ -35,6 +35,7 @@ typedef enum http_field_type {
     HTTP_F_TIME,    /* RFC 3339 instant */
     HTTP_F_DECIMAL, /* a JSON number, or a string holding a decimal; kept as written */
     HTTP_F_STRINGS, /* an array of at most 32 single-line strings of at most 64 bytes */
+    HTTP_F_INTS,    /* an array of at most 64 integers, each within [min, max] when min < max */
 } http_field_type;
 
 typedef struct http_field {
@@ -42,7 +43,8 @@ typedef struct http_field {
     http_field_type type;
     bool required;
     bool nullable;
-    long min, max; /* HTTP_F_INT range; STRING/TEXT maximum length in bytes when max > 0 */
+    long min, max; /* HTTP_F_INT (and each HTTP_F_INTS item) range; STRING/TEXT maximum length in
+                      bytes when max > 0 */
     /* STRING, and each item of STRINGS: the allowed values, NULL-terminated (NULL: any) */
     const char *const *one_of;
 } http_field;

@@ -224,6 +224,25 @@ const char *const store_sqlite_migrations[] = {
     ") STRICT;\n"
     "CREATE INDEX alert_participant ON alert(participant_id, id);\n"
     "CREATE INDEX alert_status ON alert(status, id);\n",
+
+    /* 4: scored questionnaire responses (core/instrument.h) */
+    "CREATE TABLE questionnaire_response (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  participant_id INTEGER NOT NULL REFERENCES participant(id),\n"
+    "  instrument TEXT NOT NULL,\n"
+    "  language TEXT,\n"
+    "  answers TEXT NOT NULL,\n"
+    "  score REAL,\n"
+    "  scored INTEGER NOT NULL CHECK (scored IN (0,1)),\n"
+    "  band TEXT,\n"
+    "  flags INTEGER NOT NULL DEFAULT 0,\n"
+    "  subscales TEXT,\n"
+    "  completed_at INTEGER NOT NULL,\n"
+    "  recorded_by INTEGER REFERENCES staff_account(id),\n"
+    "  created_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX questionnaire_response_participant ON questionnaire_response(participant_id, "
+    "id);\n",
 };
 
 const int store_sqlite_migration_count =

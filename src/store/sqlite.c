@@ -101,6 +101,8 @@ enum stmt_id {
     ST_ALERT_INSERT,
     ST_ALERT_GET,
     ST_ALERT_UPDATE,
+    ST_QR_INSERT,
+    ST_QR_GET,
     ST__COUNT
 };
 
@@ -128,6 +130,9 @@ enum stmt_id {
     "al.id, al.participant_id, al.kind, al.severity, al.message, al.source_entity, "               \
     "al.source_id, al.status, al.created_at, al.acknowledged_by, al.acknowledged_at, "             \
     "al.resolved_by, al.resolved_at, al.resolution_note, al.linked_to_care, al.version"
+#define QR_COLS                                                                                    \
+    "q.id, q.participant_id, q.instrument, q.language, q.answers, q.score, q.scored, q.band, "     \
+    "q.flags, q.subscales, q.completed_at, q.recorded_by, q.created_at"
 #define PERSON_COLS                                                                                \
     "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
     "pe.address, pe.language"
@@ -235,6 +240,10 @@ static const char *const sql[ST__COUNT] = {
                         "acknowledged_at = ?4, resolved_by = ?5, resolved_at = ?6, "
                         "resolution_note = ?7, linked_to_care = ?8, version = version + 1 "
                         "WHERE id = ?1 AND version = ?9",
+    [ST_QR_INSERT] = "INSERT INTO questionnaire_response (participant_id, instrument, language, "
+                     "answers, score, scored, band, flags, subscales, completed_at, recorded_by, "
+                     "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_QR_GET] = "SELECT " QR_COLS " FROM questionnaire_response q WHERE q.id = ?",
 };
 
 /* ---- connections -------------------------------------------------------- */
@@ -249,6 +258,7 @@ enum list_id {
     LIST_STAFF,
     LIST_AUDIT,
     LIST_ALERT,
+    LIST_QR,
     LIST__COUNT
 };
 #define LIST_FILTERS 6
@@ -1166,6 +1176,24 @@ static void alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
     al->version = sqlite3_column_int(st, 15);
 }
 
+static void qr_read(sqlite3_stmt *st, pl_arena *a, store_questionnaire *q)
+{
+    memset(q, 0, sizeof *q);
+    q->id = sqlite3_column_int64(st, 0);
+    q->participant_id = sqlite3_column_int64(st, 1);
+    q->instrument = col_text(st, 2, a);
+    q->language = col_text(st, 3, a);
+    q->answers = col_text(st, 4, a);
+    q->score = sqlite3_column_double(st, 5);
+    q->scored = sqlite3_column_int(st, 6) != 0;
+    q->band = col_text(st, 7, a);
+    q->flags = sqlite3_column_int(st, 8);
+    q->subscales = col_text(st, 9, a);
+    q->completed_at = sqlite3_column_int64(st, 10);
+    q->recorded_by = sqlite3_column_int64(st, 11);
+    q->created_at = sqlite3_column_int64(st, 12);
+}
+
 /* ---- org units ---------------------------------------------------------- */
 
 pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
@@ -1412,6 +1440,11 @@ static const list_def lists[LIST__COUNT] = {
                     {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                      " AND al.participant_id = ?4", " AND al.status = ?5"},
                     " ORDER BY al.id LIMIT ?8"},
+    [LIST_QR] = {"SELECT " QR_COLS " FROM questionnaire_response q JOIN participant p ON p.id = "
+                 "q.participant_id WHERE q.id > ?1",
+                 {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                  " AND q.participant_id = ?4", " AND q.instrument = ?5"},
+                 " ORDER BY q.id LIMIT ?8"},
 };
 
 /* One parameter of a list: an integer, a text, or absent. */
@@ -1624,6 +1657,24 @@ pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg,
     list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id), ARG_ID(f->scope.peer_leader_id),
                                    ARG_ID(f->participant_id), ARG_TEXT(f->status)};
     return list_run(s, LIST_ALERT, args, pg, a, sizeof **items, alert_row, (void **)items, n, err);
+}
+
+static void qr_row(sqlite3_stmt *st, pl_arena *a, void *p)
+{
+    qr_read(st, a, p);
+}
+
+pl_status store_questionnaire_list(store *s, const store_questionnaire_filter *f, store_page pg,
+                                   pl_arena *a, store_questionnaire **items, int *n, pl_err *err)
+{
+    if (SCOPE_EMPTY(f->scope)) {
+        *items = NULL;
+        *n = 0;
+        return PL_OK;
+    }
+    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id), ARG_ID(f->scope.peer_leader_id),
+                                   ARG_ID(f->participant_id), ARG_TEXT(f->instrument)};
+    return list_run(s, LIST_QR, args, pg, a, sizeof **items, qr_row, (void **)items, n, err);
 }
 
 /* ---- persons, participants and peer leaders ----------------------------- */
@@ -1950,6 +2001,47 @@ pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version
         return r;
     al->version = expected_version + 1;
     return PL_OK;
+}
+
+/* ---- questionnaire responses ------------------------------------------------ */
+
+pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_err *err)
+{
+    sqlite3_stmt *st = stmt(tx->c, ST_QR_INSERT, err);
+    if (!st)
+        return err->status;
+    pl_time now = (pl_time)time(NULL);
+    sqlite3_bind_int64(st, 1, q->participant_id);
+    bind_text(st, 2, q->instrument);
+    bind_text(st, 3, q->language);
+    bind_text(st, 4, q->answers);
+    if (q->scored)
+        sqlite3_bind_double(st, 5, q->score);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int(st, 6, q->scored ? 1 : 0);
+    bind_text(st, 7, q->band);
+    sqlite3_bind_int(st, 8, q->flags);
+    bind_text(st, 9, q->subscales);
+    sqlite3_bind_int64(st, 10, q->completed_at);
+    bind_id(st, 11, q->recorded_by);
+    sqlite3_bind_int64(st, 12, now);
+    pl_status r = step_insert(tx->c, st, &q->id, err, "questionnaire response");
+    if (r == PL_OK)
+        q->created_at = now;
+    return r;
+}
+
+static pl_status qr_get(conn *c, pl_id id, pl_arena *a, store_questionnaire *q, pl_err *err)
+{
+    GET_ONE(c, ST_QR_GET, id, "questionnaire response", qr_read(st, a, q));
+}
+
+pl_status store_questionnaire_get(store *s, pl_id id, pl_arena *a, store_questionnaire *out,
+                                  pl_err *err)
+{
+    conn *c = reader(s, err);
+    return c ? qr_get(c, id, a, out, err) : err->status;
 }
 
 /* ---- staff accounts ----------------------------------------------------- */

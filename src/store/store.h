@@ -229,6 +229,46 @@ typedef struct store_alert_filter {
 pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg, pl_arena *a,
                            store_alert **items, int *n, pl_err *err);
 
+/* ---- questionnaire responses ---------------------------------------------
+ * One scored questionnaire (core/instrument.h). answers is the comma list of
+ * the answers in item order (-1: not answered); subscales is a JSON array
+ * text or NULL; flags is STORE_QR_* bits.
+ */
+#define STORE_QR_POSITIVE_SCREEN     1
+#define STORE_QR_URGENT              2
+#define STORE_QR_SAFETY_ITEM_MISSING 4
+#define STORE_QR_PRORATED            8
+
+typedef struct store_questionnaire {
+    pl_id id;
+    pl_id participant_id;
+    const char *instrument; /* "phq9" ... */
+    const char *language;   /* NULL when not given */
+    const char *answers;
+    bool scored;
+    double score;     /* meaningful only when scored */
+    const char *band; /* NULL when none */
+    int flags;
+    const char *subscales; /* NULL when none */
+    pl_time completed_at;
+    pl_id recorded_by;
+    pl_time created_at;
+} store_questionnaire;
+
+/* Inserts; sets q->id and q->created_at. */
+pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_err *err);
+pl_status store_questionnaire_get(store *s, pl_id id, pl_arena *a, store_questionnaire *out,
+                                  pl_err *err);
+
+typedef struct store_questionnaire_filter {
+    store_scope scope;
+    pl_id participant_id;   /* 0 any */
+    const char *instrument; /* NULL any */
+} store_questionnaire_filter;
+
+pl_status store_questionnaire_list(store *s, const store_questionnaire_filter *f, store_page pg,
+                                   pl_arena *a, store_questionnaire **items, int *n, pl_err *err);
+
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).
  */

@@ -30,6 +30,7 @@ static const http_field sample_fields[] = {
     {"topics", HTTP_F_STRINGS, false, true, 0, 0, NULL},
     {"mode", HTTP_F_STRING, false, false, 0, 20, sample_modes},
     {"modes", HTTP_F_STRINGS, false, false, 0, 0, sample_modes},
+    {"answers", HTTP_F_INTS, false, false, -1, 10, NULL},
     {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
 };
 static const http_body_schema sample = {"Sample", sample_fields};

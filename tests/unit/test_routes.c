@@ -159,6 +159,7 @@ static const char *field_type_name(http_field_type t)
     case HTTP_F_DECIMAL:
         return "number";
     case HTTP_F_STRINGS:
+    case HTTP_F_INTS:
         return "array";
     }
     return "?";
@@ -216,6 +217,17 @@ static bool field_matches(span prop, span required, const http_field *f, char *w
     if (f->type == HTTP_F_STRINGS && !has_token(prop, "maxItems: 32")) {
         snprintf(why, n, "%s: missing maxItems: 32", f->name);
         return false;
+    }
+    if (f->type == HTTP_F_INTS) {
+        char lo[64], hi[64];
+        snprintf(lo, sizeof lo, "minimum: %ld", f->min);
+        snprintf(hi, sizeof hi, "maximum: %ld", f->max);
+        if (!has_token(prop, "maxItems: 64") || !has_token(prop, "type: integer") ||
+            (f->min < f->max && (!has_token(prop, lo) || !has_token(prop, hi)))) {
+            snprintf(why, n, "%s: missing maxItems: 64, items type: integer, %s or %s", f->name, lo,
+                     hi);
+            return false;
+        }
     }
     return true;
 }

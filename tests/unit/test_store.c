@@ -601,7 +601,7 @@ static void test_migrates_version_1_database(void **state)
     if (store_open(path, NULL, &s, &err) != PL_OK)
         fail_msg("%s", err.message);
     assert_int_equal(store_schema_version(s), store_schema_version_latest());
-    assert_int_equal(store_schema_version(s), 3);
+    assert_int_equal(store_schema_version(s), 4);
 
     /* the closure was backfilled from the parent links */
     assert_int_equal(store_unit_in_subtree(s, 1, 3, &err), PL_OK);
@@ -1781,6 +1781,98 @@ static void test_alert_round_trip(void **state)
     store_close(s);
 }
 
+/* ---- questionnaire responses --------------------------------------------- */
+
+static pl_status qr_insert_write(store_tx *tx, void *ctx, pl_err *err)
+{
+    store_questionnaire *q = ctx;
+    for (int i = 0; i < 2; i++) {
+        pl_status st = store_questionnaire_insert(tx, &q[i], err);
+        if (st != PL_OK)
+            return st;
+    }
+    return PL_OK;
+}
+
+static void test_questionnaire_round_trip(void **state)
+{
+    (void)state;
+    fixture f;
+    store *s = open_fixture(&f);
+    pl_err err;
+    pl_err_clear(&err);
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    store_questionnaire q[2] = {
+        {.participant_id = f.participant.id,
+         .instrument = "phq9",
+         .language = "es",
+         .answers = "2,2,2,2,1,1,1,1,-1",
+         .scored = true,
+         .score = 12.5,
+         .band = "moderate",
+         .flags = STORE_QR_PRORATED | STORE_QR_SAFETY_ITEM_MISSING,
+         .completed_at = 1760000000,
+         .recorded_by = f.account.id},
+        {.participant_id = f.participant.id,
+         .instrument = "dds17",
+         .answers = "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1",
+         .scored = false,
+         .subscales = "[{\"name\":\"emotional_burden\"}]",
+         .completed_at = 1760000100},
+    };
+    if (store_write(s, qr_insert_write, q, &err) != PL_OK)
+        fail_msg("%s", err.message);
+    assert_true(q[0].id > 0);
+    assert_true(q[1].id > q[0].id);
+    assert_true(q[0].created_at > 0);
+
+    store_questionnaire g;
+    assert_int_equal(store_questionnaire_get(s, q[0].id, &a, &g, &err), PL_OK);
+    assert_int_equal(g.participant_id, f.participant.id);
+    assert_string_equal(g.instrument, "phq9");
+    assert_string_equal(g.language, "es");
+    assert_string_equal(g.answers, "2,2,2,2,1,1,1,1,-1");
+    assert_true(g.scored);
+    assert_true(g.score == 12.5);
+    assert_string_equal(g.band, "moderate");
+    assert_int_equal(g.flags, STORE_QR_PRORATED | STORE_QR_SAFETY_ITEM_MISSING);
+    assert_null(g.subscales);
+    assert_int_equal(g.completed_at, 1760000000);
+    assert_int_equal(g.recorded_by, f.account.id);
+    assert_int_equal(g.created_at, q[0].created_at);
+    assert_int_equal(store_questionnaire_get(s, q[1].id, &a, &g, &err), PL_OK);
+    assert_false(g.scored);
+    assert_null(g.band);
+    assert_null(g.language);
+    assert_int_equal(g.recorded_by, 0);
+    assert_string_equal(g.subscales, "[{\"name\":\"emotional_burden\"}]");
+    assert_int_equal(store_questionnaire_get(s, 9999, &a, &g, &err), PL_NOTFOUND);
+
+    store_questionnaire *items;
+    int n;
+    store_questionnaire_filter fl = {.participant_id = f.participant.id};
+    assert_int_equal(store_questionnaire_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err),
+                     PL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, q[0].id);
+    fl = (store_questionnaire_filter){.scope = {.unit_id = f.community.id}, .instrument = "dds17"};
+    assert_int_equal(store_questionnaire_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err),
+                     PL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, q[1].id);
+    assert_int_equal(
+        store_questionnaire_list(s, &fl, (store_page){q[1].id, 50}, &a, &items, &n, &err), PL_OK);
+    assert_int_equal(n, 0);
+    fl = (store_questionnaire_filter){.scope = {.peer_leader_id = -1}};
+    assert_int_equal(store_questionnaire_list(s, &fl, (store_page){0, 50}, &a, &items, &n, &err),
+                     PL_OK);
+    assert_int_equal(n, 0);
+
+    pl_arena_free(&a);
+    store_close(s);
+}
+
 static void test_staff_account_update_versions(void **state)
 {
     (void)state;
@@ -2644,6 +2736,7 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
              cmocka_unit_test_setup_teardown(test_audit_is_append_only, setup, teardown),
              cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
              cmocka_unit_test_setup_teardown(test_alert_round_trip, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_questionnaire_round_trip, setup, teardown),
              cmocka_unit_test_setup_teardown(test_write_async_copies_ctx, setup, teardown),
              cmocka_unit_test_setup_teardown(test_key_function_codes_and_person_get, setup,
                                              teardown))
