@@ -105,6 +105,14 @@ function routes() {
       [...MANAGERS, 'clinician', 'peer']],
     ['GET', '/api/v1/measurements/{id}', () => `/api/v1/measurements/${d.measurementId}`, null,
       IDENTIFIED],
+    ['GET', '/api/v1/questionnaire-responses', () => '/api/v1/questionnaire-responses?limit=5',
+      null, ALL],
+    ['POST', '/api/v1/questionnaire-responses', () => '/api/v1/questionnaire-responses',
+      () => ({ participant_id: pp(), instrument: 'phq2', answers: [0, 1],
+        completed_at: new Date(Date.now() - 3600e3).toISOString() }),
+      [...MANAGERS, 'clinician', 'peer', 'navigator']],
+    ['GET', '/api/v1/questionnaire-responses/{id}',
+      () => `/api/v1/questionnaire-responses/${NONE}`, null, IDENTIFIED],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
   ];
 }
