@@ -242,7 +242,9 @@ const char *const store_sqlite_migrations[] = {
     "  created_at INTEGER NOT NULL\n"
     ") STRICT;\n"
     "CREATE INDEX questionnaire_response_participant ON questionnaire_response(participant_id, "
-    "id);\n",
+    "id);\n"
+    /* the instrument filter of the list, on its own, runs on an index too */
+    "CREATE INDEX questionnaire_response_instrument ON questionnaire_response(instrument, id);\n",
 };
 
 const int store_sqlite_migration_count =
