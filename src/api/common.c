@@ -75,6 +75,25 @@ bool api_participant_in_scope(http_request *req, http_response *res, pl_id parti
     return false;
 }
 
+bool api_record_readable(http_request *req, http_response *res, pl_status st, const pl_err *err,
+                         const char *entity, pl_id id, pl_id participant_id)
+{
+    if (st != PL_OK) {
+        api_fail(res, err);
+        if (st == PL_NOTFOUND)
+            api_audit(req, "read", entity, id, 0, 404);
+        return false;
+    }
+    return api_participant_in_scope(req, res, participant_id, entity, id);
+}
+
+void api_send_read(http_request *req, http_response *res, json_object *o, const char *entity,
+                   pl_id id, pl_id participant_id)
+{
+    api_send(res, 200, o);
+    api_audit(req, "read", entity, id, participant_id, 200);
+}
+
 /* ---- answering ---------------------------------------------------------- */
 
 void api_fail(http_response *res, const pl_err *err)

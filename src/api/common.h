@@ -26,6 +26,17 @@ bool api_is_evaluator(const http_request *req);
 bool api_participant_in_scope(http_request *req, http_response *res, pl_id participant_id,
                               const char *entity, pl_id record_id);
 
+/*
+ * After reading one record of a participant (st, err: the store's answer):
+ * true when it may be sent. Otherwise the failure is answered (a 404 is
+ * audited) or the participant is out of scope (404, audited) and false.
+ */
+bool api_record_readable(http_request *req, http_response *res, pl_status st, const pl_err *err,
+                         const char *entity, pl_id id, pl_id participant_id);
+/* Sends a participant's record (200) and audits the read. */
+void api_send_read(http_request *req, http_response *res, json_object *o, const char *entity,
+                   pl_id id, pl_id participant_id);
+
 /* ---- answering ---------------------------------------------------------- */
 
 /* Answers a pl_err with the status its code maps to (422 with field errors, ...). */

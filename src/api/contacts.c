@@ -149,20 +149,13 @@ void api_contact_get(http_request *req, http_response *res)
     pl_id id;
     if (!api_path_id(req, res, 0, &id))
         return;
-    pl_contact c;
+    pl_contact c = {0}; /* read below even when the store found nothing */
     pl_err err;
     pl_err_clear(&err);
     pl_status st = store_contact_get(app->store, id, &req->arena, &c, &err);
-    if (st != PL_OK) {
-        api_fail(res, &err);
-        if (st == PL_NOTFOUND)
-            api_audit(req, "read", ENTITY, id, 0, 404);
+    if (!api_record_readable(req, res, st, &err, ENTITY, id, c.participant_id))
         return;
-    }
-    if (!api_participant_in_scope(req, res, c.participant_id, ENTITY, id))
-        return;
-    api_send(res, 200, api_contact_json(req, &c));
-    api_audit(req, "read", ENTITY, id, c.participant_id, 200);
+    api_send_read(req, res, api_contact_json(req, &c), ENTITY, id, c.participant_id);
 }
 
 void api_contact_list(http_request *req, http_response *res)

@@ -91,20 +91,13 @@ void api_measurement_get(http_request *req, http_response *res)
     pl_id id;
     if (!api_path_id(req, res, 0, &id))
         return;
-    pl_measurement m;
+    pl_measurement m = {0}; /* read below even when the store found nothing */
     pl_err err;
     pl_err_clear(&err);
     pl_status st = store_measurement_get(app->store, id, &req->arena, &m, &err);
-    if (st != PL_OK) {
-        api_fail(res, &err);
-        if (st == PL_NOTFOUND)
-            api_audit(req, "read", ENTITY, id, 0, 404);
+    if (!api_record_readable(req, res, st, &err, ENTITY, id, m.participant_id))
         return;
-    }
-    if (!api_participant_in_scope(req, res, m.participant_id, ENTITY, id))
-        return;
-    api_send(res, 200, api_measurement_json(req, &m));
-    api_audit(req, "read", ENTITY, id, m.participant_id, 200);
+    api_send_read(req, res, api_measurement_json(req, &m), ENTITY, id, m.participant_id);
 }
 
 void api_measurement_list(http_request *req, http_response *res)

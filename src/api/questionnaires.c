@@ -188,20 +188,13 @@ void api_questionnaire_get(http_request *req, http_response *res)
     pl_id id;
     if (!api_path_id(req, res, 0, &id))
         return;
-    store_questionnaire q;
+    store_questionnaire q = {0}; /* read below even when the store found nothing */
     pl_err err;
     pl_err_clear(&err);
     pl_status st = store_questionnaire_get(app->store, id, &req->arena, &q, &err);
-    if (st != PL_OK) {
-        api_fail(res, &err);
-        if (st == PL_NOTFOUND)
-            api_audit(req, "read", ENTITY, id, 0, 404);
+    if (!api_record_readable(req, res, st, &err, ENTITY, id, q.participant_id))
         return;
-    }
-    if (!api_participant_in_scope(req, res, q.participant_id, ENTITY, id))
-        return;
-    api_send(res, 200, api_questionnaire_json(req, &q));
-    api_audit(req, "read", ENTITY, id, q.participant_id, 200);
+    api_send_read(req, res, api_questionnaire_json(req, &q), ENTITY, id, q.participant_id);
 }
 
 void api_questionnaire_list(http_request *req, http_response *res)
