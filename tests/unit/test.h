@@ -22,11 +22,30 @@
 
 #include <cmocka.h>
 
+#include "core/status.h"
+
 static inline const char *test_data_path(const char *name, char *buf, size_t n)
 {
     const char *root = getenv("PEERLINK_SOURCE_ROOT");
     snprintf(buf, n, "%s/tests/data/%s", root ? root : ".", name);
     return buf;
+}
+
+/* True when e has an error on field whose message contains substr (any message if NULL). */
+static inline bool test_field_error(const pl_err *e, const char *field, const char *substr)
+{
+    for (int i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].field, field) == 0 &&
+            (!substr || strstr(e->fields[i].message, substr)))
+            return true;
+    return false;
+}
+
+/* Prints e's field errors as TAP comments, to explain a failed case. */
+static inline void test_dump_err(const pl_err *e)
+{
+    for (int i = 0; i < e->nfields; i++)
+        printf("#     %s: %s\n", e->fields[i].field, e->fields[i].message);
 }
 
 /* Splits s in place at each sep; returns the number of parts (at most max). */

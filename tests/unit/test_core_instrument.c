@@ -77,21 +77,6 @@ static bool close_to(double got, double want)
     return fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want));
 }
 
-static bool has_field_error(const pl_err *e, const char *field, const char *substr)
-{
-    for (int i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].field, field) == 0 &&
-            (!substr || strstr(e->fields[i].message, substr)))
-            return true;
-    return false;
-}
-
-static void dump_err(const pl_err *e)
-{
-    for (int i = 0; i < e->nfields; i++)
-        printf("#     %s: %s\n", e->fields[i].field, e->fields[i].message);
-}
-
 static bool result_flag(const instrument_result *r, int i)
 {
     switch (i) {
@@ -207,10 +192,10 @@ static bool check_row(int lineno, char **col)
             printf("# line %d: should be refused, got %s\n", lineno, pl_status_name(st));
             return false;
         }
-        if (!has_field_error(&err, col[C_FIELD], col[C_MSG])) {
+        if (!test_field_error(&err, col[C_FIELD], col[C_MSG])) {
             printf("# line %d: no error on '%s' containing \"%s\"; got:\n", lineno, col[C_FIELD],
                    col[C_MSG]);
-            dump_err(&err);
+            test_dump_err(&err);
             return false;
         }
         if (r.def || r.scored || r.band || r.urgent || r.nsubscales) {
@@ -224,7 +209,7 @@ static bool check_row(int lineno, char **col)
 
     if (st != PL_OK || err.nfields != 0) {
         printf("# line %d: should be scored, got %s\n", lineno, pl_status_name(st));
-        dump_err(&err);
+        test_dump_err(&err);
         return false;
     }
     if (r.def != d) {

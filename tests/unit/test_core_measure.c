@@ -49,21 +49,6 @@ static pl_measurement valid_measurement(const char *code, const char *value, con
     return m;
 }
 
-static bool has_field_error(const pl_err *e, const char *field, const char *substr)
-{
-    for (int i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].field, field) == 0 &&
-            (!substr || strstr(e->fields[i].message, substr)))
-            return true;
-    return false;
-}
-
-static void dump_err(const pl_err *e)
-{
-    for (int i = 0; i < e->nfields; i++)
-        printf("#     %s: %s\n", e->fields[i].field, e->fields[i].message);
-}
-
 /* Checks one data row; returns false (after saying why) when it fails. */
 static bool check_row(int lineno, char **col)
 {
@@ -90,7 +75,7 @@ static bool check_row(int lineno, char **col)
         if (st != PL_OK || err.nfields != 0) {
             printf("# line %d: %s %s %s should be accepted, got %s\n", lineno, col[C_CODE],
                    col[C_VALUE], col[C_UNIT], pl_status_name(st));
-            dump_err(&err);
+            test_dump_err(&err);
             return false;
         }
         double tol = 1e-9 * fmax(1.0, fabs(want));
@@ -126,10 +111,10 @@ static bool check_row(int lineno, char **col)
                col[C_UNIT], pl_status_name(st));
         return false;
     }
-    if (!has_field_error(&err, col[C_FIELD], col[C_MSG])) {
+    if (!test_field_error(&err, col[C_FIELD], col[C_MSG])) {
         printf("# line %d: no error on '%s' containing \"%s\"; got:\n", lineno, col[C_FIELD],
                col[C_MSG]);
-        dump_err(&err);
+        test_dump_err(&err);
         return false;
     }
     /* a refused measurement is not half-filled */
@@ -255,7 +240,7 @@ static void test_prepare_other_fields(void **state)
             if (st != PL_OK)
                 fail_msg("%s: should be accepted, got %s", cases[i].name, pl_err_text(&err));
         } else {
-            if (st != PL_INVALID || !has_field_error(&err, cases[i].field, cases[i].msg))
+            if (st != PL_INVALID || !test_field_error(&err, cases[i].field, cases[i].msg))
                 fail_msg("%s: want %s error containing \"%s\", got \"%s\"", cases[i].name,
                          cases[i].field, cases[i].msg, pl_err_text(&err));
             assert_int_equal(err.nfields, 1);
@@ -272,10 +257,10 @@ static void test_prepare_reports_every_field(void **state)
     pl_err_clear(&err);
     assert_int_equal(measurement_prepare(&m, NOW, &err), PL_INVALID);
     assert_int_equal(err.nfields, 4);
-    assert_true(has_field_error(&err, "participant_id", "required"));
-    assert_true(has_field_error(&err, "effective_at", "future"));
-    assert_true(has_field_error(&err, "unit", "must be one of kg, [lb_av], g"));
-    assert_true(has_field_error(&err, "value", "decimal number"));
+    assert_true(test_field_error(&err, "participant_id", "required"));
+    assert_true(test_field_error(&err, "effective_at", "future"));
+    assert_true(test_field_error(&err, "unit", "must be one of kg, [lb_av], g"));
+    assert_true(test_field_error(&err, "value", "decimal number"));
     assert_int_equal(err.truncated, 0);
 
     /* an unknown code still reports the other broken fields */
@@ -284,8 +269,8 @@ static void test_prepare_reports_every_field(void **state)
     pl_err_clear(&err);
     assert_int_equal(measurement_prepare(&m, NOW, &err), PL_INVALID);
     assert_int_equal(err.nfields, 2);
-    assert_true(has_field_error(&err, "wave", NULL));
-    assert_true(has_field_error(&err, "code", "LOINC"));
+    assert_true(test_field_error(&err, "wave", NULL));
+    assert_true(test_field_error(&err, "code", "LOINC"));
 }
 
 static void test_convert_for_display(void **state)

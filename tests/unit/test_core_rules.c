@@ -97,15 +97,6 @@ static void test_settings_defaults(void **state)
     assert_int_equal(rules_settings_validate(&s, &err), PL_OK);
 }
 
-static bool has_field_error(const pl_err *e, const char *field, const char *substr)
-{
-    for (int i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].field, field) == 0 &&
-            (!substr || strstr(e->fields[i].message, substr)))
-            return true;
-    return false;
-}
-
 static void set_cadence_std(rules_settings *s, double v)
 {
     s->cadence_days[PL_RISK_STANDARD] = (int)v;
@@ -207,7 +198,7 @@ static void test_settings_validate(void **state)
             if (st != PL_OK)
                 fail_msg("case %zu: should be accepted, got %s", i, pl_err_text(&err));
         } else if (st != PL_INVALID || err.status != PL_INVALID ||
-                   !has_field_error(&err, cases[i].field, cases[i].msg)) {
+                   !test_field_error(&err, cases[i].field, cases[i].msg)) {
             fail_msg("case %zu: want %s error containing \"%s\", got \"%s\"", i, cases[i].field,
                      cases[i].msg, pl_err_text(&err));
         }
@@ -223,10 +214,10 @@ static void test_settings_validate(void **state)
     pl_err err;
     pl_err_clear(&err);
     assert_int_equal(rules_settings_validate(&s, &err), PL_INVALID);
-    assert_true(has_field_error(&err, "cadence_days.standard", NULL));
-    assert_true(has_field_error(&err, "cadence_days.high_need", "between 1 and 90"));
-    assert_true(has_field_error(&err, "grace_days", NULL));
-    assert_true(has_field_error(&err, "high_need_phq9", NULL));
+    assert_true(test_field_error(&err, "cadence_days.standard", NULL));
+    assert_true(test_field_error(&err, "cadence_days.high_need", "between 1 and 90"));
+    assert_true(test_field_error(&err, "grace_days", NULL));
+    assert_true(test_field_error(&err, "high_need_phq9", NULL));
 }
 
 /* ---- alerts (table) ------------------------------------------------------ */

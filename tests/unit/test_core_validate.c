@@ -1144,15 +1144,6 @@ static pl_status run_validator(vkind kind, fx *f, pl_err *err)
     return PL_USAGE;
 }
 
-static bool has_field_error(const pl_err *e, const char *field, const char *substr)
-{
-    for (int i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].field, field) == 0 &&
-            (!substr || strstr(e->fields[i].message, substr)))
-            return true;
-    return false;
-}
-
 static void test_validation_table(void **state)
 {
     static fx f;
@@ -1173,7 +1164,7 @@ static void test_validation_table(void **state)
         } else {
             int want_n = c->nerr ? c->nerr : 1;
             ok = st == PL_INVALID && err.status == PL_INVALID && err.nfields == want_n &&
-                 has_field_error(&err, c->field, c->msg);
+                 test_field_error(&err, c->field, c->msg);
         }
         if (!ok) {
             failures++;
@@ -1211,7 +1202,7 @@ static void test_contact_reports_every_field(void **state)
     const char *const fields[] = {"participant_id", "peer_leader_id", "minutes",
                                   "mode",           "key_functions",  "follow_up_date"};
     for (int i = 0; i < 6; i++)
-        if (!has_field_error(&err, fields[i], NULL))
+        if (!test_field_error(&err, fields[i], NULL))
             fail_msg("no error on %s", fields[i]);
     assert_string_equal(err.message, "the request has invalid fields");
 }
@@ -1230,12 +1221,12 @@ static void test_participant_reports_every_field(void **state)
     pl_err_clear(&err);
     assert_int_equal(participant_validate(&f.part, TODAY, &err), PL_INVALID);
     assert_int_equal(err.nfields, 6);
-    assert_true(has_field_error(&err, "given_name", "is required"));
-    assert_true(has_field_error(&err, "program_id", "is required"));
-    assert_true(has_field_error(&err, "home_unit_id", "is required"));
-    assert_true(has_field_error(&err, "consent", "consent"));
-    assert_true(has_field_error(&err, "treatment", "treatment"));
-    assert_true(has_field_error(&err, "language", "en, es, zh-CN"));
+    assert_true(test_field_error(&err, "given_name", "is required"));
+    assert_true(test_field_error(&err, "program_id", "is required"));
+    assert_true(test_field_error(&err, "home_unit_id", "is required"));
+    assert_true(test_field_error(&err, "consent", "consent"));
+    assert_true(test_field_error(&err, "treatment", "treatment"));
+    assert_true(test_field_error(&err, "language", "en, es, zh-CN"));
 }
 
 static void test_org_and_account_report_every_field(void **state)
@@ -1249,9 +1240,9 @@ static void test_org_and_account_report_every_field(void **state)
     pl_err_clear(&err);
     assert_int_equal(org_unit_validate(&f.unit, NULL, &err), PL_INVALID);
     assert_int_equal(err.nfields, 3);
-    assert_true(has_field_error(&err, "name", "is required"));
-    assert_true(has_field_error(&err, "arm", "communities only"));
-    assert_true(has_field_error(&err, "parent_id", "is required for a chc"));
+    assert_true(test_field_error(&err, "name", "is required"));
+    assert_true(test_field_error(&err, "arm", "communities only"));
+    assert_true(test_field_error(&err, "parent_id", "is required for a chc"));
 
     base(&f);
     f.account.username = "X";
@@ -1261,9 +1252,9 @@ static void test_org_and_account_report_every_field(void **state)
     pl_err_clear(&err);
     assert_int_equal(staff_account_validate(&f.account, &err), PL_INVALID);
     assert_int_equal(err.nfields, 3);
-    assert_true(has_field_error(&err, "username", NULL));
-    assert_true(has_field_error(&err, "display_name", NULL));
-    assert_true(has_field_error(&err, "scope_unit_id", NULL));
+    assert_true(test_field_error(&err, "username", NULL));
+    assert_true(test_field_error(&err, "display_name", NULL));
+    assert_true(test_field_error(&err, "scope_unit_id", NULL));
 }
 
 static void test_person_validate(void **state)
@@ -1277,8 +1268,8 @@ static void test_person_validate(void **state)
     f.part.person.birth_date = TODAY + 1;
     assert_int_equal(person_validate(&f.part.person, TODAY, &err), PL_INVALID);
     assert_int_equal(err.nfields, 2);
-    assert_true(has_field_error(&err, "phone", "5 to 15 digits"));
-    assert_true(has_field_error(&err, "birth_date", "future"));
+    assert_true(test_field_error(&err, "phone", "5 to 15 digits"));
+    assert_true(test_field_error(&err, "birth_date", "future"));
 }
 
 /* ---- enum spellings ---------------------------------------------------- */

@@ -86,21 +86,6 @@ static const char *decode_cell(char *s, size_t *len, bool *bad)
     return s;
 }
 
-static void dump_err(const pl_err *e)
-{
-    printf("#     message: %s\n", e->message);
-    for (int i = 0; i < e->nfields; i++)
-        printf("#     %s: %s\n", e->fields[i].field, e->fields[i].message);
-}
-
-static bool has_field_error(const pl_err *e, const char *field, const char *substr)
-{
-    for (int i = 0; i < e->nfields; i++)
-        if (strcmp(e->fields[i].field, field) == 0 && strstr(e->fields[i].message, substr))
-            return true;
-    return false;
-}
-
 /* The text json-c gives for a member of an accepted object ("null" for JSON null). */
 static const char *member_text(json_object *obj, const char *field)
 {
@@ -177,7 +162,7 @@ static bool check_row(int lineno, char **col)
         printf("# line %d: message does not contain \"%s\"\n", lineno, msg);
         ok = false;
     }
-    if (want != 0 && strcmp(field, "-") != 0 && !has_field_error(&err, field, msg)) {
+    if (want != 0 && strcmp(field, "-") != 0 && !test_field_error(&err, field, msg)) {
         printf("# line %d: no error on '%s' containing \"%s\"\n", lineno, field, msg);
         ok = false;
     }
@@ -192,7 +177,7 @@ static bool check_row(int lineno, char **col)
         }
     }
     if (!ok)
-        dump_err(&err);
+        test_dump_err(&err);
     if (got == 0)
         json_object_put(obj);
     return ok;
@@ -329,10 +314,10 @@ static void test_schema_without_fields(void **state)
     assert_non_null(obj);
     json_object_put(obj);
     assert_int_equal(http_body_check(&empty, JSON, "{\"a\":1}", 7, &obj, &err), 400);
-    assert_true(has_field_error(&err, "a", "is not a field of Empty"));
+    assert_true(test_field_error(&err, "a", "is not a field of Empty"));
     /* NULL schema: the same, under a generic name */
     assert_int_equal(http_body_check(NULL, JSON, "{\"a\":1}", 7, &obj, &err), 400);
-    assert_true(has_field_error(&err, "a", "is not a field of this request"));
+    assert_true(test_field_error(&err, "a", "is not a field of this request"));
 }
 
 static void test_large_valid_body(void **state)
