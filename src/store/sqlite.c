@@ -29,8 +29,11 @@
  * microseconds for readers to move to the database file; journal_size_limit
  * then trims the file.
  *
- * Statements. Each connection prepares each statement of the `sql` table
- * once, on first use, and keeps it (SQLITE_PREPARE_PERSISTENT).
+ * Statements. Each connection prepares each statement once, on first use,
+ * and keeps it (SQLITE_PREPARE_PERSISTENT) in a small hash table keyed by
+ * the address of its SQL text (or list definition and filter mask); the
+ * records of this file keep their SQL in the `sql` table, the other
+ * sqlite_*.c files in static strings of their own (sqlite_int.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,7 +45,7 @@
 #include <time.h>
 
 #include "schema_sqlite.h"
-#include "store.h"
+#include "sqlite_int.h"
 
 #define WRITE_BATCH_MAX          512
 #define LINGER_MS                10
@@ -248,28 +251,6 @@ static const char *const sql[ST__COUNT] = {
 
 /* ---- connections -------------------------------------------------------- */
 
-/* Lists are built from fragments, one statement per combination of filters. */
-enum list_id {
-    LIST_PARTICIPANT,
-    LIST_CONTACT,
-    LIST_MEASUREMENT,
-    LIST_ORG,
-    LIST_LEADER,
-    LIST_STAFF,
-    LIST_AUDIT,
-    LIST_ALERT,
-    LIST_QR,
-    LIST__COUNT
-};
-#define LIST_FILTERS 6
-
-typedef struct conn {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST__COUNT];
-    sqlite3_stmt *list[LIST__COUNT][1 << LIST_FILTERS];
-    struct conn *next; /* in store.readers */
-} conn;
-
 typedef struct write_job {
     store_write_fn fn;
     void *ctx;
@@ -283,11 +264,6 @@ typedef struct write_job {
     void *done_ctx;
     struct write_job *next;
 } write_job;
-
-struct store_tx {
-    store *s;
-    conn *c;
-};
 
 struct store {
     char *path;
@@ -312,7 +288,7 @@ struct store {
     conn *readers; /* every reader connection, closed at store_close */
 };
 
-static pl_status db_error(sqlite3 *db, int rc, pl_err *err, const char *what)
+pl_status sq_error(sqlite3 *db, int rc, pl_err *err, const char *what)
 {
     int ext = sqlite3_extended_errcode(db);
     const char *msg = sqlite3_errmsg(db);
@@ -335,41 +311,81 @@ static pl_status db_error(sqlite3 *db, int rc, pl_err *err, const char *what)
     }
 }
 
-static sqlite3_stmt *stmt(conn *c, enum stmt_id id, pl_err *err)
+static size_t slot_hash(const void *key, unsigned variant)
 {
-    if (!c->st[id]) {
-        int rc =
-            sqlite3_prepare_v3(c->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
-        if (rc != SQLITE_OK) {
-            db_error(c->db, rc, err, "preparing a statement");
-            return NULL;
-        }
-    }
-    return c->st[id];
+    uint64_t h = ((uint64_t)(uintptr_t)key ^ variant) * 0x9E3779B97F4A7C15u;
+    return (size_t)(h >> 54); /* the top 10 bits: SQ_STMT_SLOTS is 1024 */
 }
 
-/* Runs a statement that returns no rows. */
-static pl_status exec_stmt(conn *c, enum stmt_id id, pl_err *err)
+/* The slot of (key, variant): its statement, or the empty slot to fill; NULL when full. */
+static sq_stmt_slot *slot_find(conn *c, const void *key, unsigned variant)
 {
-    sqlite3_stmt *st = stmt(c, id, err);
+    size_t i = slot_hash(key, variant);
+    for (int probes = 0; probes < SQ_STMT_SLOTS; probes++, i = (i + 1) % SQ_STMT_SLOTS) {
+        sq_stmt_slot *sl = &c->slots[i];
+        if (!sl->key || (sl->key == key && sl->variant == variant))
+            return sl;
+    }
+    return NULL;
+}
+
+/* Prepares text as the statement of (key, variant) on c, or finds it prepared. */
+static sqlite3_stmt *slot_stmt(conn *c, const void *key, unsigned variant, const char *text,
+                               pl_err *err)
+{
+    sq_stmt_slot *sl = slot_find(c, key, variant);
+    if (sl && sl->key)
+        return sl->st;
+    /* a full table would make every probe long: keep a quarter free */
+    if (!sl || c->used >= SQ_STMT_SLOTS * 3 / 4) {
+        pl_err_set(err, PL_LIMIT, "too many distinct statements on one connection");
+        return NULL;
+    }
+    int rc = sqlite3_prepare_v3(c->db, text, -1, SQLITE_PREPARE_PERSISTENT, &sl->st, NULL);
+    if (rc != SQLITE_OK) {
+        sq_error(c->db, rc, err, "preparing a statement");
+        sl->st = NULL;
+        return NULL;
+    }
+    sl->key = key;
+    sl->variant = variant;
+    c->used++;
+    return sl->st;
+}
+
+sqlite3_stmt *sq_stmt(conn *c, const char *sqltext, pl_err *err)
+{
+    return slot_stmt(c, sqltext, 0, sqltext, err);
+}
+
+static sqlite3_stmt *stmt(conn *c, enum stmt_id id, pl_err *err)
+{
+    return sq_stmt(c, sql[id], err);
+}
+
+pl_status sq_exec(conn *c, const char *sqltext, pl_err *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return db_error(c->db, rc, err, sql[id]);
+        return sq_error(c->db, rc, err, sqltext);
     return PL_OK;
+}
+
+static pl_status exec_stmt(conn *c, enum stmt_id id, pl_err *err)
+{
+    return sq_exec(c, sql[id], err);
 }
 
 static void conn_close(conn *c)
 {
-    for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(c->st[i]);
-    for (int i = 0; i < LIST__COUNT; i++)
-        for (int j = 0; j < 1 << LIST_FILTERS; j++)
-            sqlite3_finalize(c->list[i][j]);
-    memset(c->st, 0, sizeof c->st);
-    memset(c->list, 0, sizeof c->list);
+    for (int i = 0; i < SQ_STMT_SLOTS; i++)
+        sqlite3_finalize(c->slots[i].st);
+    memset(c->slots, 0, sizeof c->slots);
+    c->used = 0;
     sqlite3_close(c->db);
     c->db = NULL;
 }
@@ -379,7 +395,7 @@ static pl_status conn_open(store *s, conn *c, int flags, pl_err *err)
     memset(c, 0, sizeof *c);
     int rc = sqlite3_open_v2(s->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        pl_status st = c->db ? db_error(c->db, rc, err, s->path)
+        pl_status st = c->db ? sq_error(c->db, rc, err, s->path)
                              : pl_err_set(err, PL_NOMEM, "%s: out of memory", s->path);
         if (rc == SQLITE_CANTOPEN)
             st = pl_err_set(err, PL_IO, "%s: cannot open the database file", s->path);
@@ -397,7 +413,7 @@ static pl_status exec_script(conn *c, const char *script, pl_err *err, const cha
 {
     int rc = sqlite3_exec(c->db, script, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return db_error(c->db, rc, err, what);
+        return sq_error(c->db, rc, err, what);
     return PL_OK;
 }
 
@@ -427,7 +443,7 @@ static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
 }
 
 /* The calling thread's reader connection, opened on first use. */
-static conn *reader(store *s, pl_err *err)
+conn *sq_reader(store *s, pl_err *err)
 {
     conn *c = pthread_getspecific(s->reader_key);
     if (c)
@@ -468,7 +484,7 @@ static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
     if (rc != SQLITE_ROW) {
         pl_status r = (rc & 0xff) == SQLITE_NOTADB
                           ? pl_err_set(err, PL_SCHEMA, "%s is not a SQLite database", s->path)
-                          : db_error(c->db, rc, err, s->path);
+                          : sq_error(c->db, rc, err, s->path);
         sqlite3_finalize(st);
         return r;
     }
@@ -487,7 +503,7 @@ static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        pl_status r = db_error(c->db, rc, err, s->path);
+        pl_status r = sq_error(c->db, rc, err, s->path);
         sqlite3_finalize(st);
         return r;
     }
@@ -522,7 +538,7 @@ static pl_status migrate(store *s, conn *c, int from, pl_err *err)
         }
         sqlite3_finalize(ins);
         if (rc != SQLITE_DONE) {
-            st = db_error(c->db, rc, err, what);
+            st = sq_error(c->db, rc, err, what);
             goto fail;
         }
     }
@@ -593,7 +609,7 @@ pl_status store_open(const char *location, const store_options *opt, store **out
     sqlite3_finalize(jm);
     if (!wal) {
         st = rc == SQLITE_ROW ? pl_err_set(err, PL_IO, "%s: cannot switch to WAL mode", s->path)
-                              : db_error(s->writer.db, rc, err, s->path);
+                              : sq_error(s->writer.db, rc, err, s->path);
         goto fail;
     }
     st = conn_configure(s, &s->writer, 0, err);
@@ -948,7 +964,7 @@ pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
 
 /* ---- binding and reading helpers ---------------------------------------- */
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v && *v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -956,7 +972,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-static void bind_id(sqlite3_stmt *st, int i, pl_id v)
+void sq_bind_id(sqlite3_stmt *st, int i, pl_id v)
 {
     if (v > 0)
         sqlite3_bind_int64(st, i, v);
@@ -964,7 +980,7 @@ static void bind_id(sqlite3_stmt *st, int i, pl_id v)
         sqlite3_bind_null(st, i);
 }
 
-static void bind_date(sqlite3_stmt *st, int i, pl_date v)
+void sq_bind_date(sqlite3_stmt *st, int i, pl_date v)
 {
     if (v != PL_DATE_NONE)
         sqlite3_bind_int(st, i, v);
@@ -972,7 +988,7 @@ static void bind_date(sqlite3_stmt *st, int i, pl_date v)
         sqlite3_bind_null(st, i);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i, pl_arena *a)
+const char *sq_col_text(sqlite3_stmt *st, int i, pl_arena *a)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     if (!t)
@@ -980,38 +996,55 @@ static const char *col_text(sqlite3_stmt *st, int i, pl_arena *a)
     return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
 }
 
-static pl_date col_date(sqlite3_stmt *st, int i)
+pl_date sq_col_date(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_DATE_NONE : sqlite3_column_int(st, i);
 }
 
 /* Steps an insert; on success stores the new row id in *id. */
-static pl_status step_insert(conn *c, sqlite3_stmt *st, pl_id *id, pl_err *err, const char *what)
+pl_status sq_step_insert(conn *c, sqlite3_stmt *st, pl_id *id, pl_err *err, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
-        return db_error(c->db, rc, err, what);
+        return sq_error(c->db, rc, err, what);
     if (sqlite3_changes(c->db) == 0)
         return pl_err_set(err, PL_INVALID, "%s: refers to a record that does not exist", what);
     *id = sqlite3_last_insert_rowid(c->db);
     return PL_OK;
 }
 
+pl_id sq_col_id(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+pl_status sq_step_done(conn *c, sqlite3_stmt *st, int *changes, pl_err *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(c->db, rc, err, what);
+    if (changes)
+        *changes = sqlite3_changes(c->db);
+    return PL_OK;
+}
+
 /* Steps a single-row read; PL_NOTFOUND when there is no row. The caller resets. */
-static pl_status step_row(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
+pl_status sq_step_row(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return PL_OK;
     if (rc == SQLITE_DONE)
         return pl_err_set(err, PL_NOTFOUND, "%s not found", what);
-    return db_error(c->db, rc, err, what);
+    return sq_error(c->db, rc, err, what);
 }
 
 /* Checks that every string read made it into the arena. */
-static pl_status arena_check(pl_arena *a, pl_err *err)
+pl_status sq_arena_check(pl_arena *a, pl_err *err)
 {
     if (a->used >= a->max_bytes)
         return pl_err_set(err, PL_LIMIT, "the record is larger than the request memory limit");
@@ -1024,13 +1057,13 @@ static void person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
 {
     p->id = sqlite3_column_int64(st, i);
     p->program_id = sqlite3_column_int64(st, i + 1);
-    p->given_name = col_text(st, i + 2, a);
-    p->family_name = col_text(st, i + 3, a);
+    p->given_name = sq_col_text(st, i + 2, a);
+    p->family_name = sq_col_text(st, i + 3, a);
     pl_sex_parse((const char *)sqlite3_column_text(st, i + 4), &p->sex);
-    p->birth_date = col_date(st, i + 5);
-    p->phone = col_text(st, i + 6, a);
-    p->address = col_text(st, i + 7, a);
-    p->language = col_text(st, i + 8, a);
+    p->birth_date = sq_col_date(st, i + 5);
+    p->phone = sq_col_text(st, i + 6, a);
+    p->address = sq_col_text(st, i + 7, a);
+    p->language = sq_col_text(st, i + 8, a);
 }
 
 static void org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
@@ -1040,10 +1073,10 @@ static void org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
     u->parent_id = sqlite3_column_int64(st, 1);
     u->program_id = sqlite3_column_int64(st, 2);
     pl_org_kind_parse((const char *)sqlite3_column_text(st, 3), &u->kind);
-    u->name = col_text(st, 4, a);
-    u->code = col_text(st, 5, a);
+    u->name = sq_col_text(st, 4, a);
+    u->code = sq_col_text(st, 5, a);
     pl_arm_parse((const char *)sqlite3_column_text(st, 6), &u->arm);
-    u->language = col_text(st, 7, a);
+    u->language = sq_col_text(st, 7, a);
     u->version = sqlite3_column_int(st, 8);
 }
 
@@ -1052,16 +1085,16 @@ static void participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
     memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
     p->program_id = sqlite3_column_int64(st, 1);
-    p->program_ident = col_text(st, 2, a);
-    p->mrn = col_text(st, 3, a);
+    p->program_ident = sq_col_text(st, 2, a);
+    p->mrn = sq_col_text(st, 3, a);
     p->diagnosis_year = sqlite3_column_int(st, 4);
     pl_treatment_parse((const char *)sqlite3_column_text(st, 5), &p->treatment);
-    p->enrol_date = col_date(st, 6);
+    p->enrol_date = sq_col_date(st, 6);
     pl_enrol_status_parse((const char *)sqlite3_column_text(st, 7), &p->status);
-    p->status_date = col_date(st, 8);
-    p->status_reason = col_text(st, 9, a);
+    p->status_date = sq_col_date(st, 8);
+    p->status_reason = sq_col_text(st, 9, a);
     p->consent = sqlite3_column_int(st, 10) != 0;
-    p->consent_date = col_date(st, 11);
+    p->consent_date = sq_col_date(st, 11);
     p->home_unit_id = sqlite3_column_int64(st, 12);
     p->peer_leader_id = sqlite3_column_int64(st, 13);
     pl_risk_tier_parse((const char *)sqlite3_column_text(st, 14), &p->risk_tier);
@@ -1077,8 +1110,8 @@ static void leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
     l->home_unit_id = sqlite3_column_int64(st, 2);
     pl_leader_kind_parse((const char *)sqlite3_column_text(st, 3), &l->kind);
     l->paid = sqlite3_column_int(st, 4) != 0;
-    l->languages = col_text(st, 5, a);
-    l->trained_on = col_date(st, 6);
+    l->languages = sq_col_text(st, 5, a);
+    l->trained_on = sq_col_date(st, 6);
     l->training_hours = sqlite3_column_int(st, 7);
     l->active = sqlite3_column_int(st, 8) != 0;
     l->version = sqlite3_column_int(st, 9);
@@ -1098,8 +1131,8 @@ static void contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
     c->key_functions = (uint32_t)sqlite3_column_int64(st, 7);
     c->topics = (uint32_t)sqlite3_column_int64(st, 8);
     c->proactive = sqlite3_column_int(st, 9) != 0;
-    c->note = col_text(st, 10, a);
-    c->follow_up_date = col_date(st, 11);
+    c->note = sq_col_text(st, 10, a);
+    c->follow_up_date = sq_col_date(st, 11);
 }
 
 static void measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
@@ -1107,12 +1140,12 @@ static void measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
     m->participant_id = sqlite3_column_int64(st, 1);
-    m->code = col_text(st, 2, a);
-    m->analyte = col_text(st, 3, a);
+    m->code = sq_col_text(st, 2, a);
+    m->analyte = sq_col_text(st, 3, a);
     m->value = sqlite3_column_double(st, 4);
-    m->unit = col_text(st, 5, a);
-    m->entered_value = col_text(st, 6, a);
-    m->entered_unit = col_text(st, 7, a);
+    m->unit = sq_col_text(st, 5, a);
+    m->entered_value = sq_col_text(st, 6, a);
+    m->entered_unit = sq_col_text(st, 7, a);
     m->effective_at = sqlite3_column_int64(st, 8);
     pl_source_parse((const char *)sqlite3_column_text(st, 9), &m->source);
     m->wave = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
@@ -1124,8 +1157,8 @@ static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, cha
 {
     memset(out, 0, sizeof *out);
     out->id = sqlite3_column_int64(st, 0);
-    out->username = col_text(st, 1, a);
-    out->display_name = col_text(st, 2, a);
+    out->username = sq_col_text(st, 1, a);
+    out->display_name = sq_col_text(st, 2, a);
     pl_role_parse((const char *)sqlite3_column_text(st, 3), &out->role);
     out->scope_unit_id = sqlite3_column_int64(st, 4);
     out->person_id = sqlite3_column_int64(st, 5);
@@ -1133,7 +1166,7 @@ static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, cha
     out->created_at = sqlite3_column_int64(st, 7);
     out->version = sqlite3_column_int(st, 8);
     if (hash)
-        *hash = (char *)col_text(st, 9, a);
+        *hash = (char *)sq_col_text(st, 9, a);
 }
 
 static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
@@ -1142,15 +1175,15 @@ static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
     e->id = sqlite3_column_int64(st, 0);
     e->at = sqlite3_column_int64(st, 1);
     e->account_id = sqlite3_column_int64(st, 2);
-    e->action = col_text(st, 3, a);
-    e->entity = col_text(st, 4, a);
+    e->action = sq_col_text(st, 3, a);
+    e->entity = sq_col_text(st, 4, a);
     e->entity_id = sqlite3_column_int64(st, 5);
     e->participant_id = sqlite3_column_int64(st, 6);
-    e->client_addr = col_text(st, 7, a);
+    e->client_addr = sq_col_text(st, 7, a);
     e->status = sqlite3_column_int(st, 8);
 }
 
-static pl_time col_time(sqlite3_stmt *st, int i)
+pl_time sq_col_time(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_TIME_NONE : sqlite3_column_int64(st, i);
 }
@@ -1160,18 +1193,18 @@ static void alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
     memset(al, 0, sizeof *al);
     al->id = sqlite3_column_int64(st, 0);
     al->participant_id = sqlite3_column_int64(st, 1);
-    al->kind = col_text(st, 2, a);
-    al->severity = col_text(st, 3, a);
-    al->message = col_text(st, 4, a);
-    al->source_entity = col_text(st, 5, a);
+    al->kind = sq_col_text(st, 2, a);
+    al->severity = sq_col_text(st, 3, a);
+    al->message = sq_col_text(st, 4, a);
+    al->source_entity = sq_col_text(st, 5, a);
     al->source_id = sqlite3_column_int64(st, 6);
-    al->status = col_text(st, 7, a);
+    al->status = sq_col_text(st, 7, a);
     al->created_at = sqlite3_column_int64(st, 8);
     al->acknowledged_by = sqlite3_column_int64(st, 9);
-    al->acknowledged_at = col_time(st, 10);
+    al->acknowledged_at = sq_col_time(st, 10);
     al->resolved_by = sqlite3_column_int64(st, 11);
-    al->resolved_at = col_time(st, 12);
-    al->resolution_note = col_text(st, 13, a);
+    al->resolved_at = sq_col_time(st, 12);
+    al->resolution_note = sq_col_text(st, 13, a);
     al->linked_to_care = sqlite3_column_int(st, 14) != 0;
     al->version = sqlite3_column_int(st, 15);
 }
@@ -1181,14 +1214,14 @@ static void qr_read(sqlite3_stmt *st, pl_arena *a, store_questionnaire *q)
     memset(q, 0, sizeof *q);
     q->id = sqlite3_column_int64(st, 0);
     q->participant_id = sqlite3_column_int64(st, 1);
-    q->instrument = col_text(st, 2, a);
-    q->language = col_text(st, 3, a);
-    q->answers = col_text(st, 4, a);
+    q->instrument = sq_col_text(st, 2, a);
+    q->language = sq_col_text(st, 3, a);
+    q->answers = sq_col_text(st, 4, a);
     q->score = sqlite3_column_double(st, 5);
     q->scored = sqlite3_column_int(st, 6) != 0;
-    q->band = col_text(st, 7, a);
+    q->band = sq_col_text(st, 7, a);
     q->flags = sqlite3_column_int(st, 8);
-    q->subscales = col_text(st, 9, a);
+    q->subscales = sq_col_text(st, 9, a);
     q->completed_at = sqlite3_column_int64(st, 10);
     q->recorded_by = sqlite3_column_int64(st, 11);
     q->created_at = sqlite3_column_int64(st, 12);
@@ -1201,15 +1234,15 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
     sqlite3_stmt *st = stmt(tx->c, ST_ORG_INSERT, err);
     if (!st)
         return err->status;
-    bind_id(st, 1, u->parent_id);
-    bind_id(st, 2, u->kind == PL_ORG_PROGRAM ? 0 : u->program_id);
+    sq_bind_id(st, 1, u->parent_id);
+    sq_bind_id(st, 2, u->kind == PL_ORG_PROGRAM ? 0 : u->program_id);
     sqlite3_bind_text(st, 3, pl_org_kind_name(u->kind), -1, SQLITE_STATIC);
-    bind_text(st, 4, u->name);
-    bind_text(st, 5, u->code);
+    sq_bind_text(st, 4, u->name);
+    sq_bind_text(st, 5, u->code);
     sqlite3_bind_text(st, 6, pl_arm_name(u->arm), -1, SQLITE_STATIC);
-    bind_text(st, 7, u->language);
+    sq_bind_text(st, 7, u->language);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
-    pl_status r = step_insert(tx->c, st, &u->id, err, "org unit");
+    pl_status r = sq_step_insert(tx->c, st, &u->id, err, "org unit");
     if (r != PL_OK)
         return r;
     u->version = 1;
@@ -1222,7 +1255,7 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
     int rc = sqlite3_step(anc);
     sqlite3_reset(anc);
     if (rc != SQLITE_DONE)
-        return db_error(tx->c->db, rc, err, "org unit");
+        return sq_error(tx->c->db, rc, err, "org unit");
     if (u->kind != PL_ORG_PROGRAM)
         return PL_OK;
     /* a program is its own program */
@@ -1233,33 +1266,18 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
     sqlite3_bind_int64(up, 1, u->id);
     rc = sqlite3_step(up);
     sqlite3_reset(up);
-    return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "org unit");
+    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "org unit");
 }
 
 /* Runs a single-row statement bound with (id) and reads it with fn. */
-#define GET_ONE(c, ST_ID, id, what, read_stmt)                                                     \
-    do {                                                                                           \
-        sqlite3_stmt *st = stmt(c, ST_ID, err);                                                    \
-        if (!st)                                                                                   \
-            return err->status;                                                                    \
-        sqlite3_bind_int64(st, 1, id);                                                             \
-        pl_status r = step_row(c, st, err, what);                                                  \
-        if (r == PL_OK) {                                                                          \
-            read_stmt;                                                                             \
-            r = arena_check(a, err);                                                               \
-        }                                                                                          \
-        sqlite3_reset(st);                                                                         \
-        return r;                                                                                  \
-    } while (0)
-
 static pl_status org_unit_get(conn *c, pl_id id, pl_arena *a, pl_org_unit *u, pl_err *err)
 {
-    GET_ONE(c, ST_ORG_GET, id, "org unit", org_unit_read(st, a, u));
+    SQ_GET_ONE(c, sql[ST_ORG_GET], id, "org unit", org_unit_read(st, a, u));
 }
 
 pl_status store_org_unit_get(store *s, pl_id id, pl_arena *a, pl_org_unit *out, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? org_unit_get(c, id, a, out, err) : err->status;
 }
 
@@ -1279,10 +1297,10 @@ pl_status store_key_function_insert(store_tx *tx, pl_id program_id, int bit, con
         return err->status;
     sqlite3_bind_int64(st, 1, program_id);
     sqlite3_bind_int(st, 2, bit);
-    bind_text(st, 3, code);
-    bind_text(st, 4, label);
+    sq_bind_text(st, 3, code);
+    sq_bind_text(st, 4, label);
     pl_id ignored;
-    return step_insert(tx->c, st, &ignored, err, "key function");
+    return sq_step_insert(tx->c, st, &ignored, err, "key function");
 }
 
 pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
@@ -1290,7 +1308,7 @@ pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
 {
     for (int i = 0; i < PL_KF_MAX_BITS; i++)
         codes[i] = NULL;
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_KF_MASK, err);
@@ -1301,12 +1319,12 @@ pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int bit = sqlite3_column_int(st, 0);
         if (bit >= PL_KF_PROGRAM_FIRST_BIT && bit < PL_KF_MAX_BITS)
-            codes[bit] = col_text(st, 1, a);
+            codes[bit] = sq_col_text(st, 1, a);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return db_error(c->db, rc, err, "key functions");
-    return arena_check(a, err);
+        return sq_error(c->db, rc, err, "key functions");
+    return sq_arena_check(a, err);
 }
 
 pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_err *err)
@@ -1338,7 +1356,7 @@ static pl_status exists2(conn *c, enum stmt_id id, pl_id x, pl_id y, pl_id z, pl
     sqlite3_bind_int64(st, 2, y);
     if (sqlite3_bind_parameter_count(st) >= 3)
         sqlite3_bind_int64(st, 3, z);
-    pl_status r = step_row(c, st, err, what);
+    pl_status r = sq_step_row(c, st, err, what);
     sqlite3_reset(st);
     return r;
 }
@@ -1348,7 +1366,7 @@ pl_status store_participant_visible(store *s, const store_scope *sc, pl_id parti
 {
     if (sc->peer_leader_id < 0)
         return pl_err_set(err, PL_NOTFOUND, "participant not found");
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     /* an unrestricted scope still answers 404 for an id that does not exist */
@@ -1365,7 +1383,7 @@ static pl_status unit_in_subtree(conn *c, pl_id scope_unit, pl_id unit, pl_err *
 
 pl_status store_unit_in_subtree(store *s, pl_id scope_unit, pl_id unit, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? unit_in_subtree(c, scope_unit, unit, err) : err->status;
 }
 
@@ -1378,7 +1396,7 @@ pl_status store_unit_visible(store *s, pl_id scope_unit, pl_id unit, pl_err *err
 {
     if (scope_unit == 0)
         return PL_OK;
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     return exists2(c, ST_UNIT_VISIBLE, scope_unit, unit, 0, err, "org unit");
@@ -1386,47 +1404,45 @@ pl_status store_unit_visible(store *s, pl_id scope_unit, pl_id unit, pl_err *err
 
 /* ---- lists -------------------------------------------------------------- */
 
-/*
- * Each list is a base query, up to LIST_FILTERS optional conditions and an
- * ORDER BY id LIMIT ?8 tail. Parameters are numbered (?1 after, ?2-?7 the
- * conditions in order, ?8 the limit) and always all bound, so one binding
- * routine serves every combination; the statement for a combination is
- * prepared on first use and cached in the connection.
- */
-typedef struct list_def {
-    const char *base;
-    const char *cond[LIST_FILTERS];
-    const char *tail;
-} list_def;
+enum list_id {
+    LIST_PARTICIPANT,
+    LIST_CONTACT,
+    LIST_MEASUREMENT,
+    LIST_ORG,
+    LIST_LEADER,
+    LIST_STAFF,
+    LIST_AUDIT,
+    LIST_ALERT,
+    LIST_QR,
+    LIST__COUNT
+};
 
-#define IN_SUBTREE(col, n)                                                                         \
-    " AND " col " IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?" #n ")"
-
-static const list_def lists[LIST__COUNT] = {
+static const sq_list_def lists[LIST__COUNT] = {
     [LIST_PARTICIPANT] =
         {"SELECT " PARTICIPANT_COLS PERSON_COLS
          " FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id > ?1",
-         {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND p.status = ?4",
-          " AND p.risk_tier = ?5", IN_SUBTREE("p.home_unit_id", 6), " AND p.peer_leader_id = ?7"},
+         {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND p.status = ?4",
+          " AND p.risk_tier = ?5", SQ_IN_SUBTREE("p.home_unit_id", 6),
+          " AND p.peer_leader_id = ?7"},
          " ORDER BY p.id LIMIT ?8"},
     [LIST_CONTACT] = {"SELECT " CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
                       "c.participant_id WHERE c.id > ?1",
-                      {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                      {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                        " AND c.participant_id = ?4", " AND c.peer_leader_id = ?5",
                        " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},
                       " ORDER BY c.id LIMIT ?8"},
     [LIST_MEASUREMENT] = {"SELECT " MEAS_COLS " FROM measurement m JOIN participant p ON p.id = "
                           "m.participant_id WHERE m.id > ?1",
-                          {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                          {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                            " AND m.participant_id = ?4", " AND m.analyte = ?5", " AND m.code = ?6",
                            " AND m.wave = ?7"},
                           " ORDER BY m.id LIMIT ?8"},
     [LIST_ORG] = {"SELECT " ORG_COLS " FROM org_unit u WHERE u.id > ?1",
-                  {IN_SUBTREE("u.id", 2), " AND u.kind = ?3", " AND u.parent_id = ?4"},
+                  {SQ_IN_SUBTREE("u.id", 2), " AND u.kind = ?3", " AND u.parent_id = ?4"},
                   " ORDER BY u.id LIMIT ?8"},
     [LIST_LEADER] = {"SELECT " LEADER_COLS PERSON_COLS
                      " FROM peer_leader l JOIN person pe ON pe.id = l.person_id WHERE l.id > ?1",
-                     {IN_SUBTREE("l.home_unit_id", 2)},
+                     {SQ_IN_SUBTREE("l.home_unit_id", 2)},
                      " ORDER BY l.id LIMIT ?8"},
     [LIST_STAFF] = {"SELECT " STAFF_COLS " FROM staff_account WHERE id > ?1",
                     {NULL},
@@ -1437,64 +1453,48 @@ static const list_def lists[LIST__COUNT] = {
                     " ORDER BY id LIMIT ?8"},
     [LIST_ALERT] = {"SELECT " ALERT_COLS " FROM alert al JOIN participant p ON p.id = "
                     "al.participant_id WHERE al.id > ?1",
-                    {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                    {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                      " AND al.participant_id = ?4", " AND al.status = ?5"},
                     " ORDER BY al.id LIMIT ?8"},
     [LIST_QR] = {"SELECT " QR_COLS " FROM questionnaire_response q JOIN participant p ON p.id = "
                  "q.participant_id WHERE q.id > ?1",
-                 {IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
+                 {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                   " AND q.participant_id = ?4", " AND q.instrument = ?5"},
                  " ORDER BY q.id LIMIT ?8"},
 };
 
-/* One parameter of a list: an integer, a text, or absent. */
-typedef struct list_arg {
-    int present;
-    sqlite3_int64 i;
-    const char *t;
-} list_arg;
-
-#define ARG_ID(v)          ((list_arg){(v) > 0, (v), NULL})
-#define ARG_INT(v, absent) ((list_arg){(v) != (absent), (v), NULL})
-#define ARG_TEXT(v)        ((list_arg){(v) != NULL, 0, (v)})
-
-/*
- * Prepares (or finds) the statement for the present arguments, binds and
- * runs it, calling read(st, a, item) for each row into an arena array of
- * item_size-byte records.
- */
-static pl_status list_run(store *s, enum list_id id, const list_arg args[LIST_FILTERS],
-                          store_page pg, pl_arena *a, size_t item_size,
-                          void (*read)(sqlite3_stmt *, pl_arena *, void *), void **items, int *n,
-                          pl_err *err)
+pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[SQ_LIST_FILTERS],
+                      store_page pg, pl_arena *a, size_t item_size, sq_row_fn read, void **items,
+                      int *n, pl_err *err)
 {
     *items = NULL;
     *n = 0;
     if (pg.limit < 1 || pg.limit > 200)
         return pl_err_set(err, PL_INVALID, "limit must be between 1 and 200");
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     unsigned mask = 0;
-    for (int i = 0; i < LIST_FILTERS; i++)
-        if (args[i].present && lists[id].cond[i])
+    for (int i = 0; i < SQ_LIST_FILTERS; i++)
+        if (args[i].present && def->cond[i])
             mask |= 1u << i;
-    sqlite3_stmt *st = c->list[id][mask];
+    sq_stmt_slot *sl = slot_find(c, def, mask);
+    sqlite3_stmt *st = sl && sl->key ? sl->st : NULL;
     if (!st) {
         char sqltext[2048];
-        size_t len = (size_t)snprintf(sqltext, sizeof sqltext, "%s", lists[id].base);
-        for (int i = 0; i < LIST_FILTERS; i++)
+        size_t len = (size_t)snprintf(sqltext, sizeof sqltext, "%s", def->base);
+        for (int i = 0; i < SQ_LIST_FILTERS; i++)
             if (mask & (1u << i))
-                len +=
-                    (size_t)snprintf(sqltext + len, sizeof sqltext - len, "%s", lists[id].cond[i]);
-        snprintf(sqltext + len, sizeof sqltext - len, "%s", lists[id].tail);
-        int rc = sqlite3_prepare_v3(c->db, sqltext, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-        if (rc != SQLITE_OK)
-            return db_error(c->db, rc, err, "preparing a list");
-        c->list[id][mask] = st;
+                len += (size_t)snprintf(sqltext + len, sizeof sqltext - len, "%s", def->cond[i]);
+        if (len + strlen(def->tail) >= sizeof sqltext)
+            return pl_err_set(err, PL_LIMIT, "a list query is longer than its buffer");
+        snprintf(sqltext + len, sizeof sqltext - len, "%s", def->tail);
+        st = slot_stmt(c, def, mask, sqltext, err);
+        if (!st)
+            return err->status;
     }
     sqlite3_bind_int64(st, 1, pg.after);
-    for (int i = 0; i < LIST_FILTERS; i++) {
+    for (int i = 0; i < SQ_LIST_FILTERS; i++) {
         if (!(mask & (1u << i)))
             continue;
         if (args[i].t)
@@ -1514,11 +1514,11 @@ static pl_status list_run(store *s, enum list_id id, const list_arg args[LIST_FI
     if (count < pg.limit && rc != SQLITE_DONE) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
-        return db_error(c->db, rc, err, "list");
+        return sq_error(c->db, rc, err, "list");
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    pl_status r = arena_check(a, err);
+    pl_status r = sq_arena_check(a, err);
     if (r != PL_OK)
         return r;
     *items = arr;
@@ -1556,89 +1556,94 @@ static void audit_row(sqlite3_stmt *st, pl_arena *a, void *p)
     audit_read(st, a, p);
 }
 
-/* A peer leader with no leader record sees nobody. */
-#define SCOPE_EMPTY(sc) ((sc).peer_leader_id < 0)
-
 pl_status store_participant_list(store *s, const store_participant_filter *f, store_page pg,
                                  pl_arena *a, pl_participant **items, int *n, pl_err *err)
 {
-    if (SCOPE_EMPTY(f->scope)) {
+    if (SQ_SCOPE_EMPTY(f->scope)) {
         *items = NULL;
         *n = 0;
         return PL_OK;
     }
-    list_arg args[LIST_FILTERS] = {
-        ARG_ID(f->scope.unit_id),
-        ARG_ID(f->scope.peer_leader_id),
-        ARG_TEXT(f->status >= 0 ? pl_enrol_status_name(f->status) : NULL),
-        ARG_TEXT(f->risk_tier >= 0 ? pl_risk_tier_name(f->risk_tier) : NULL),
-        ARG_ID(f->home_unit_id),
-        ARG_ID(f->peer_leader_id)};
-    return list_run(s, LIST_PARTICIPANT, args, pg, a, sizeof **items, participant_row,
-                    (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {
+        SQ_ARG_ID(f->scope.unit_id),
+        SQ_ARG_ID(f->scope.peer_leader_id),
+        SQ_ARG_TEXT(f->status >= 0 ? pl_enrol_status_name(f->status) : NULL),
+        SQ_ARG_TEXT(f->risk_tier >= 0 ? pl_risk_tier_name(f->risk_tier) : NULL),
+        SQ_ARG_ID(f->home_unit_id),
+        SQ_ARG_ID(f->peer_leader_id)};
+    return sq_list_run(s, &lists[LIST_PARTICIPANT], args, pg, a, sizeof **items, participant_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_contact_list(store *s, const store_contact_filter *f, store_page pg, pl_arena *a,
                              pl_contact **items, int *n, pl_err *err)
 {
-    if (SCOPE_EMPTY(f->scope)) {
+    if (SQ_SCOPE_EMPTY(f->scope)) {
         *items = NULL;
         *n = 0;
         return PL_OK;
     }
-    list_arg args[LIST_FILTERS] = {
-        ARG_ID(f->scope.unit_id),        ARG_ID(f->scope.peer_leader_id),
-        ARG_ID(f->participant_id),       ARG_ID(f->peer_leader_id),
-        ARG_INT(f->since, PL_TIME_NONE), ARG_INT(f->until, PL_TIME_NONE)};
-    return list_run(s, LIST_CONTACT, args, pg, a, sizeof **items, contact_row, (void **)items, n,
-                    err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {
+        SQ_ARG_ID(f->scope.unit_id),        SQ_ARG_ID(f->scope.peer_leader_id),
+        SQ_ARG_ID(f->participant_id),       SQ_ARG_ID(f->peer_leader_id),
+        SQ_ARG_INT(f->since, PL_TIME_NONE), SQ_ARG_INT(f->until, PL_TIME_NONE)};
+    return sq_list_run(s, &lists[LIST_CONTACT], args, pg, a, sizeof **items, contact_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_measurement_list(store *s, const store_measurement_filter *f, store_page pg,
                                  pl_arena *a, pl_measurement **items, int *n, pl_err *err)
 {
-    if (SCOPE_EMPTY(f->scope)) {
+    if (SQ_SCOPE_EMPTY(f->scope)) {
         *items = NULL;
         *n = 0;
         return PL_OK;
     }
-    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id),  ARG_ID(f->scope.peer_leader_id),
-                                   ARG_ID(f->participant_id), ARG_TEXT(f->analyte),
-                                   ARG_TEXT(f->code),         ARG_INT(f->wave, -1)};
-    return list_run(s, LIST_MEASUREMENT, args, pg, a, sizeof **items, measurement_row,
-                    (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {
+        SQ_ARG_ID(f->scope.unit_id),  SQ_ARG_ID(f->scope.peer_leader_id),
+        SQ_ARG_ID(f->participant_id), SQ_ARG_TEXT(f->analyte),
+        SQ_ARG_TEXT(f->code),         SQ_ARG_INT(f->wave, -1)};
+    return sq_list_run(s, &lists[LIST_MEASUREMENT], args, pg, a, sizeof **items, measurement_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_org_unit_list(store *s, pl_id scope_unit, int kind, pl_id parent_id, store_page pg,
                               pl_arena *a, pl_org_unit **items, int *n, pl_err *err)
 {
-    list_arg args[LIST_FILTERS] = {
-        ARG_ID(scope_unit), ARG_TEXT(kind >= 0 ? pl_org_kind_name(kind) : NULL), ARG_ID(parent_id)};
-    return list_run(s, LIST_ORG, args, pg, a, sizeof **items, org_unit_row, (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(scope_unit),
+                                         SQ_ARG_TEXT(kind >= 0 ? pl_org_kind_name(kind) : NULL),
+                                         SQ_ARG_ID(parent_id)};
+    return sq_list_run(s, &lists[LIST_ORG], args, pg, a, sizeof **items, org_unit_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_peer_leader_list(store *s, pl_id scope_unit, store_page pg, pl_arena *a,
                                  pl_peer_leader **items, int *n, pl_err *err)
 {
-    list_arg args[LIST_FILTERS] = {ARG_ID(scope_unit)};
-    return list_run(s, LIST_LEADER, args, pg, a, sizeof **items, leader_row, (void **)items, n,
-                    err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(scope_unit)};
+    return sq_list_run(s, &lists[LIST_LEADER], args, pg, a, sizeof **items, leader_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_staff_account_list(store *s, store_page pg, pl_arena *a, pl_staff_account **items,
                                    int *n, pl_err *err)
 {
-    list_arg args[LIST_FILTERS] = {{0, 0, NULL}};
-    return list_run(s, LIST_STAFF, args, pg, a, sizeof **items, staff_row, (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {{0, 0, NULL}};
+    return sq_list_run(s, &lists[LIST_STAFF], args, pg, a, sizeof **items, staff_row,
+                       (void **)items, n, err);
 }
 
 pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg, pl_arena *a,
                            store_audit_event **items, int *n, pl_err *err)
 {
-    list_arg args[LIST_FILTERS] = {
-        ARG_ID(f->account_id), ARG_ID(f->participant_id),       ARG_TEXT(f->entity),
-        ARG_TEXT(f->action),   ARG_INT(f->since, PL_TIME_NONE), ARG_INT(f->until, PL_TIME_NONE)};
-    return list_run(s, LIST_AUDIT, args, pg, a, sizeof **items, audit_row, (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(f->account_id),
+                                         SQ_ARG_ID(f->participant_id),
+                                         SQ_ARG_TEXT(f->entity),
+                                         SQ_ARG_TEXT(f->action),
+                                         SQ_ARG_INT(f->since, PL_TIME_NONE),
+                                         SQ_ARG_INT(f->until, PL_TIME_NONE)};
+    return sq_list_run(s, &lists[LIST_AUDIT], args, pg, a, sizeof **items, audit_row,
+                       (void **)items, n, err);
 }
 
 static void alert_row(sqlite3_stmt *st, pl_arena *a, void *p)
@@ -1649,14 +1654,16 @@ static void alert_row(sqlite3_stmt *st, pl_arena *a, void *p)
 pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg, pl_arena *a,
                            store_alert **items, int *n, pl_err *err)
 {
-    if (SCOPE_EMPTY(f->scope)) {
+    if (SQ_SCOPE_EMPTY(f->scope)) {
         *items = NULL;
         *n = 0;
         return PL_OK;
     }
-    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id), ARG_ID(f->scope.peer_leader_id),
-                                   ARG_ID(f->participant_id), ARG_TEXT(f->status)};
-    return list_run(s, LIST_ALERT, args, pg, a, sizeof **items, alert_row, (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(f->scope.unit_id),
+                                         SQ_ARG_ID(f->scope.peer_leader_id),
+                                         SQ_ARG_ID(f->participant_id), SQ_ARG_TEXT(f->status)};
+    return sq_list_run(s, &lists[LIST_ALERT], args, pg, a, sizeof **items, alert_row,
+                       (void **)items, n, err);
 }
 
 static void qr_row(sqlite3_stmt *st, pl_arena *a, void *p)
@@ -1667,27 +1674,29 @@ static void qr_row(sqlite3_stmt *st, pl_arena *a, void *p)
 pl_status store_questionnaire_list(store *s, const store_questionnaire_filter *f, store_page pg,
                                    pl_arena *a, store_questionnaire **items, int *n, pl_err *err)
 {
-    if (SCOPE_EMPTY(f->scope)) {
+    if (SQ_SCOPE_EMPTY(f->scope)) {
         *items = NULL;
         *n = 0;
         return PL_OK;
     }
-    list_arg args[LIST_FILTERS] = {ARG_ID(f->scope.unit_id), ARG_ID(f->scope.peer_leader_id),
-                                   ARG_ID(f->participant_id), ARG_TEXT(f->instrument)};
-    return list_run(s, LIST_QR, args, pg, a, sizeof **items, qr_row, (void **)items, n, err);
+    sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(f->scope.unit_id),
+                                         SQ_ARG_ID(f->scope.peer_leader_id),
+                                         SQ_ARG_ID(f->participant_id), SQ_ARG_TEXT(f->instrument)};
+    return sq_list_run(s, &lists[LIST_QR], args, pg, a, sizeof **items, qr_row, (void **)items, n,
+                       err);
 }
 
 /* ---- persons, participants and peer leaders ----------------------------- */
 
 static void person_bind(sqlite3_stmt *st, int first, const pl_person *p)
 {
-    bind_text(st, first, p->given_name);
-    bind_text(st, first + 1, p->family_name);
+    sq_bind_text(st, first, p->given_name);
+    sq_bind_text(st, first + 1, p->family_name);
     sqlite3_bind_text(st, first + 2, pl_sex_name(p->sex), -1, SQLITE_STATIC);
-    bind_date(st, first + 3, p->birth_date);
-    bind_text(st, first + 4, p->phone);
-    bind_text(st, first + 5, p->address);
-    bind_text(st, first + 6, p->language);
+    sq_bind_date(st, first + 3, p->birth_date);
+    sq_bind_text(st, first + 4, p->phone);
+    sq_bind_text(st, first + 5, p->address);
+    sq_bind_text(st, first + 6, p->language);
 }
 
 static pl_status person_insert(conn *c, pl_person *p, pl_id program_id, pl_err *err)
@@ -1698,27 +1707,27 @@ static pl_status person_insert(conn *c, pl_person *p, pl_id program_id, pl_err *
     sqlite3_bind_int64(st, 1, program_id);
     person_bind(st, 2, p);
     p->program_id = program_id;
-    return step_insert(c, st, &p->id, err, "person");
+    return sq_step_insert(c, st, &p->id, err, "person");
 }
 
 /* Binds the participant's own columns ?2-?14 as ST_PARTICIPANT_UPDATE numbers them. */
 static void participant_bind(sqlite3_stmt *st, const pl_participant *p)
 {
-    bind_text(st, 2, p->program_ident);
-    bind_text(st, 3, p->mrn);
+    sq_bind_text(st, 2, p->program_ident);
+    sq_bind_text(st, 3, p->mrn);
     if (p->diagnosis_year)
         sqlite3_bind_int(st, 4, p->diagnosis_year);
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_text(st, 5, pl_treatment_name(p->treatment), -1, SQLITE_STATIC);
-    bind_date(st, 6, p->enrol_date);
+    sq_bind_date(st, 6, p->enrol_date);
     sqlite3_bind_text(st, 7, pl_enrol_status_name(p->status), -1, SQLITE_STATIC);
-    bind_date(st, 8, p->status_date);
-    bind_text(st, 9, p->status_reason);
+    sq_bind_date(st, 8, p->status_date);
+    sq_bind_text(st, 9, p->status_reason);
     sqlite3_bind_int(st, 10, p->consent);
-    bind_date(st, 11, p->consent_date);
-    bind_id(st, 12, p->home_unit_id);
-    bind_id(st, 13, p->peer_leader_id);
+    sq_bind_date(st, 11, p->consent_date);
+    sq_bind_id(st, 12, p->home_unit_id);
+    sq_bind_id(st, 13, p->peer_leader_id);
     sqlite3_bind_text(st, 14, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
 }
 
@@ -1733,22 +1742,22 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
     /* the insert lists person_id and program_id first, then the update's ?2-?14 */
     sqlite3_bind_int64(st, 1, p->person.id);
     sqlite3_bind_int64(st, 2, p->program_id);
-    bind_text(st, 3, p->program_ident);
-    bind_text(st, 4, p->mrn);
+    sq_bind_text(st, 3, p->program_ident);
+    sq_bind_text(st, 4, p->mrn);
     if (p->diagnosis_year)
         sqlite3_bind_int(st, 5, p->diagnosis_year);
     sqlite3_bind_text(st, 6, pl_treatment_name(p->treatment), -1, SQLITE_STATIC);
-    bind_date(st, 7, p->enrol_date);
+    sq_bind_date(st, 7, p->enrol_date);
     sqlite3_bind_text(st, 8, pl_enrol_status_name(p->status), -1, SQLITE_STATIC);
-    bind_date(st, 9, p->status_date);
-    bind_text(st, 10, p->status_reason);
+    sq_bind_date(st, 9, p->status_date);
+    sq_bind_text(st, 10, p->status_reason);
     sqlite3_bind_int(st, 11, p->consent);
-    bind_date(st, 12, p->consent_date);
-    bind_id(st, 13, p->home_unit_id);
-    bind_id(st, 14, p->peer_leader_id);
+    sq_bind_date(st, 12, p->consent_date);
+    sq_bind_id(st, 13, p->home_unit_id);
+    sq_bind_id(st, 14, p->peer_leader_id);
     sqlite3_bind_text(st, 15, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
-    r = step_insert(tx->c, st, &p->id, err, "participant");
+    r = sq_step_insert(tx->c, st, &p->id, err, "participant");
     if (r == PL_OK)
         p->version = 1;
     return r;
@@ -1756,12 +1765,12 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
 
 static pl_status participant_get(conn *c, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
 {
-    GET_ONE(c, ST_PARTICIPANT_GET, id, "participant", participant_read(st, a, p));
+    SQ_GET_ONE(c, sql[ST_PARTICIPANT_GET], id, "participant", participant_read(st, a, p));
 }
 
 pl_status store_participant_get(store *s, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? participant_get(c, id, a, p, err) : err->status;
 }
 
@@ -1772,13 +1781,13 @@ pl_status store_tx_participant_get(store_tx *tx, pl_id id, pl_arena *a, pl_parti
 }
 
 /* Steps an UPDATE guarded by a version: no row changed means stale (or gone). */
-static pl_status step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
+pl_status sq_step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
-        return db_error(c->db, rc, err, what);
+        return sq_error(c->db, rc, err, what);
     if (sqlite3_changes(c->db) == 0)
         return pl_err_set(err, PL_STALE, "%s was changed by someone else; reload and try again",
                           what);
@@ -1795,7 +1804,7 @@ pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected
     participant_bind(st, p);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
     sqlite3_bind_int(st, 16, expected_version);
-    pl_status r = step_versioned(tx->c, st, err, "participant");
+    pl_status r = sq_step_versioned(tx->c, st, err, "participant");
     if (r != PL_OK)
         return r;
     sqlite3_stmt *ps = stmt(tx->c, ST_PERSON_UPDATE, err);
@@ -1807,7 +1816,7 @@ pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected
     sqlite3_reset(ps);
     sqlite3_clear_bindings(ps);
     if (rc != SQLITE_DONE)
-        return db_error(tx->c->db, rc, err, "participant");
+        return sq_error(tx->c->db, rc, err, "participant");
     p->version = expected_version + 1;
     return PL_OK;
 }
@@ -1822,15 +1831,15 @@ pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err)
         return err->status;
     sqlite3_bind_int64(st, 1, l->person.id);
     sqlite3_bind_int64(st, 2, l->program_id);
-    bind_id(st, 3, l->home_unit_id);
+    sq_bind_id(st, 3, l->home_unit_id);
     sqlite3_bind_text(st, 4, pl_leader_kind_name(l->kind), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, l->paid);
-    bind_text(st, 6, l->languages);
-    bind_date(st, 7, l->trained_on);
+    sq_bind_text(st, 6, l->languages);
+    sq_bind_date(st, 7, l->trained_on);
     sqlite3_bind_int(st, 8, l->training_hours);
     sqlite3_bind_int(st, 9, l->active);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
-    r = step_insert(tx->c, st, &l->id, err, "peer leader");
+    r = sq_step_insert(tx->c, st, &l->id, err, "peer leader");
     if (r == PL_OK)
         l->version = 1;
     return r;
@@ -1838,31 +1847,31 @@ pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err)
 
 pl_status store_peer_leader_get(store *s, pl_id id, pl_arena *a, pl_peer_leader *l, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    GET_ONE(c, ST_LEADER_GET, id, "peer leader", leader_read(st, a, l));
+    SQ_GET_ONE(c, sql[ST_LEADER_GET], id, "peer leader", leader_read(st, a, l));
 }
 
 pl_status store_person_get(store *s, pl_id id, pl_arena *a, pl_person *out, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    GET_ONE(c, ST_PERSON_GET, id, "person",
-            (memset(out, 0, sizeof *out), person_read(st, 0, a, out)));
+    SQ_GET_ONE(c, sql[ST_PERSON_GET], id, "person",
+               (memset(out, 0, sizeof *out), person_read(st, 0, a, out)));
 }
 
 pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_id, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_LEADER_BY_PERSON, err);
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, person_id);
-    pl_status r = step_row(c, st, err, "peer leader");
+    pl_status r = sq_step_row(c, st, err, "peer leader");
     if (r == PL_OK)
         *leader_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -1884,19 +1893,19 @@ pl_status store_contact_insert(store_tx *tx, pl_contact *c, pl_err *err)
     sqlite3_bind_int64(st, 6, c->key_functions);
     sqlite3_bind_int64(st, 7, c->topics);
     sqlite3_bind_int(st, 8, c->proactive);
-    bind_text(st, 9, c->note);
-    bind_date(st, 10, c->follow_up_date);
+    sq_bind_text(st, 9, c->note);
+    sq_bind_date(st, 10, c->follow_up_date);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
     sqlite3_bind_int64(st, 12, c->participant_id);
-    return step_insert(tx->c, st, &c->id, err, "contact");
+    return sq_step_insert(tx->c, st, &c->id, err, "contact");
 }
 
 pl_status store_contact_get(store *s, pl_id id, pl_arena *a, pl_contact *c, pl_err *err)
 {
-    conn *cn = reader(s, err);
+    conn *cn = sq_reader(s, err);
     if (!cn)
         return err->status;
-    GET_ONE(cn, ST_CONTACT_GET, id, "contact", contact_read(st, a, c));
+    SQ_GET_ONE(cn, sql[ST_CONTACT_GET], id, "contact", contact_read(st, a, c));
 }
 
 pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
@@ -1907,32 +1916,32 @@ pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, m->participant_id);
-    bind_text(st, 2, m->code);
-    bind_text(st, 3, m->analyte);
+    sq_bind_text(st, 2, m->code);
+    sq_bind_text(st, 3, m->analyte);
     sqlite3_bind_double(st, 4, m->value);
-    bind_text(st, 5, m->unit);
-    bind_text(st, 6, m->entered_value);
-    bind_text(st, 7, m->entered_unit);
+    sq_bind_text(st, 5, m->unit);
+    sq_bind_text(st, 6, m->entered_value);
+    sq_bind_text(st, 7, m->entered_unit);
     sqlite3_bind_int64(st, 8, m->effective_at);
     sqlite3_bind_text(st, 9, pl_source_name(m->source), -1, SQLITE_STATIC);
     if (m->wave >= 0)
         sqlite3_bind_int(st, 10, m->wave);
-    bind_id(st, 11, m->recorded_by);
+    sq_bind_id(st, 11, m->recorded_by);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL));
-    return step_insert(tx->c, st, &m->id, err, "measurement");
+    return sq_step_insert(tx->c, st, &m->id, err, "measurement");
 }
 
 pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement *m, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    GET_ONE(c, ST_MEAS_GET, id, "measurement", measurement_read(st, a, m));
+    SQ_GET_ONE(c, sql[ST_MEAS_GET], id, "measurement", measurement_read(st, a, m));
 }
 
 /* ---- escalation alerts ---------------------------------------------------- */
 
-static void bind_time(sqlite3_stmt *st, int i, pl_time v)
+void sq_bind_time(sqlite3_stmt *st, int i, pl_time v)
 {
     if (v != PL_TIME_NONE)
         sqlite3_bind_int64(st, i, v);
@@ -1947,13 +1956,13 @@ pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err)
         return err->status;
     pl_time now = (pl_time)time(NULL);
     sqlite3_bind_int64(st, 1, al->participant_id);
-    bind_text(st, 2, al->kind);
-    bind_text(st, 3, al->severity);
-    bind_text(st, 4, al->message);
-    bind_text(st, 5, al->source_entity);
-    bind_id(st, 6, al->source_id);
+    sq_bind_text(st, 2, al->kind);
+    sq_bind_text(st, 3, al->severity);
+    sq_bind_text(st, 4, al->message);
+    sq_bind_text(st, 5, al->source_entity);
+    sq_bind_id(st, 6, al->source_id);
     sqlite3_bind_int64(st, 7, now);
-    pl_status r = step_insert(tx->c, st, &al->id, err, "alert");
+    pl_status r = sq_step_insert(tx->c, st, &al->id, err, "alert");
     if (r != PL_OK)
         return r;
     al->status = "open";
@@ -1968,12 +1977,12 @@ pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err)
 
 static pl_status alert_get(conn *c, pl_id id, pl_arena *a, store_alert *al, pl_err *err)
 {
-    GET_ONE(c, ST_ALERT_GET, id, "alert", alert_read(st, a, al));
+    SQ_GET_ONE(c, sql[ST_ALERT_GET], id, "alert", alert_read(st, a, al));
 }
 
 pl_status store_alert_get(store *s, pl_id id, pl_arena *a, store_alert *out, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? alert_get(c, id, a, out, err) : err->status;
 }
 
@@ -1988,15 +1997,15 @@ pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, al->id);
-    bind_text(st, 2, al->status);
-    bind_id(st, 3, al->acknowledged_by);
-    bind_time(st, 4, al->acknowledged_at);
-    bind_id(st, 5, al->resolved_by);
-    bind_time(st, 6, al->resolved_at);
-    bind_text(st, 7, al->resolution_note);
+    sq_bind_text(st, 2, al->status);
+    sq_bind_id(st, 3, al->acknowledged_by);
+    sq_bind_time(st, 4, al->acknowledged_at);
+    sq_bind_id(st, 5, al->resolved_by);
+    sq_bind_time(st, 6, al->resolved_at);
+    sq_bind_text(st, 7, al->resolution_note);
     sqlite3_bind_int(st, 8, al->linked_to_care ? 1 : 0);
     sqlite3_bind_int(st, 9, expected_version);
-    pl_status r = step_versioned(tx->c, st, err, "alert");
+    pl_status r = sq_step_versioned(tx->c, st, err, "alert");
     if (r != PL_OK)
         return r;
     al->version = expected_version + 1;
@@ -2012,21 +2021,21 @@ pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_er
         return err->status;
     pl_time now = (pl_time)time(NULL);
     sqlite3_bind_int64(st, 1, q->participant_id);
-    bind_text(st, 2, q->instrument);
-    bind_text(st, 3, q->language);
-    bind_text(st, 4, q->answers);
+    sq_bind_text(st, 2, q->instrument);
+    sq_bind_text(st, 3, q->language);
+    sq_bind_text(st, 4, q->answers);
     if (q->scored)
         sqlite3_bind_double(st, 5, q->score);
     else
         sqlite3_bind_null(st, 5);
     sqlite3_bind_int(st, 6, q->scored ? 1 : 0);
-    bind_text(st, 7, q->band);
+    sq_bind_text(st, 7, q->band);
     sqlite3_bind_int(st, 8, q->flags);
-    bind_text(st, 9, q->subscales);
+    sq_bind_text(st, 9, q->subscales);
     sqlite3_bind_int64(st, 10, q->completed_at);
-    bind_id(st, 11, q->recorded_by);
+    sq_bind_id(st, 11, q->recorded_by);
     sqlite3_bind_int64(st, 12, now);
-    pl_status r = step_insert(tx->c, st, &q->id, err, "questionnaire response");
+    pl_status r = sq_step_insert(tx->c, st, &q->id, err, "questionnaire response");
     if (r == PL_OK)
         q->created_at = now;
     return r;
@@ -2034,13 +2043,13 @@ pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_er
 
 static pl_status qr_get(conn *c, pl_id id, pl_arena *a, store_questionnaire *q, pl_err *err)
 {
-    GET_ONE(c, ST_QR_GET, id, "questionnaire response", qr_read(st, a, q));
+    SQ_GET_ONE(c, sql[ST_QR_GET], id, "questionnaire response", qr_read(st, a, q));
 }
 
 pl_status store_questionnaire_get(store *s, pl_id id, pl_arena *a, store_questionnaire *out,
                                   pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? qr_get(c, id, a, out, err) : err->status;
 }
 
@@ -2054,15 +2063,15 @@ pl_status store_staff_account_insert(store_tx *tx, pl_staff_account *a, const ch
         return err->status;
     if (!a->created_at || a->created_at == PL_TIME_NONE)
         a->created_at = (pl_time)time(NULL);
-    bind_text(st, 1, a->username);
-    bind_text(st, 2, a->display_name);
-    bind_text(st, 3, password_hash);
+    sq_bind_text(st, 1, a->username);
+    sq_bind_text(st, 2, a->display_name);
+    sq_bind_text(st, 3, password_hash);
     sqlite3_bind_text(st, 4, pl_role_name(a->role), -1, SQLITE_STATIC);
-    bind_id(st, 5, a->scope_unit_id);
-    bind_id(st, 6, a->person_id);
+    sq_bind_id(st, 5, a->scope_unit_id);
+    sq_bind_id(st, 6, a->person_id);
     sqlite3_bind_int(st, 7, a->disabled);
     sqlite3_bind_int64(st, 8, a->created_at);
-    pl_status r = step_insert(tx->c, st, &a->id, err, "staff account");
+    pl_status r = sq_step_insert(tx->c, st, &a->id, err, "staff account");
     if (r == PL_CONFLICT)
         pl_err_set(err, PL_CONFLICT, "username '%s' is already taken", a->username);
     if (r == PL_OK)
@@ -2074,17 +2083,17 @@ pl_status store_staff_account_get_by_username(store *s, const char *username, pl
                                               pl_staff_account *out, char **password_hash,
                                               pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_STAFF_BY_USERNAME, err);
     if (!st)
         return err->status;
     sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
-    pl_status r = step_row(c, st, err, "staff account");
+    pl_status r = sq_step_row(c, st, err, "staff account");
     if (r == PL_OK) {
         staff_read(st, a, out, password_hash);
-        r = arena_check(a, err);
+        r = sq_arena_check(a, err);
     }
     sqlite3_reset(st);
     return r;
@@ -2092,13 +2101,13 @@ pl_status store_staff_account_get_by_username(store *s, const char *username, pl
 
 static pl_status staff_get(conn *c, pl_id id, pl_arena *a, pl_staff_account *out, pl_err *err)
 {
-    GET_ONE(c, ST_STAFF_GET, id, "staff account", staff_read(st, a, out, NULL));
+    SQ_GET_ONE(c, sql[ST_STAFF_GET], id, "staff account", staff_read(st, a, out, NULL));
 }
 
 pl_status store_staff_account_get(store *s, pl_id id, pl_arena *a, pl_staff_account *out,
                                   pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     return c ? staff_get(c, id, a, out, err) : err->status;
 }
 
@@ -2115,12 +2124,12 @@ pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expe
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, a->id);
-    bind_text(st, 2, a->display_name);
+    sq_bind_text(st, 2, a->display_name);
     sqlite3_bind_text(st, 3, pl_role_name(a->role), -1, SQLITE_STATIC);
-    bind_id(st, 4, a->scope_unit_id);
+    sq_bind_id(st, 4, a->scope_unit_id);
     sqlite3_bind_int(st, 5, a->disabled);
     sqlite3_bind_int(st, 6, expected_version);
-    pl_status r = step_versioned(tx->c, st, err, "staff account");
+    pl_status r = sq_step_versioned(tx->c, st, err, "staff account");
     if (r == PL_OK)
         a->version = expected_version + 1;
     return r;
@@ -2132,12 +2141,12 @@ pl_status store_staff_password_set(store_tx *tx, pl_id id, const char *password_
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, password_hash);
+    sq_bind_text(st, 2, password_hash);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
-        return db_error(tx->c->db, rc, err, "staff account");
+        return sq_error(tx->c->db, rc, err, "staff account");
     if (sqlite3_changes(tx->c->db) == 0)
         return pl_err_set(err, PL_NOTFOUND, "staff account not found");
     return PL_OK;
@@ -2156,22 +2165,22 @@ pl_status store_session_insert(store_tx *tx, const unsigned char *hash, const st
     sqlite3_bind_int64(st, 3, se->created_at);
     sqlite3_bind_int64(st, 4, se->last_seen_at);
     sqlite3_bind_int64(st, 5, se->expires_at);
-    bind_text(st, 6, client_addr);
+    sq_bind_text(st, 6, client_addr);
     pl_id ignored;
-    return step_insert(tx->c, st, &ignored, err, "session");
+    return sq_step_insert(tx->c, st, &ignored, err, "session");
 }
 
 pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, store_session *se,
                             pl_staff_account *account, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_SESSION_GET, err);
     if (!st)
         return err->status;
     sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
-    pl_status r = step_row(c, st, err, "session");
+    pl_status r = sq_step_row(c, st, err, "session");
     if (r == PL_OK) {
         se->account_id = sqlite3_column_int64(st, 0);
         se->created_at = sqlite3_column_int64(st, 1);
@@ -2179,15 +2188,15 @@ pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, st
         se->expires_at = sqlite3_column_int64(st, 3);
         memset(account, 0, sizeof *account);
         account->id = sqlite3_column_int64(st, 4);
-        account->username = col_text(st, 5, a);
-        account->display_name = col_text(st, 6, a);
+        account->username = sq_col_text(st, 5, a);
+        account->display_name = sq_col_text(st, 6, a);
         pl_role_parse((const char *)sqlite3_column_text(st, 7), &account->role);
         account->scope_unit_id = sqlite3_column_int64(st, 8);
         account->person_id = sqlite3_column_int64(st, 9);
         account->disabled = sqlite3_column_int(st, 10) != 0;
         account->created_at = sqlite3_column_int64(st, 11);
         account->version = sqlite3_column_int(st, 12);
-        r = arena_check(a, err);
+        r = sq_arena_check(a, err);
     }
     sqlite3_reset(st);
     return r;
@@ -2206,7 +2215,7 @@ static pl_status delete_by(store_tx *tx, enum stmt_id id, const unsigned char *h
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "session");
+    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
 }
 
 pl_status store_session_delete(store_tx *tx, const unsigned char *hash, pl_err *err)
@@ -2235,7 +2244,7 @@ static pl_status touch_write(store_tx *tx, void *ctx, pl_err *err)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? PL_OK : db_error(tx->c->db, rc, err, "session");
+    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
 }
 
 void store_session_touch(store *s, const unsigned char *hash, pl_time now)
@@ -2261,15 +2270,15 @@ pl_status store_audit_append(store_tx *tx, const store_audit_event *ev, pl_err *
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, ev->at);
-    bind_id(st, 2, ev->account_id);
-    bind_text(st, 3, ev->action);
-    bind_text(st, 4, ev->entity);
-    bind_id(st, 5, ev->entity_id);
-    bind_id(st, 6, ev->participant_id);
-    bind_text(st, 7, ev->client_addr);
+    sq_bind_id(st, 2, ev->account_id);
+    sq_bind_text(st, 3, ev->action);
+    sq_bind_text(st, 4, ev->entity);
+    sq_bind_id(st, 5, ev->entity_id);
+    sq_bind_id(st, 6, ev->participant_id);
+    sq_bind_text(st, 7, ev->client_addr);
     sqlite3_bind_int(st, 8, ev->status);
     pl_id ignored;
-    return step_insert(tx->c, st, &ignored, err, "audit event");
+    return sq_step_insert(tx->c, st, &ignored, err, "audit event");
 }
 
 typedef struct audit_batch {
@@ -2341,15 +2350,15 @@ pl_status store_idempotency_get(store_tx *tx, pl_id account_id, const char *key,
     sqlite3_bind_int64(st, 1, account_id);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) - IDEMPOTENCY_SECONDS);
-    pl_status r = step_row(tx->c, st, err, "idempotency key");
+    pl_status r = sq_step_row(tx->c, st, err, "idempotency key");
     if (r == PL_OK) {
         memset(out, 0, sizeof *out);
         if (sqlite3_column_bytes(st, 0) == (int)sizeof out->request_hash)
             memcpy(out->request_hash, sqlite3_column_blob(st, 0), sizeof out->request_hash);
         out->status = sqlite3_column_int(st, 1);
-        out->body = col_text(st, 2, a);
-        out->location = col_text(st, 3, a);
-        r = arena_check(a, err);
+        out->body = sq_col_text(st, 2, a);
+        out->location = sq_col_text(st, 3, a);
+        r = sq_arena_check(a, err);
     }
     sqlite3_reset(st);
     return r;
@@ -2366,7 +2375,7 @@ pl_status store_idempotency_put(store_tx *tx, pl_id account_id, const char *key,
     int rc = sqlite3_step(ex);
     sqlite3_reset(ex);
     if (rc != SQLITE_DONE)
-        return db_error(tx->c->db, rc, err, "idempotency key");
+        return sq_error(tx->c->db, rc, err, "idempotency key");
     sqlite3_stmt *st = stmt(tx->c, ST_IDEM_PUT, err);
     if (!st)
         return err->status;
@@ -2375,21 +2384,21 @@ pl_status store_idempotency_put(store_tx *tx, pl_id account_id, const char *key,
     sqlite3_bind_blob(st, 3, in->request_hash, sizeof in->request_hash, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, in->status);
     sqlite3_bind_text(st, 5, in->body ? in->body : "", -1, SQLITE_STATIC);
-    bind_text(st, 6, in->location);
+    sq_bind_text(st, 6, in->location);
     sqlite3_bind_int64(st, 7, now);
     pl_id ignored;
-    return step_insert(tx->c, st, &ignored, err, "idempotency key");
+    return sq_step_insert(tx->c, st, &ignored, err, "idempotency key");
 }
 
 pl_status store_install_secret(store *s, unsigned char out[32], pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_SECRET, err);
     if (!st)
         return err->status;
-    pl_status r = step_row(c, st, err, "installation secret");
+    pl_status r = sq_step_row(c, st, err, "installation secret");
     if (r == PL_OK) {
         if (sqlite3_column_bytes(st, 0) == 32)
             memcpy(out, sqlite3_column_blob(st, 0), 32);
@@ -2404,13 +2413,13 @@ pl_status store_install_secret(store *s, unsigned char out[32], pl_err *err)
 
 pl_status store_counts_get(store *s, store_counts *out, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_COUNTS, err);
     if (!st)
         return err->status;
-    pl_status r = step_row(c, st, err, "counts");
+    pl_status r = sq_step_row(c, st, err, "counts");
     if (r == PL_OK) {
         out->programs = sqlite3_column_int64(st, 0);
         out->org_units = sqlite3_column_int64(st, 1);
@@ -2427,7 +2436,7 @@ pl_status store_counts_get(store *s, store_counts *out, pl_err *err)
 pl_status store_wave_summary_get(store *s, pl_id program_id, const char *analyte, int wave,
                                  pl_arm arm, double threshold, store_wave_summary *out, pl_err *err)
 {
-    conn *c = reader(s, err);
+    conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
     sqlite3_stmt *st = stmt(c, ST_WAVE_SUMMARY, err);
@@ -2438,7 +2447,7 @@ pl_status store_wave_summary_get(store *s, pl_id program_id, const char *analyte
     sqlite3_bind_int(st, 3, wave);
     sqlite3_bind_text(st, 4, pl_arm_name(arm), -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 5, threshold);
-    pl_status r = step_row(c, st, err, "summary");
+    pl_status r = sq_step_row(c, st, err, "summary");
     if (r == PL_OK) {
         out->n = sqlite3_column_int64(st, 0);
         out->mean = sqlite3_column_double(st, 1);

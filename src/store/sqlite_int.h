@@ -1,0 +1,141 @@
+/*
+ * sqlite_int.h - what the files of the SQLite backend share, and nothing
+ * outside src/store sees.
+ *
+ * sqlite.c owns connections, the writer thread and migrations; each other
+ * sqlite_*.c file implements one part of store.h (groups, tasks, the
+ * resource directory ...) with these helpers:
+ *
+ *  - sq_stmt(c, SQL_TEXT, err): the connection's prepared statement for a
+ *    static SQL string, prepared on first use and kept. The cache is keyed
+ *    by the string's address, so each module declares its SQL as static
+ *    strings and needs no central list of statement ids.
+ *  - sq_list_run(): key-paged lists built from a sq_list_def (a base query,
+ *    optional conditions, a tail), one cached statement per combination of
+ *    present filters.
+ *  - binding and reading helpers that map NULL to PL_*_NONE and back, and
+ *    the step helpers that turn SQLite's codes into pl_status with a message.
+ */
+#ifndef PL_STORE_SQLITE_INT_H
+#define PL_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Statements one connection may cache: a ceiling, reached only by a bug. */
+#define SQ_STMT_SLOTS 1024
+
+typedef struct sq_stmt_slot {
+    const void *key;  /* the SQL text or list definition */
+    unsigned variant; /* the filter mask of a list; 0 otherwise */
+    sqlite3_stmt *st;
+} sq_stmt_slot;
+
+typedef struct conn {
+    sqlite3 *db;
+    sq_stmt_slot slots[SQ_STMT_SLOTS]; /* open addressing on (key, variant) */
+    int used;
+    struct conn *next; /* in store.readers */
+} conn;
+
+struct store_tx {
+    store *s;
+    conn *c;
+};
+
+/* Sets err from SQLite's last error on db (constraint -> PL_CONFLICT / PL_INVALID ...). */
+pl_status sq_error(sqlite3 *db, int rc, pl_err *err, const char *what);
+/* The calling thread's reader connection, opened on first use; NULL with err set. */
+conn *sq_reader(store *s, pl_err *err);
+/* The cached statement for sql on c (prepared on first use); NULL with err set. */
+sqlite3_stmt *sq_stmt(conn *c, const char *sql, pl_err *err);
+/* Runs a statement that returns no rows and resets it. */
+pl_status sq_exec(conn *c, const char *sql, pl_err *err);
+
+/* Empty strings, ids <= 0 and PL_*_NONE bind as NULL. */
+void sq_bind_text(sqlite3_stmt *st, int i, const char *v);
+void sq_bind_id(sqlite3_stmt *st, int i, pl_id v);
+void sq_bind_date(sqlite3_stmt *st, int i, pl_date v);
+void sq_bind_time(sqlite3_stmt *st, int i, pl_time v);
+/* Column readers: strings are copied into the arena; NULL reads as NULL / PL_*_NONE / 0. */
+const char *sq_col_text(sqlite3_stmt *st, int i, pl_arena *a);
+pl_date sq_col_date(sqlite3_stmt *st, int i);
+pl_time sq_col_time(sqlite3_stmt *st, int i);
+pl_id sq_col_id(sqlite3_stmt *st, int i);
+
+/* Steps an insert and resets; *id is the new row id. No row inserted: PL_INVALID. */
+pl_status sq_step_insert(conn *c, sqlite3_stmt *st, pl_id *id, pl_err *err, const char *what);
+/* Steps a single-row read; PL_NOTFOUND when there is no row. The caller resets. */
+pl_status sq_step_row(conn *c, sqlite3_stmt *st, pl_err *err, const char *what);
+/* Steps an UPDATE guarded by a version and resets: no row changed is PL_STALE. */
+pl_status sq_step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what);
+/* Steps a statement that returns no rows and resets; *changes (may be NULL) gets the count. */
+pl_status sq_step_done(conn *c, sqlite3_stmt *st, int *changes, pl_err *err, const char *what);
+/* PL_LIMIT when the strings read overflowed the arena. */
+pl_status sq_arena_check(pl_arena *a, pl_err *err);
+
+/*
+ * Reads one row by id with a statement whose only parameter is the id:
+ * binds, steps, runs read_stmt (with `st` in scope), checks the arena and
+ * returns from the calling function.
+ */
+#define SQ_GET_ONE(c, sqltext, id, what, read_stmt)                                                \
+    do {                                                                                           \
+        sqlite3_stmt *st = sq_stmt(c, sqltext, err);                                               \
+        if (!st)                                                                                   \
+            return err->status;                                                                    \
+        sqlite3_bind_int64(st, 1, id);                                                             \
+        pl_status r_ = sq_step_row(c, st, err, what);                                              \
+        if (r_ == PL_OK) {                                                                         \
+            read_stmt;                                                                             \
+            r_ = sq_arena_check(a, err);                                                           \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        return r_;                                                                                 \
+    } while (0)
+
+/* ---- lists ---------------------------------------------------------------
+ * A list is a base query, up to SQ_LIST_FILTERS optional conditions and an
+ * ORDER BY ... LIMIT ?8 tail. Parameters are numbered (?1 the paging key,
+ * ?2-?7 the conditions in order, ?8 the limit) and always all bound, so one
+ * binding routine serves every combination.
+ */
+#define SQ_LIST_FILTERS 6
+
+typedef struct sq_list_def {
+    const char *base;
+    const char *cond[SQ_LIST_FILTERS];
+    const char *tail;
+} sq_list_def;
+
+/* A condition restricting a unit column to the subtree of parameter ?n. */
+#define SQ_IN_SUBTREE(col, n)                                                                      \
+    " AND " col " IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?" #n ")"
+
+/* One parameter of a list: an integer, a text, or absent. */
+typedef struct sq_list_arg {
+    int present;
+    sqlite3_int64 i;
+    const char *t;
+} sq_list_arg;
+
+#define SQ_ARG_ID(v)          ((sq_list_arg){(v) > 0, (v), NULL})
+#define SQ_ARG_INT(v, absent) ((sq_list_arg){(v) != (absent), (v), NULL})
+#define SQ_ARG_TEXT(v)        ((sq_list_arg){(v) != NULL, 0, (v)})
+
+/* A peer leader with no leader record sees nobody. */
+#define SQ_SCOPE_EMPTY(sc) ((sc).peer_leader_id < 0)
+
+typedef void (*sq_row_fn)(sqlite3_stmt *st, pl_arena *a, void *item);
+
+/*
+ * Runs the list for the present arguments, reading each row with read into
+ * an arena array of item_size-byte records (*items, *n). pg.limit must be
+ * 1-200; the statement for each combination is prepared once per connection.
+ */
+pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[SQ_LIST_FILTERS],
+                      store_page pg, pl_arena *a, size_t item_size, sq_row_fn read, void **items,
+                      int *n, pl_err *err);
+
+#endif
