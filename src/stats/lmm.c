@@ -25,7 +25,10 @@
  * docs/STATISTICS.md). The best grid point at rho = 0 with dD/dlambda >= 0
  * there is a boundary fit: lambda = 0, the estimates are OLS and the fit is
  * flagged singular, as lme4 reports it. The best point at the top of the
- * grid means the residual variance goes to 0: refused.
+ * grid means the residual variance goes to 0: refused. A grid that is flat
+ * to rounding means the cluster variance is not identified at all (X's
+ * cluster-level columns fit every cluster mean; lme4 then returns an
+ * arbitrary theta and lmerTest df near 0): refused.
  *
  * Satterthwaite df, as lmerTest computes them: for coefficient j,
  *   df = 2 v^2 / (g' A g),  v = s2 [M^-1]_jj,  M = X'H^-1 X,
@@ -292,6 +295,18 @@ static pl_status optimise(lmm_work *w, int *boundary, pl_err *err)
         if (devs[k] < devs[kbest])
             kbest = k;
     }
+    double top = devs[0];
+    for (size_t k = 1; k < ng; k++)
+        top = fmax(top, devs[k]);
+    /* X spans the cluster indicators (as many cluster-level directions as
+     * clusters): REML then uses within-cluster contrasts only, and D is the same
+     * for every lambda up to rounding, where an identified fit moves by O(1) */
+    if (top - devs[kbest] <= 1e-9 * (1.0 + fabs(devs[kbest])))
+        return pl_err_set(err, PL_INVALID,
+                          "the cluster variance cannot be estimated: the cluster-level columns "
+                          "fit the %zu cluster means exactly (use more clusters or fewer "
+                          "cluster-level predictors)",
+                          d->G);
     if (kbest == ng - 1)
         return pl_err_set(err, PL_INVALID,
                           "the outcome barely varies within clusters: the residual variance is "

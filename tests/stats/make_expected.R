@@ -8,7 +8,8 @@
 # bytes (every random draw is seeded).
 #
 # It writes:
-#   rct.tsv, long.tsv, impl.tsv, singular.tsv, pairs.tsv, edge.tsv   the datasets
+#   rct.tsv, long.tsv, impl.tsv, singular.tsv, highicc.tsv, pairs.tsv,
+#   edge.tsv       the datasets
 #   cases.tsv      one case per row: case, kind, dataset, spec
 #   expected.tsv   case, quantity, term, class, value: what R computes for it
 # errors.tsv (the refused cases) is written by hand, not here.
@@ -126,6 +127,18 @@ for (s in 1:200) {
 singular <- write_tsv(cand, "singular.tsv",
                       sprintf("singular: no cluster effect; seed %d gives a REML fit with variance 0", s))
 
+# highicc: six communities that differ far more than their members do
+# (ICC ~0.95): the REML optimum sits at a large theta, where the deviance is
+# flat and the Satterthwaite df are near G - 2.
+seed(20265)
+sizes <- c(5, 9, 14, 20, 7, 11)
+cl <- rep(seq_along(sizes), sizes)
+x <- round(rnorm(length(cl), 0, 1), 2)
+highicc <- write_tsv(data.frame(cluster = cl, x = x,
+                                y = round(5 + 0.4 * x + rnorm(6, 0, 3)[cl] +
+                                          rnorm(length(cl), 0, 0.6), 2)),
+                     "highicc.tsv", "highicc: 6 clusters, between-cluster SD 3, within 0.6")
+
 # pairs: paired samples for the signed-rank test. a: 12 pairs, no ties or
 # zeros (exact p); b: 30 PHQ-9 scores, integers, so ties and zero changes
 # (normal approximation); c: 60 pairs (n >= 50: normal approximation);
@@ -150,7 +163,9 @@ stopifnot(!anyDuplicated(abs(pairs$c_post - pairs$c_pre)),
           !anyDuplicated(abs(na.omit(pairs$d_post - pairs$d_pre))))
 
 # edge: small columns for boundaries and refusals: one value, none, two
-# clusters, a constant, pairs whose differences are all zero or constant.
+# clusters, a constant, pairs whose differences are all zero or constant,
+# and three clusters with two cluster-level columns (with the intercept they
+# fit every cluster mean, so the cluster variance is not identified).
 edge <- write_tsv(data.frame(one = c(7.2, NA, NA, NA, NA, NA),
                              none = NA_real_,
                              even = c(3, 1, 4, 1, 5, 9),
@@ -159,11 +174,14 @@ edge <- write_tsv(data.frame(one = c(7.2, NA, NA, NA, NA, NA),
                              y = c(2.1, 3.9, 3.2, 5.8, 6.1, 4.4),
                              same = c(5, 5, 5, 5, 5, 5),
                              shift = c(6, 6, 6, 6, 6, 6),
-                             zero = 0),
+                             zero = 0,
+                             three = c(1, 1, 2, 2, 3, 3),
+                             at2 = c(0, 0, 1, 1, 0, 0),
+                             at3 = c(0, 0, 0, 0, 1, 1)),
                   "edge.tsv", "edge: tiny columns for boundary cases and refusals")
 
 datasets <- list(rct = rct, long = long, impl = impl, singular = singular,
-                 pairs = pairs, edge = edge)
+                 highicc = highicc, pairs = pairs, edge = edge)
 
 ## ---- cases -----------------------------------------------------------------
 
@@ -196,18 +214,24 @@ column <- function(d, term)
 # short of the optimum (even with tightened nloptwrap tolerances the REML
 # gradient there was ~5e-6); the C code solves the REML score equation to
 # machine precision. So the expected values come from lmerTest::lmer with
-# lme4's own optimiser followed by a polish with R's optimize() on lme4's
-# deviance function (a 1-D theta here), and summary() is lmerTest's as
-# usual. A boundary fit (theta = 0) is left at 0. The default fit's distance
-# from the polished one is written into expected.tsv as a note.
+# lme4's own optimiser followed by a polish of theta: optimize() on lme4's
+# deviance function, then the root of its numerical gradient (numDeriv, as
+# lmerTest uses), since a search on function values alone stops ~sqrt(eps)
+# short on a flat deviance. summary() is lmerTest's as usual. A boundary fit
+# (theta = 0) is left at 0. The default fit's distance from the polished one
+# is written into expected.tsv as a note.
 polished <- function(par, fn, lower, upper, control = list(), ...) {
     first <- nloptwrap(par, fn, lower, upper)
     th <- first$par
     if (length(th) == 1 && th > 0) {
         o <- optimize(fn, c(max(lower, th * 0.999), th * 1.001), tol = 1e-15)
         if (o$objective <= first$fval) th <- o$minimum
+        score <- function(t) numDeriv::grad(fn, t)
+        ends <- c(th * (1 - 1e-5), th * (1 + 1e-5))
+        if (score(ends[1]) < 0 && score(ends[2]) > 0)
+            th <- uniroot(score, ends, tol = 1e-15 * th)$root
     }
-    list(par = th, fval = fn(th), conv = 0, message = "nloptwrap polished by optimize()")
+    list(par = th, fval = fn(th), conv = 0, message = "nloptwrap polished by optimize() and uniroot()")
 }
 tight <- lmerControl(optimizer = polished)
 
@@ -408,6 +432,8 @@ run_case("lmm_long_community", "lmm", "long", "y=value;x=1,time,arm,time:arm;clu
 run_case("lmm_impl", "lmm", "impl", "y=change;x=1,impl,pre;cluster=community")
 run_case("lmm_impl_dose", "lmm", "impl", "y=change;x=1,impl,contacts,attendance;cluster=community")
 run_case("lmm_singular", "lmm", "singular", "y=y;x=1,x;cluster=cluster")
+run_case("lmm_high_icc", "lmm", "highicc", "y=y;x=1,x;cluster=cluster")
+run_case("ols_high_icc", "ols", "highicc", "y=y;x=1,x;cluster=cluster")
 
 con <- file(file.path(out_dir, "cases.tsv"), "w")
 writeLines(c("# cases.tsv - one statistics case a row, read by tests/unit/test_stats.c.",
