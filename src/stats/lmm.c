@@ -331,7 +331,9 @@ static pl_status optimise(lmm_work *w, int *boundary, pl_err *err)
         }
     }
 
-    /* Brent in rho: good to ~sqrt(epsilon) in rho; Newton finishes */
+    /* Brent in rho to ~1e-7: function values cannot place a minimum much closer
+     * (the deviance is flat there), and pushing on costs evaluations; Newton on
+     * the analytic derivative finishes */
     double rho = mid;
     gsl_function f = {dev_at_rho, w};
     gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
@@ -342,7 +344,7 @@ static pl_status optimise(lmm_work *w, int *boundary, pl_err *err)
             if (gsl_min_fminimizer_iterate(s) != GSL_SUCCESS)
                 break;
             if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(s), gsl_min_fminimizer_x_upper(s),
-                                      1e-12, 1e-10) != GSL_CONTINUE)
+                                      1e-10, 1e-7) != GSL_CONTINUE)
                 break;
         }
         rho = gsl_min_fminimizer_x_minimum(s);
