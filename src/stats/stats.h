@@ -205,7 +205,10 @@ typedef struct stats_lmm {
  * set and a note, not refused.
  * Refused: fewer than STATS_CLUSTERS_MIN clusters, as many clusters as rows
  * (lme4's rule), n <= p, a NaN, a rank-deficient X (naming the column), no
- * residual variation within clusters, an optimiser failure. */
+ * residual variation within clusters, a cluster variance that is not
+ * identified (X's cluster-level columns fit every cluster mean, so the REML
+ * deviance is flat: lme4 would return an arbitrary theta), an optimiser
+ * failure. */
 pl_status stats_lmm_fit(const stats_design *d, stats_lmm *out, pl_err *err);
 
 #endif
