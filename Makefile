@@ -1,7 +1,7 @@
 # peerlink - the two commands of the README, and a few more.
 #   make demo    install what is missing, build, create the demo database, serve it
 #   make check   install what is missing, build with sanitizers, run every test
-.PHONY: demo check build release fuzz bench clean
+.PHONY: demo check build release fuzz bench bench-worklist clean
 
 RELEASE := build-release
 DEMO_DB ?= demo.db
@@ -33,6 +33,12 @@ bench: release
 	@test -f $(BENCH_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_DB) --participants 100000 --no-accounts
 	$(RELEASE)/bench/bench_store $(BENCH_DB) 64 3 5
 	bench/http.sh $(BENCH_DB) 10 3
+
+BENCH_1M_DB ?= bench-1m.db
+bench-worklist: release
+	@command -v wrk >/dev/null || scripts/install-deps bench
+	@test -f $(BENCH_1M_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_1M_DB) --participants 1000000 --no-accounts
+	bench/worklist.sh $(BENCH_1M_DB) 10 3
 
 clean:
 	rm -rf build-asan build-release build-fuzz

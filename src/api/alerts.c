@@ -1,8 +1,9 @@
 /*
  * alerts.c - /api/v1/alerts: the escalation inbox (DESIGN section 7).
  *
- * Alerts are raised by the rules of core/rules.h when a measurement is
- * recorded (measurements.c, in the same transaction). Here staff list and
+ * Alerts are raised by the rules of core/rules.h when a measurement or a
+ * questionnaire is recorded (in the same transaction), or by a person as a
+ * concern (POST /api/v1/alerts). Here staff list and
  * read the alerts of participants in their scope (out of scope: 404), and
  * clinicians and managers work them: open -> acknowledged -> resolved, or
  * open -> resolved. Each action re-reads the alert in the transaction,
@@ -34,6 +35,22 @@ json_object *api_alert_json(const store_alert *al)
     json_object_object_add(o, "linked_to_care", json_object_new_boolean(al->linked_to_care));
     json_object_object_add(o, "version", json_object_new_int(al->version));
     return o;
+}
+
+pl_status api_alert_open(store_tx *tx, http_request *req, store_alert *al, json_object *list,
+                         pl_err *err)
+{
+    pl_status st = store_alert_insert(tx, al, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, al->id, al->participant_id, 201, err);
+    if (st != PL_OK)
+        return st;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_int64(al->id));
+    json_object_object_add(o, "kind", json_object_new_string(al->kind));
+    json_object_object_add(o, "severity", json_object_new_string(al->severity));
+    json_object_array_add(list, o);
+    return PL_OK;
 }
 
 /* Reads {id} and checks its participant is in scope; answers 404 (audited) otherwise. */
@@ -99,6 +116,51 @@ void api_alert_list(http_request *req, http_response *res)
     if (ids)
         api_audit_reads(req, ENTITY, ids, ids + n, n);
     api_send_list(req, res, arr, n, &pg, n ? items[n - 1].id : 0);
+}
+
+/* ---- concerns ---------------------------------------------------------------
+ * A peer leader (or anyone on the care team) raises a concern about a
+ * participant: it becomes a "peer_concern" alert in the same inbox, routed
+ * and worked like the alerts the rules raise.
+ */
+
+typedef struct concern_ctx {
+    store_alert al;
+} concern_ctx;
+
+static pl_status concern_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                               pl_err *err)
+{
+    store_alert *al = &((concern_ctx *)ctx)->al;
+    json_object *list = json_object_new_array();
+    pl_status st = api_alert_open(tx, req, al, list, err);
+    json_object_put(list);
+    if (st != PL_OK)
+        return st;
+    out->status = 201;
+    out->body = api_json_text(req, api_alert_json(al));
+    out->location = pl_arena_printf(&req->arena, "/api/v1/alerts/%lld", (long long)al->id);
+    out->version = al->version;
+    return PL_OK;
+}
+
+void api_alert_create(http_request *req, http_response *res)
+{
+    concern_ctx c = {.al = {.kind = "peer_concern", .source_entity = NULL}};
+    c.al.participant_id = api_body_id(req, "participant_id");
+    if (!api_participant_in_scope(req, res, c.al.participant_id, ENTITY, 0))
+        return;
+    c.al.severity = api_body_str(req, "severity");
+    c.al.message = api_body_str(req, "message");
+    if (!c.al.message || c.al.message[strspn(c.al.message, " \t\r\n")] == '\0') {
+        pl_err err;
+        pl_err_clear(&err);
+        pl_err_field(&err, "message", "must say what the concern is");
+        api_fail(res, &err);
+        api_audit(req, "create", ENTITY, 0, c.al.participant_id, res->status);
+        return;
+    }
+    api_write(req, res, concern_write, &c, sizeof c, ENTITY, c.al.participant_id);
 }
 
 /* ---- acknowledge and resolve --------------------------------------------- */

@@ -527,6 +527,7 @@ json_object *api_contact_json(http_request *req, const pl_contact *c)
             json_object_array_add(topics, json_object_new_string(pl_topic_name((pl_topic)t)));
     ADD(o, "topics", topics);
     ADD(o, "proactive", json_object_new_boolean(c->proactive));
+    ADD(o, "family_members", json_object_new_int(c->family_members));
     if (!deid)
         ADD(o, "note", api_json_str(c->note));
     ADD(o, "follow_up_date",

@@ -93,6 +93,7 @@ json_object *api_peer_leader_json(const pl_peer_leader *l);
 json_object *api_staff_json(const pl_staff_account *a);
 json_object *api_alert_json(const store_alert *al);
 json_object *api_questionnaire_json(http_request *req, const store_questionnaire *q);
+json_object *api_task_json(const store_task *t);
 
 /* codes[bit] of a program's own key functions, cached for the request; NULL on failure. */
 const char *const *api_key_function_codes(http_request *req, pl_id program_id);
@@ -151,5 +152,21 @@ void api_write(http_request *req, http_response *res, api_write_fn fn, const voi
 
 /* Serialises o into the arena (for api_result.body) and releases o. */
 const char *api_json_text(http_request *req, json_object *o);
+
+/* ---- the workflow inside a write ---------------------------------------- */
+
+/* Inserts an open alert, audits it and appends {id, kind, severity} to list. */
+pl_status api_alert_open(store_tx *tx, http_request *req, store_alert *al, json_object *list,
+                         pl_err *err);
+/* The rule settings of the participant's program, read inside the transaction. */
+pl_status api_tx_rules(store_tx *tx, http_request *req, pl_id participant_id, rules_settings *out,
+                       pl_err *err);
+/*
+ * After a record that feeds the risk rule (a measurement or questionnaire)
+ * was written: re-evaluates the tier (store_risk_refresh; the participant's
+ * update is audited when it changed) and adds "risk_tier_changed" to body.
+ */
+pl_status api_tx_risk_refresh(store_tx *tx, http_request *req, pl_id participant_id,
+                              const char *entity, pl_id id, json_object *body, pl_err *err);
 
 #endif

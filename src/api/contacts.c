@@ -65,6 +65,9 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_contact_insert(tx, c, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, c->id, c->participant_id, 201, err);
+    /* the contact closes the open follow-up task and schedules the next */
+    if (st == PL_OK)
+        st = store_followup_refresh(tx, c->participant_id, err);
     if (st != PL_OK)
         return st;
     out->status = 201;
@@ -117,6 +120,7 @@ void api_contact_create(http_request *req, http_response *res)
     c->key_functions = key_function_bits(req, p.program_id, &err);
     c->topics = topic_bits(req, &err);
     c->proactive = api_body_bool(req, "proactive", false);
+    c->family_members = (int)api_body_int(req, "family_members", 0);
     c->note = api_body_str(req, "note");
     if (api_body_has(req, "follow_up_date"))
         c->follow_up_date = api_body_date(req, "follow_up_date");

@@ -9,8 +9,8 @@
  *
  * Recording a value that breaks an escalation rule (core/rules.h) opens one
  * alert per rule in the same transaction, listed in the 201 body as
- * "alerts". The thresholds are rules_settings_default(): per-program
- * settings are not stored yet.
+ * "alerts". The thresholds are the program's settings (settings.c). A new
+ * HbA1c re-evaluates the participant's risk tier in the same write.
  */
 #include "common.h"
 #include "core/measure.h"
@@ -28,33 +28,30 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     if (st != PL_OK)
         return st;
     rules_settings rs;
-    rules_settings_default(&rs); /* program settings are not stored yet */
+    if ((st = api_tx_rules(tx, req, m->participant_id, &rs, err)) != PL_OK)
+        return st;
     rules_alert found[RULES_ALERT__COUNT];
     int nfound = 0;
     if ((st = rules_measurement_alerts(&rs, m, found, RULES_ALERT__COUNT, &nfound)) != PL_OK)
         return pl_err_set(err, st, "measurement: the escalation rules could not be applied");
+    json_object *body = api_measurement_json(req, m);
     json_object *alerts = json_object_new_array();
-    for (int i = 0; i < nfound; i++) {
+    json_object_object_add(body, "alerts", alerts);
+    for (int i = 0; i < nfound && st == PL_OK; i++) {
         store_alert al = {.participant_id = m->participant_id,
                           .kind = rules_alert_kind_name(found[i].kind),
                           .severity = rules_severity_name(found[i].severity),
                           .message = found[i].message,
                           .source_entity = ENTITY,
                           .source_id = m->id};
-        if ((st = store_alert_insert(tx, &al, err)) == PL_OK)
-            st = api_audit_tx(tx, req, "create", "alert", al.id, al.participant_id, 201, err);
-        if (st != PL_OK) {
-            json_object_put(alerts);
-            return st;
-        }
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "id", json_object_new_int64(al.id));
-        json_object_object_add(o, "kind", json_object_new_string(al.kind));
-        json_object_object_add(o, "severity", json_object_new_string(al.severity));
-        json_object_array_add(alerts, o);
+        st = api_alert_open(tx, req, &al, alerts, err);
     }
-    json_object *body = api_measurement_json(req, m);
-    json_object_object_add(body, "alerts", alerts);
+    if (st == PL_OK)
+        st = api_tx_risk_refresh(tx, req, m->participant_id, ENTITY, m->id, body, err);
+    if (st != PL_OK) {
+        json_object_put(body);
+        return st;
+    }
     out->status = 201;
     out->body = api_json_text(req, body);
     out->location = pl_arena_printf(&req->arena, "/api/v1/measurements/%lld", (long long)m->id);

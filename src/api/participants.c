@@ -119,6 +119,18 @@ static void answer(http_request *req, const pl_participant *p, int status, api_r
 
 /* ---- enrol -------------------------------------------------------------- */
 
+/* Records a tier set by a person (at enrolment: previous -1) in the tier history. */
+static pl_status record_tier(store_tx *tx, http_request *req, const pl_participant *p, int previous,
+                             pl_err *err)
+{
+    store_risk_change rc = {.participant_id = p->id,
+                            .tier = pl_risk_tier_name(p->risk_tier),
+                            .previous_tier = previous >= 0 ? pl_risk_tier_name(previous) : NULL,
+                            .reason = previous >= 0 ? "set by staff" : "at enrolment",
+                            .changed_by = req->account.id};
+    return store_risk_change_insert(tx, &rc, err);
+}
+
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
@@ -132,6 +144,10 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
         st = store_participant_insert(tx, p, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, p->id, p->id, 201, err);
+    if (st == PL_OK)
+        st = record_tier(tx, req, p, -1, err);
+    if (st == PL_OK)
+        st = store_followup_refresh(tx, p->id, err);
     if (st == PL_OK)
         answer(req, p, 201, out);
     return st;
@@ -196,6 +212,40 @@ void api_participant_get(http_request *req, http_response *res)
     api_send(res, 200, api_participant_json(req, &p));
     api_etag(req, res, p.version);
     api_audit(req, "read", ENTITY, id, id, 200);
+}
+
+/* The tier history, oldest first: what changed it, when, and why. */
+void api_participant_risk_history(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    pl_id id;
+    if (!visible_id(req, res, &id))
+        return;
+    store_risk_change *items;
+    int n;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_risk_change_list(app->store, id, 1000, &req->arena, &items, &n, &err) != PL_OK) {
+        api_fail(res, &err);
+        return;
+    }
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "tier", api_json_str(items[i].tier));
+        json_object_object_add(o, "previous_tier", api_json_str(items[i].previous_tier));
+        json_object_object_add(o, "reason", api_json_str(items[i].reason));
+        json_object_object_add(o, "source_entity", api_json_str(items[i].source_entity));
+        json_object_object_add(o, "source_id", api_json_id(items[i].source_id));
+        json_object_object_add(o, "changed_by", api_json_id(items[i].changed_by));
+        json_object_object_add(o, "changed_at", api_json_time(items[i].changed_at));
+        json_object_array_add(arr, o);
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "participant_id", json_object_new_int64(id));
+    json_object_object_add(o, "items", arr);
+    api_send(res, 200, o);
+    api_audit(req, "read", "risk_tier_change", id, id, 200);
 }
 
 void api_participant_list(http_request *req, http_response *res)
@@ -266,6 +316,8 @@ static pl_status change_write(store_tx *tx, http_request *req, void *ctx, api_re
                           "the participant was changed since you read it; reload and try again");
     int version = p.version;
     pl_id old_unit = p.home_unit_id;
+    pl_id old_leader = p.peer_leader_id;
+    int old_tier = (int)p.risk_tier;
     switch (c->kind) {
     case CHANGE_FIELDS:
         apply_body(req, &p, err);
@@ -297,6 +349,14 @@ static pl_status change_write(store_tx *tx, http_request *req, void *ctx, api_re
     if ((st = store_participant_update(tx, &p, version, err)) != PL_OK)
         return st;
     if ((st = api_audit_tx(tx, req, "update", ENTITY, p.id, p.id, 200, err)) != PL_OK)
+        return st;
+    /* a new leader takes the participant's open tasks with them */
+    if (p.peer_leader_id != old_leader &&
+        (st = store_tasks_reassign(tx, p.id, p.peer_leader_id, err)) != PL_OK)
+        return st;
+    if ((int)p.risk_tier != old_tier && (st = record_tier(tx, req, &p, old_tier, err)) != PL_OK)
+        return st;
+    if ((st = store_followup_refresh(tx, p.id, err)) != PL_OK)
         return st;
     answer(req, &p, 200, out);
     return PL_OK;

@@ -81,7 +81,9 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
         st = api_audit_tx(tx, req, "create", ENTITY, q->id, q->participant_id, 201, err);
     if (st != PL_OK)
         return st;
+    json_object *body = api_questionnaire_json(req, q);
     json_object *alerts = json_object_new_array();
+    json_object_object_add(body, "alerts", alerts);
     if (q->flags & STORE_QR_URGENT) {
         store_alert al = {.participant_id = q->participant_id,
                           .kind = "self_harm_risk",
@@ -90,20 +92,14 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
                                      "contact the participant today",
                           .source_entity = ENTITY,
                           .source_id = q->id};
-        if ((st = store_alert_insert(tx, &al, err)) == PL_OK)
-            st = api_audit_tx(tx, req, "create", "alert", al.id, al.participant_id, 201, err);
-        if (st != PL_OK) {
-            json_object_put(alerts);
-            return st;
-        }
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "id", json_object_new_int64(al.id));
-        json_object_object_add(o, "kind", json_object_new_string(al.kind));
-        json_object_object_add(o, "severity", json_object_new_string(al.severity));
-        json_object_array_add(alerts, o);
+        st = api_alert_open(tx, req, &al, alerts, err);
     }
-    json_object *body = api_questionnaire_json(req, q);
-    json_object_object_add(body, "alerts", alerts);
+    if (st == PL_OK)
+        st = api_tx_risk_refresh(tx, req, q->participant_id, ENTITY, q->id, body, err);
+    if (st != PL_OK) {
+        json_object_put(body);
+        return st;
+    }
     out->status = 201;
     out->body = api_json_text(req, body);
     out->location =

@@ -141,6 +141,7 @@ static const http_field contact_fields[] = {
     {"key_functions", HTTP_F_STRINGS, true, false, 0, 0, NULL},
     {"topics", HTTP_F_STRINGS, false, false, 0, 0, pl_topic_names},
     {"proactive", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"family_members", HTTP_F_INT, false, false, 0, 20, NULL},
     {"note", HTTP_F_TEXT, false, true, 0, 4000, NULL},
     {"follow_up_date", HTTP_F_DATE, false, true, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL},
@@ -168,6 +169,68 @@ const http_body_schema api_schema_alert_resolve = {"AlertResolve", alert_resolve
 
 static const char *const instrument_codes[] = {"dds17", "dds2",         "phq9", "phq8",
                                                "phq2",  "stanford_ses", NULL};
+static const char *const concern_severities[] = {"urgent", "attention", NULL};
+static const http_field concern_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"severity", HTTP_F_STRING, true, false, 0, 20, concern_severities},
+    {"message", HTTP_F_TEXT, true, false, 0, 2000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_concern_create = {"ConcernCreate", concern_fields};
+
+static const http_field task_create_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"title", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 2000, NULL},
+    {"due_date", HTTP_F_DATE, true, false, 0, 0, NULL},
+    {"peer_leader_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_task_create = {"TaskCreate", task_create_fields};
+
+static const http_field task_close_fields[] = {
+    {"note", HTTP_F_TEXT, false, true, 0, 2000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_task_close = {"TaskClose", task_close_fields};
+
+static const http_field task_reschedule_fields[] = {
+    {"due_date", HTTP_F_DATE, true, false, 0, 0, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 2000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_task_reschedule = {"TaskReschedule", task_reschedule_fields};
+
+/* the names of core/rules.h rules_setting_fields (test_routes checks they agree) */
+static const http_field settings_fields[] = {
+    {"hba1c_goal", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"hba1c_subgroup", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"hba1c_poor", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"hba1c_urgent", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"bp_goal_sbp", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"bp_goal_dbp", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"bp_urgent_sbp", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"bp_urgent_dbp", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"glucose_low", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"glucose_high", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"cadence_days.standard", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"cadence_days.high_need", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"grace_days", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"high_need_hba1c", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"high_need_dds", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"high_need_phq9", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"referral_days", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_settings_update = {"ProgramSettingsUpdate", settings_fields};
+
+static const http_field caseload_assign_fields[] = {
+    {"participant_ids", HTTP_F_INTS, true, false, 1, 2147483647, NULL},
+    {"peer_leader_id", HTTP_F_ID, true, true, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_caseload_assign = {"CaseloadAssign", caseload_assign_fields};
+
 static const char *const questionnaire_languages[] = {"en", "es", "zh-CN", NULL};
 static const http_field questionnaire_fields[] = {
     {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
@@ -251,6 +314,41 @@ const http_route api_routes[] = {
      "Record and score a questionnaire"},
     {"GET", "/api/v1/questionnaire-responses/{id}", api_questionnaire_get, IDENTIFIED, NULL,
      "One questionnaire response"},
+
+    {"POST", "/api/v1/alerts", api_alert_create,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_concern_create,
+     "Raise a concern about a participant for the care team"},
+    {"GET", "/api/v1/participants/{id}/risk-history", api_participant_risk_history, IDENTIFIED,
+     NULL, "A participant's risk-tier history"},
+
+    {"GET", "/api/v1/worklist", api_worklist_get, IDENTIFIED, NULL,
+     "A peer leader's day of alerts and due tasks, by urgency"},
+    {"GET", "/api/v1/tasks", api_task_list, IDENTIFIED, NULL, "Tasks of participants in scope"},
+    {"POST", "/api/v1/tasks", api_task_create,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_task_create,
+     "Add a task for a participant"},
+    {"GET", "/api/v1/tasks/{id}", api_task_get, IDENTIFIED, NULL, "One task of a participant"},
+    {"POST", "/api/v1/tasks/{id}/complete", api_task_complete,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_task_close,
+     "Mark a task done"},
+    {"POST", "/api/v1/tasks/{id}/reschedule", api_task_reschedule,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_task_reschedule,
+     "Move a task's due date"},
+    {"POST", "/api/v1/tasks/{id}/cancel", api_task_cancel,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), &api_schema_task_close,
+     "Cancel a task, with a reason"},
+
+    {"GET", "/api/v1/programs/{id}/settings", api_settings_get, ALL, NULL,
+     "A program's rule settings"},
+    {"PATCH", "/api/v1/programs/{id}/settings", api_settings_update, MANAGERS,
+     &api_schema_settings_update, "Change a program's rule settings"},
+
+    {"GET", "/api/v1/caseloads", api_caseload_list, MANAGERS | R(NAVIGATOR), NULL,
+     "Caseload per peer leader in scope, and how many have no leader"},
+    {"GET", "/api/v1/caseloads/unassigned", api_caseload_unassigned, MANAGERS | R(NAVIGATOR), NULL,
+     "Enrolled participants with no peer leader"},
+    {"POST", "/api/v1/caseloads/assign", api_caseload_assign, MANAGERS, &api_schema_caseload_assign,
+     "Assign or reassign up to 64 participants to a peer leader"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
     {NULL, NULL, NULL, 0, NULL, NULL},

@@ -71,6 +71,7 @@
 #define DEMO_MAX_PARTICIPANTS 50000000
 #define DEMO_ENROL_DAYS       60  /* enrolment spreads over the first two months */
 #define DEMO_FOLLOW_DAYS      365 /* contacts run 12 months from enrolment */
+#define DEMO_ONGOING_DAYS     90  /* check-ins after that, at most this far back from today */
 #define DEMO_HISTORY_DAYS     445 /* default start: enrolment window + 12 months + wave jitter */
 #define DEMO_SESSION_MONTHS   16  /* monthly group sessions cover enrolment + follow-up */
 #define DEMO_MISALUD_N        380
@@ -84,6 +85,7 @@ enum {
     STREAM_LEADER = 2,
     STREAM_PARTICIPANT = 3,
     STREAM_SESSION = 4,
+    STREAM_ONGOING = 5,
 };
 
 typedef enum flavor { FLAVOR_SHANGHAI, FLAVOR_MISALUD } flavor;
@@ -1071,6 +1073,41 @@ static pl_treatment draw_treatment(pl_rng *r, bool sh)
     return t[pick_weighted(r, sh ? sh_w : ms_w, COUNT(t))];
 }
 
+/*
+ * Support goes on after the evaluation year: a short check-in every 7-21
+ * days up to today (over at most the last DEMO_ONGOING_DAYS) for a
+ * participant still enrolled, drawn from a stream
+ * of its own so the year's data stay as they were. About one in ten has
+ * lapsed for the last 3-6 weeks: the worklist's overdue follow-ups.
+ */
+static pl_status write_ongoing(part_ctx *x, uint64_t index, pl_date from, pl_err *err)
+{
+    pl_rng r;
+    rng_for(&r, x->g->seed, x->pg->stream_base + STREAM_ONGOING, index);
+    /* a demo that ended long ago keeps only its last quarter of check-ins */
+    if (from < x->g->today - DEMO_ONGOING_DAYS)
+        from = x->g->today - DEMO_ONGOING_DAYS;
+    pl_date until = x->g->today - (chance(&r, 0.1) ? pl_rng_range(&r, 21, 42) : 0);
+    for (pl_date day = from + pl_rng_range(&r, 0, 13); day <= until;
+         day += pl_rng_range(&r, 7, 21)) {
+        pl_contact c = {0};
+        c.occurred_at = pl_date_time(day) + pl_rng_range(&r, 1, 11) * 3600;
+        if (c.occurred_at > x->g->now)
+            break;
+        c.mode = chance(&r, 0.7) ? PL_MODE_PHONE : PL_MODE_TEXT;
+        c.minutes = pl_rng_range(&r, 5, 20);
+        c.key_functions = PL_KF_ONGOING | (chance(&r, 0.5) ? PL_KF_SOCIAL_EMOTIONAL : 0);
+        c.topics = 1u << (chance(&r, 0.5) ? PL_TOPIC_MONITORING : PL_TOPIC_HEALTHY_COPING);
+        c.proactive = true;
+        c.follow_up_date = PL_DATE_NONE;
+        c.peer_leader_id = x->leader;
+        pl_status st = put_contact(x, &c, err);
+        if (st != PL_OK)
+            return st;
+    }
+    return PL_OK;
+}
+
 /* Participant i (program-wide index) of community ci, j-th inside it. */
 static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, int ci, int64_t i,
                                    int64_t j, pl_err *err)
@@ -1207,7 +1244,17 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
         if (st != PL_OK)
             return st;
     }
-    return write_measurements(&x, &r, &lt, enrol, &p, err);
+    if ((st = write_measurements(&x, &r, &lt, enrol, &p, err)) != PL_OK)
+        return st;
+    if (x.leader && p.status == PL_ENROL_ENROLLED &&
+        (st = write_ongoing(&x, (uint64_t)i, enrol + DEMO_FOLLOW_DAYS, err)) != PL_OK)
+        return st;
+    store_risk_change rc = {
+        .participant_id = p.id, .tier = pl_risk_tier_name(p.risk_tier), .reason = "at enrolment"};
+    if ((st = store_risk_change_insert(tx, &rc, err)) != PL_OK)
+        return st;
+    /* the follow-up task a program's worklist starts from, as the API keeps it */
+    return store_followup_refresh(tx, p.id, err);
 }
 
 static pl_status write_batch(store_tx *tx, void *ctx, pl_err *err)

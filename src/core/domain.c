@@ -349,6 +349,8 @@ pl_status contact_validate(const pl_contact *c, uint32_t program_kf_mask, pl_tim
         pl_err_field(err, "occurred_at", "must not be before 2000-01-01");
     if (c->minutes < 1 || c->minutes > 600)
         pl_err_field(err, "minutes", "must be between 1 and 600");
+    if (c->family_members < 0 || c->family_members > 20)
+        pl_err_field(err, "family_members", "must be between 0 and 20");
     if (!pl_contact_mode_name(c->mode))
         pl_err_field(err, "mode", "must be a known contact mode");
     uint32_t allowed = PL_KF_STANDARD_MASK | (program_kf_mask & 0xFFF0u);

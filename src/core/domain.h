@@ -260,6 +260,7 @@ typedef struct pl_contact {
     uint32_t key_functions; /* PL_KF_* bits */
     uint32_t topics;        /* 1u << pl_topic */
     bool proactive;         /* initiated by the peer leader, not on request */
+    int family_members;     /* family or household members also present (0-20) */
     const char *note;
     pl_date follow_up_date;
 } pl_contact;

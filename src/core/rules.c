@@ -6,6 +6,7 @@
 #include "rules.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,12 +31,83 @@ void rules_settings_default(rules_settings *out)
     out->high_need_hba1c = 9.0;
     out->high_need_dds = 3.0;
     out->high_need_phq9 = 10;
+    out->referral_days = 14;
 }
 
 void rules_settings_bp_goal_130_80(rules_settings *s)
 {
     s->bp_goal_sbp = 130;
     s->bp_goal_dbp = 80;
+}
+
+#define DBL(m)                                                                                     \
+    {                                                                                              \
+#m, offsetof(rules_settings, m), false                                                     \
+    }
+#define INT(m)                                                                                     \
+    {                                                                                              \
+#m, offsetof(rules_settings, m), true                                                      \
+    }
+const rules_setting_field rules_setting_fields[] = {
+    DBL(hba1c_goal),
+    DBL(hba1c_subgroup),
+    DBL(hba1c_poor),
+    DBL(hba1c_urgent),
+    DBL(bp_goal_sbp),
+    DBL(bp_goal_dbp),
+    DBL(bp_urgent_sbp),
+    DBL(bp_urgent_dbp),
+    DBL(glucose_low),
+    DBL(glucose_high),
+    {"cadence_days.standard",
+     offsetof(rules_settings, cadence_days) + PL_RISK_STANDARD * sizeof(int), true},
+    {"cadence_days.high_need",
+     offsetof(rules_settings, cadence_days) + PL_RISK_HIGH_NEED * sizeof(int), true},
+    INT(grace_days),
+    DBL(high_need_hba1c),
+    DBL(high_need_dds),
+    INT(high_need_phq9),
+    INT(referral_days),
+    {NULL, 0, false},
+};
+#undef DBL
+#undef INT
+
+double rules_setting_get(const rules_settings *s, const rules_setting_field *f)
+{
+    const char *base = (const char *)s + f->offset;
+    if (f->integer) {
+        int v;
+        memcpy(&v, base, sizeof v);
+        return v;
+    }
+    double v;
+    memcpy(&v, base, sizeof v);
+    return v;
+}
+
+pl_status rules_setting_set(rules_settings *s, const rules_setting_field *f, double v)
+{
+    char *base = (char *)s + f->offset;
+    if (!isfinite(v))
+        return PL_INVALID;
+    if (f->integer) {
+        if (v != floor(v) || v < -1e6 || v > 1e6)
+            return PL_INVALID;
+        int i = (int)v;
+        memcpy(base, &i, sizeof i);
+    } else {
+        memcpy(base, &v, sizeof v);
+    }
+    return PL_OK;
+}
+
+const rules_setting_field *rules_setting_find(const char *name)
+{
+    for (const rules_setting_field *f = rules_setting_fields; name && f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
 }
 
 /* NaN fails every range. */
@@ -102,6 +174,8 @@ pl_status rules_settings_validate(const rules_settings *s, pl_err *err)
     check_range(err, "high_need_dds", s->high_need_dds, 1, 6, "");
     if (s->high_need_phq9 < 1 || s->high_need_phq9 > 27)
         pl_err_field(err, "high_need_phq9", "must be between 1 and 27");
+    if (s->referral_days < 1 || s->referral_days > 90)
+        pl_err_field(err, "referral_days", "must be between 1 and 90 days");
 
     if (err->nfields + err->truncated != before) {
         pl_err_set(err, PL_INVALID, "the program's rule settings are not valid");
@@ -328,25 +402,32 @@ const char *rules_due_status_name(rules_due_status st)
     return (int)st >= 0 && st < RULES_DUE__COUNT ? due_status_names[st] : NULL;
 }
 
+pl_status rules_due_classify(const rules_settings *s, pl_date due, pl_date today, rules_due *out)
+{
+    if (due == PL_DATE_NONE || today == PL_DATE_NONE)
+        return PL_INVALID;
+    out->due = due;
+    out->days_overdue = 0;
+    if (today < due) {
+        out->status = RULES_DUE_UPCOMING;
+    } else if (today == due) {
+        out->status = RULES_DUE_TODAY;
+    } else if (today - due <= s->grace_days) {
+        out->status = RULES_DUE_LATE;
+    } else {
+        out->status = RULES_DUE_OVERDUE;
+        out->days_overdue = today - due;
+    }
+    return PL_OK;
+}
+
 pl_status rules_contact_due(const rules_settings *s, pl_risk_tier tier, pl_date last_contact,
                             pl_date enrol_date, pl_date today, rules_due *out)
 {
     pl_date base = last_contact != PL_DATE_NONE ? last_contact : enrol_date;
-    if ((int)tier < 0 || tier >= PL_RISK__COUNT || base == PL_DATE_NONE || today == PL_DATE_NONE)
+    if ((int)tier < 0 || tier >= PL_RISK__COUNT || base == PL_DATE_NONE)
         return PL_INVALID;
-    out->due = base + s->cadence_days[tier];
-    out->days_overdue = 0;
-    if (today < out->due) {
-        out->status = RULES_DUE_UPCOMING;
-    } else if (today == out->due) {
-        out->status = RULES_DUE_TODAY;
-    } else if (today - out->due <= s->grace_days) {
-        out->status = RULES_DUE_LATE;
-    } else {
-        out->status = RULES_DUE_OVERDUE;
-        out->days_overdue = today - out->due;
-    }
-    return PL_OK;
+    return rules_due_classify(s, base + s->cadence_days[tier], today, out);
 }
 
 /* ---- worklist ------------------------------------------------------------- */

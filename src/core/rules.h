@@ -45,7 +45,28 @@ typedef struct rules_settings {
     double high_need_hba1c; /* 9 */
     double high_need_dds;   /* 3.0 */
     int high_need_phq9;     /* 10 */
+    /* A referral still open this many days after its last change gets a follow-up task. */
+    int referral_days; /* 14 */
 } rules_settings;
+
+/*
+ * The settings by name, for storage and the API: one row per setting, in
+ * docs/RULES.md order; names are the ones validation errors use
+ * ("cadence_days.standard"). NULL-terminated by name.
+ */
+typedef struct rules_setting_field {
+    const char *name;
+    size_t offset; /* of a double, or of an int when integer */
+    bool integer;  /* whole numbers only */
+} rules_setting_field;
+
+extern const rules_setting_field rules_setting_fields[];
+
+double rules_setting_get(const rules_settings *s, const rules_setting_field *f);
+/* PL_INVALID when an integer setting is given a fraction or v is not finite. */
+pl_status rules_setting_set(rules_settings *s, const rules_setting_field *f, double v);
+/* The field called name, or NULL. */
+const rules_setting_field *rules_setting_find(const char *name);
 
 /* Fills *out with peerlink's defaults (BP goal 140/90). */
 void rules_settings_default(rules_settings *out);
@@ -146,6 +167,9 @@ typedef struct rules_due {
 
 /* "overdue", "late", "due_today", "upcoming"; NULL when out of range. */
 const char *rules_due_status_name(rules_due_status s);
+
+/* Where today stands against a due date (any task's); PL_INVALID when either is absent. */
+pl_status rules_due_classify(const rules_settings *s, pl_date due, pl_date today, rules_due *out);
 
 /* last_contact is PL_DATE_NONE when there has been none; then the cadence
  * runs from enrol_date. PL_INVALID when both are absent, today is absent

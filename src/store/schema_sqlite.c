@@ -245,6 +245,62 @@ const char *const store_sqlite_migrations[] = {
     "id);\n"
     /* the instrument filter of the list, on its own, runs on an index too */
     "CREATE INDEX questionnaire_response_instrument ON questionnaire_response(instrument, id);\n",
+
+    /* 5: the workflow: program rule settings, follow-up tasks, risk-tier history, family at a
+       contact */
+    "CREATE TABLE program_rules (\n"
+    "  program_id INTEGER PRIMARY KEY REFERENCES org_unit(id),\n"
+    "  version INTEGER NOT NULL DEFAULT 1,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  updated_by INTEGER REFERENCES staff_account(id)\n"
+    ") STRICT;\n"
+    /* one row per setting that differs from nothing: absent names take the defaults */
+    "CREATE TABLE program_rule_value (\n"
+    "  program_id INTEGER NOT NULL REFERENCES program_rules(program_id),\n"
+    "  name TEXT NOT NULL,\n"
+    "  value REAL NOT NULL,\n"
+    "  PRIMARY KEY (program_id, name)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE TABLE task (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  participant_id INTEGER NOT NULL REFERENCES participant(id),\n"
+    "  peer_leader_id INTEGER REFERENCES peer_leader(id),\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('follow_up','referral','custom')),\n"
+    "  title TEXT NOT NULL,\n"
+    "  note TEXT,\n"
+    "  due_date INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done','cancelled')),\n"
+    "  source_entity TEXT,\n"
+    "  source_id INTEGER,\n"
+    "  basis_contact_id INTEGER REFERENCES contact(id),\n"
+    "  created_by INTEGER REFERENCES staff_account(id),\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  closed_at INTEGER,\n"
+    "  closed_by INTEGER REFERENCES staff_account(id),\n"
+    "  closed_contact_id INTEGER REFERENCES contact(id),\n"
+    "  close_note TEXT,\n"
+    "  version INTEGER NOT NULL DEFAULT 1\n"
+    ") STRICT;\n"
+    /* a peer leader's open tasks by due date: the worklist is one range of this index */
+    "CREATE INDEX task_open_leader ON task(peer_leader_id, due_date) WHERE status = 'open';\n"
+    "CREATE INDEX task_participant ON task(participant_id, id);\n"
+    "CREATE INDEX task_status ON task(status, id);\n"
+    "CREATE UNIQUE INDEX task_one_open_follow_up ON task(participant_id)\n"
+    "  WHERE kind = 'follow_up' AND status = 'open';\n"
+    "CREATE TABLE risk_tier_change (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  participant_id INTEGER NOT NULL REFERENCES participant(id),\n"
+    "  tier TEXT NOT NULL CHECK (tier IN ('standard','high_need')),\n"
+    "  previous_tier TEXT CHECK (previous_tier IN ('standard','high_need')),\n"
+    "  reason TEXT NOT NULL,\n"
+    "  source_entity TEXT,\n"
+    "  source_id INTEGER,\n"
+    "  changed_by INTEGER REFERENCES staff_account(id),\n"
+    "  changed_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX risk_tier_change_participant ON risk_tier_change(participant_id, id);\n"
+    "ALTER TABLE contact ADD COLUMN family_members INTEGER NOT NULL DEFAULT 0\n"
+    "  CHECK (family_members BETWEEN 0 AND 20);\n",
 };
 
 const int store_sqlite_migration_count =

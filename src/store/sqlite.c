@@ -109,36 +109,14 @@ enum stmt_id {
     ST__COUNT
 };
 
-#define PARTICIPANT_COLS                                                                           \
-    "p.id, p.program_id, p.program_ident, p.mrn, p.diagnosis_year, p.treatment, p.enrol_date, "    \
-    "p.status, p.status_date, p.status_reason, p.consent, p.consent_date, p.home_unit_id, "        \
-    "p.peer_leader_id, p.risk_tier, p.version, "
 #define STAFF_COLS                                                                                 \
     "id, username, display_name, role, scope_unit_id, person_id, disabled, created_at, version, "  \
     "password_hash"
-#define LEADER_COLS                                                                                \
-    "l.id, l.program_id, l.home_unit_id, l.kind, l.paid, l.languages, l.trained_on, "              \
-    "l.training_hours, l.active, l.version, "
-#define CONTACT_COLS                                                                               \
-    "c.id, c.program_id, c.participant_id, c.peer_leader_id, c.occurred_at, c.minutes, c.mode, "   \
-    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date"
-#define MEAS_COLS                                                                                  \
-    "m.id, m.participant_id, m.code, m.analyte, m.value, m.unit, m.entered_value, "                \
-    "m.entered_unit, m.effective_at, m.source, m.wave, m.recorded_by"
-#define ORG_COLS                                                                                   \
-    "u.id, u.parent_id, u.program_id, u.kind, u.name, u.code, u.arm, u.language, u.version"
 #define AUDIT_COLS                                                                                 \
     "id, at, account_id, action, entity, entity_id, participant_id, client_addr, status"
-#define ALERT_COLS                                                                                 \
-    "al.id, al.participant_id, al.kind, al.severity, al.message, al.source_entity, "               \
-    "al.source_id, al.status, al.created_at, al.acknowledged_by, al.acknowledged_at, "             \
-    "al.resolved_by, al.resolved_at, al.resolution_note, al.linked_to_care, al.version"
 #define QR_COLS                                                                                    \
     "q.id, q.participant_id, q.instrument, q.language, q.answers, q.score, q.scored, q.band, "     \
     "q.flags, q.subscales, q.completed_at, q.recorded_by, q.created_at"
-#define PERSON_COLS                                                                                \
-    "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
-    "pe.address, pe.language"
 
 static const char *const sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -149,7 +127,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO job",
     [ST_ORG_INSERT] = "INSERT INTO org_unit (parent_id, program_id, kind, name, code, arm, "
                       "language, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-    [ST_ORG_GET] = "SELECT " ORG_COLS " FROM org_unit u WHERE u.id = ?",
+    [ST_ORG_GET] = "SELECT " SQ_ORG_COLS " FROM org_unit u WHERE u.id = ?",
     [ST_ORG_SET_PROGRAM] = "UPDATE org_unit SET program_id = id WHERE id = ?",
     [ST_KF_INSERT] = "INSERT INTO key_function (program_id, bit, code, label) VALUES (?,?,?,?)",
     [ST_KF_MASK] = "SELECT bit, code FROM key_function WHERE program_id = ?",
@@ -161,22 +139,22 @@ static const char *const sql[ST__COUNT] = {
         "home_unit_id, peer_leader_id, risk_tier, updated_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PARTICIPANT_GET] =
-        "SELECT " PARTICIPANT_COLS PERSON_COLS
+        "SELECT " SQ_PARTICIPANT_COLS SQ_PERSON_COLS
         " FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id = ?",
     [ST_LEADER_INSERT] = "INSERT INTO peer_leader (person_id, program_id, home_unit_id, kind, "
                          "paid, languages, trained_on, training_hours, active, updated_at) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?)",
-    [ST_LEADER_GET] = "SELECT " LEADER_COLS PERSON_COLS
+    [ST_LEADER_GET] = "SELECT " SQ_LEADER_COLS SQ_PERSON_COLS
                       " FROM peer_leader l JOIN person pe ON pe.id = l.person_id WHERE l.id = ?",
     [ST_CONTACT_INSERT] =
         "INSERT INTO contact (program_id, participant_id, peer_leader_id, occurred_at, minutes, "
-        "mode, key_functions, topics, proactive, note, follow_up_date, created_at) "
-        "SELECT program_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM participant WHERE id = ?",
-    [ST_CONTACT_GET] = "SELECT " CONTACT_COLS " FROM contact c WHERE c.id = ?",
+        "mode, key_functions, topics, proactive, note, follow_up_date, created_at, family_members) "
+        "SELECT program_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM participant WHERE id = ?",
+    [ST_CONTACT_GET] = "SELECT " SQ_CONTACT_COLS " FROM contact c WHERE c.id = ?",
     [ST_MEAS_INSERT] = "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
                        "entered_value, entered_unit, effective_at, source, wave, recorded_by, "
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_MEAS_GET] = "SELECT " MEAS_COLS " FROM measurement m WHERE m.id = ?",
+    [ST_MEAS_GET] = "SELECT " SQ_MEAS_COLS " FROM measurement m WHERE m.id = ?",
     [ST_STAFF_INSERT] = "INSERT INTO staff_account (username, display_name, password_hash, role, "
                         "scope_unit_id, person_id, disabled, created_at) "
                         "VALUES (?,?,?,?,?,?,?,?)",
@@ -235,10 +213,10 @@ static const char *const sql[ST__COUNT] = {
                     "body, location, created_at) VALUES (?,?,?,?,?,?,?)",
     [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE account_id = ? AND created_at < ?",
     [ST_SECRET] = "SELECT value FROM setting WHERE key = 'install_secret'",
-    [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM person pe WHERE pe.id = ?",
+    [ST_PERSON_GET] = "SELECT " SQ_PERSON_COLS " FROM person pe WHERE pe.id = ?",
     [ST_ALERT_INSERT] = "INSERT INTO alert (participant_id, kind, severity, message, "
                         "source_entity, source_id, created_at) VALUES (?,?,?,?,?,?,?)",
-    [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alert al WHERE al.id = ?",
+    [ST_ALERT_GET] = "SELECT " SQ_ALERT_COLS " FROM alert al WHERE al.id = ?",
     [ST_ALERT_UPDATE] = "UPDATE alert SET status = ?2, acknowledged_by = ?3, "
                         "acknowledged_at = ?4, resolved_by = ?5, resolved_at = ?6, "
                         "resolution_note = ?7, linked_to_care = ?8, version = version + 1 "
@@ -1053,7 +1031,7 @@ pl_status sq_arena_check(pl_arena *a, pl_err *err)
 
 /* ---- row readers: one per record, shared by gets and lists --------------- */
 
-static void person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
+void sq_person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
 {
     p->id = sqlite3_column_int64(st, i);
     p->program_id = sqlite3_column_int64(st, i + 1);
@@ -1066,7 +1044,7 @@ static void person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
     p->language = sq_col_text(st, i + 8, a);
 }
 
-static void org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
+void sq_org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
 {
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(st, 0);
@@ -1080,7 +1058,7 @@ static void org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
     u->version = sqlite3_column_int(st, 8);
 }
 
-static void participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
+void sq_participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
 {
     memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
@@ -1099,10 +1077,10 @@ static void participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
     p->peer_leader_id = sqlite3_column_int64(st, 13);
     pl_risk_tier_parse((const char *)sqlite3_column_text(st, 14), &p->risk_tier);
     p->version = sqlite3_column_int(st, 15);
-    person_read(st, 16, a, &p->person);
+    sq_person_read(st, 16, a, &p->person);
 }
 
-static void leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
+void sq_leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
 {
     memset(l, 0, sizeof *l);
     l->id = sqlite3_column_int64(st, 0);
@@ -1115,10 +1093,10 @@ static void leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
     l->training_hours = sqlite3_column_int(st, 7);
     l->active = sqlite3_column_int(st, 8) != 0;
     l->version = sqlite3_column_int(st, 9);
-    person_read(st, 10, a, &l->person);
+    sq_person_read(st, 10, a, &l->person);
 }
 
-static void contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
+void sq_contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
 {
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
@@ -1133,9 +1111,10 @@ static void contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
     c->proactive = sqlite3_column_int(st, 9) != 0;
     c->note = sq_col_text(st, 10, a);
     c->follow_up_date = sq_col_date(st, 11);
+    c->family_members = sqlite3_column_int(st, 12);
 }
 
-static void measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
+void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
 {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
@@ -1188,7 +1167,7 @@ pl_time sq_col_time(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_TIME_NONE : sqlite3_column_int64(st, i);
 }
 
-static void alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
+void sq_alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
 {
     memset(al, 0, sizeof *al);
     al->id = sqlite3_column_int64(st, 0);
@@ -1272,7 +1251,7 @@ pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
 /* Runs a single-row statement bound with (id) and reads it with fn. */
 static pl_status org_unit_get(conn *c, pl_id id, pl_arena *a, pl_org_unit *u, pl_err *err)
 {
-    SQ_GET_ONE(c, sql[ST_ORG_GET], id, "org unit", org_unit_read(st, a, u));
+    SQ_GET_ONE(c, sql[ST_ORG_GET], id, "org unit", sq_org_unit_read(st, a, u));
 }
 
 pl_status store_org_unit_get(store *s, pl_id id, pl_arena *a, pl_org_unit *out, pl_err *err)
@@ -1419,28 +1398,28 @@ enum list_id {
 
 static const sq_list_def lists[LIST__COUNT] = {
     [LIST_PARTICIPANT] =
-        {"SELECT " PARTICIPANT_COLS PERSON_COLS
+        {"SELECT " SQ_PARTICIPANT_COLS SQ_PERSON_COLS
          " FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id > ?1",
          {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND p.status = ?4",
           " AND p.risk_tier = ?5", SQ_IN_SUBTREE("p.home_unit_id", 6),
           " AND p.peer_leader_id = ?7"},
          " ORDER BY p.id LIMIT ?8"},
-    [LIST_CONTACT] = {"SELECT " CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
+    [LIST_CONTACT] = {"SELECT " SQ_CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
                       "c.participant_id WHERE c.id > ?1",
                       {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                        " AND c.participant_id = ?4", " AND c.peer_leader_id = ?5",
                        " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},
                       " ORDER BY c.id LIMIT ?8"},
-    [LIST_MEASUREMENT] = {"SELECT " MEAS_COLS " FROM measurement m JOIN participant p ON p.id = "
+    [LIST_MEASUREMENT] = {"SELECT " SQ_MEAS_COLS " FROM measurement m JOIN participant p ON p.id = "
                           "m.participant_id WHERE m.id > ?1",
                           {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                            " AND m.participant_id = ?4", " AND m.analyte = ?5", " AND m.code = ?6",
                            " AND m.wave = ?7"},
                           " ORDER BY m.id LIMIT ?8"},
-    [LIST_ORG] = {"SELECT " ORG_COLS " FROM org_unit u WHERE u.id > ?1",
+    [LIST_ORG] = {"SELECT " SQ_ORG_COLS " FROM org_unit u WHERE u.id > ?1",
                   {SQ_IN_SUBTREE("u.id", 2), " AND u.kind = ?3", " AND u.parent_id = ?4"},
                   " ORDER BY u.id LIMIT ?8"},
-    [LIST_LEADER] = {"SELECT " LEADER_COLS PERSON_COLS
+    [LIST_LEADER] = {"SELECT " SQ_LEADER_COLS SQ_PERSON_COLS
                      " FROM peer_leader l JOIN person pe ON pe.id = l.person_id WHERE l.id > ?1",
                      {SQ_IN_SUBTREE("l.home_unit_id", 2)},
                      " ORDER BY l.id LIMIT ?8"},
@@ -1451,7 +1430,7 @@ static const sq_list_def lists[LIST__COUNT] = {
                     {" AND account_id = ?2", " AND participant_id = ?3", " AND entity = ?4",
                      " AND action = ?5", " AND at >= ?6", " AND at < ?7"},
                     " ORDER BY id LIMIT ?8"},
-    [LIST_ALERT] = {"SELECT " ALERT_COLS " FROM alert al JOIN participant p ON p.id = "
+    [LIST_ALERT] = {"SELECT " SQ_ALERT_COLS " FROM alert al JOIN participant p ON p.id = "
                     "al.participant_id WHERE al.id > ?1",
                     {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                      " AND al.participant_id = ?4", " AND al.status = ?5"},
@@ -1529,23 +1508,23 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
 /* Adapters from the typed readers to list_run's void* signature. */
 static void participant_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    participant_read(st, a, p);
+    sq_participant_read(st, a, p);
 }
 static void contact_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    contact_read(st, a, p);
+    sq_contact_read(st, a, p);
 }
 static void measurement_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    measurement_read(st, a, p);
+    sq_measurement_read(st, a, p);
 }
 static void org_unit_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    org_unit_read(st, a, p);
+    sq_org_unit_read(st, a, p);
 }
 static void leader_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    leader_read(st, a, p);
+    sq_leader_read(st, a, p);
 }
 static void staff_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
@@ -1648,7 +1627,7 @@ pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg,
 
 static void alert_row(sqlite3_stmt *st, pl_arena *a, void *p)
 {
-    alert_read(st, a, p);
+    sq_alert_read(st, a, p);
 }
 
 pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg, pl_arena *a,
@@ -1765,7 +1744,7 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
 
 static pl_status participant_get(conn *c, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
 {
-    SQ_GET_ONE(c, sql[ST_PARTICIPANT_GET], id, "participant", participant_read(st, a, p));
+    SQ_GET_ONE(c, sql[ST_PARTICIPANT_GET], id, "participant", sq_participant_read(st, a, p));
 }
 
 pl_status store_participant_get(store *s, pl_id id, pl_arena *a, pl_participant *p, pl_err *err)
@@ -1850,7 +1829,7 @@ pl_status store_peer_leader_get(store *s, pl_id id, pl_arena *a, pl_peer_leader 
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    SQ_GET_ONE(c, sql[ST_LEADER_GET], id, "peer leader", leader_read(st, a, l));
+    SQ_GET_ONE(c, sql[ST_LEADER_GET], id, "peer leader", sq_leader_read(st, a, l));
 }
 
 pl_status store_person_get(store *s, pl_id id, pl_arena *a, pl_person *out, pl_err *err)
@@ -1859,7 +1838,7 @@ pl_status store_person_get(store *s, pl_id id, pl_arena *a, pl_person *out, pl_e
     if (!c)
         return err->status;
     SQ_GET_ONE(c, sql[ST_PERSON_GET], id, "person",
-               (memset(out, 0, sizeof *out), person_read(st, 0, a, out)));
+               (memset(out, 0, sizeof *out), sq_person_read(st, 0, a, out)));
 }
 
 pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_id, pl_err *err)
@@ -1896,7 +1875,8 @@ pl_status store_contact_insert(store_tx *tx, pl_contact *c, pl_err *err)
     sq_bind_text(st, 9, c->note);
     sq_bind_date(st, 10, c->follow_up_date);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int64(st, 12, c->participant_id);
+    sqlite3_bind_int(st, 12, c->family_members);
+    sqlite3_bind_int64(st, 13, c->participant_id);
     return sq_step_insert(tx->c, st, &c->id, err, "contact");
 }
 
@@ -1905,7 +1885,7 @@ pl_status store_contact_get(store *s, pl_id id, pl_arena *a, pl_contact *c, pl_e
     conn *cn = sq_reader(s, err);
     if (!cn)
         return err->status;
-    SQ_GET_ONE(cn, sql[ST_CONTACT_GET], id, "contact", contact_read(st, a, c));
+    SQ_GET_ONE(cn, sql[ST_CONTACT_GET], id, "contact", sq_contact_read(st, a, c));
 }
 
 pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
@@ -1936,7 +1916,7 @@ pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement 
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    SQ_GET_ONE(c, sql[ST_MEAS_GET], id, "measurement", measurement_read(st, a, m));
+    SQ_GET_ONE(c, sql[ST_MEAS_GET], id, "measurement", sq_measurement_read(st, a, m));
 }
 
 /* ---- escalation alerts ---------------------------------------------------- */
@@ -1977,7 +1957,7 @@ pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err)
 
 static pl_status alert_get(conn *c, pl_id id, pl_arena *a, store_alert *al, pl_err *err)
 {
-    SQ_GET_ONE(c, sql[ST_ALERT_GET], id, "alert", alert_read(st, a, al));
+    SQ_GET_ONE(c, sql[ST_ALERT_GET], id, "alert", sq_alert_read(st, a, al));
 }
 
 pl_status store_alert_get(store *s, pl_id id, pl_arena *a, store_alert *out, pl_err *err)

@@ -76,6 +76,42 @@ pl_status sq_step_done(conn *c, sqlite3_stmt *st, int *changes, pl_err *err, con
 pl_status sq_arena_check(pl_arena *a, pl_err *err);
 
 /*
+ * Record readers for these column lists (with the table aliases p, l, c, m,
+ * u, al, pe): strings go into the arena. A participant or leader row is its
+ * own columns followed by its person's.
+ */
+#define SQ_PARTICIPANT_COLS                                                                        \
+    "p.id, p.program_id, p.program_ident, p.mrn, p.diagnosis_year, p.treatment, p.enrol_date, "    \
+    "p.status, p.status_date, p.status_reason, p.consent, p.consent_date, p.home_unit_id, "        \
+    "p.peer_leader_id, p.risk_tier, p.version, "
+#define SQ_LEADER_COLS                                                                             \
+    "l.id, l.program_id, l.home_unit_id, l.kind, l.paid, l.languages, l.trained_on, "              \
+    "l.training_hours, l.active, l.version, "
+#define SQ_CONTACT_COLS                                                                            \
+    "c.id, c.program_id, c.participant_id, c.peer_leader_id, c.occurred_at, c.minutes, c.mode, "   \
+    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date, c.family_members"
+#define SQ_MEAS_COLS                                                                               \
+    "m.id, m.participant_id, m.code, m.analyte, m.value, m.unit, m.entered_value, "                \
+    "m.entered_unit, m.effective_at, m.source, m.wave, m.recorded_by"
+#define SQ_ORG_COLS                                                                                \
+    "u.id, u.parent_id, u.program_id, u.kind, u.name, u.code, u.arm, u.language, u.version"
+#define SQ_ALERT_COLS                                                                              \
+    "al.id, al.participant_id, al.kind, al.severity, al.message, al.source_entity, "               \
+    "al.source_id, al.status, al.created_at, al.acknowledged_by, al.acknowledged_at, "             \
+    "al.resolved_by, al.resolved_at, al.resolution_note, al.linked_to_care, al.version"
+#define SQ_PERSON_COLS                                                                             \
+    "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
+    "pe.address, pe.language"
+
+void sq_person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p);
+void sq_org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u);
+void sq_participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p);
+void sq_leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l);
+void sq_contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c);
+void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m);
+void sq_alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al);
+
+/*
  * Reads one row by id with a statement whose only parameter is the id:
  * binds, steps, runs read_stmt (with `st` in scope), checks the arena and
  * returns from the calling function.

@@ -30,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/domain.h"
+#include "core/rules.h"
 #include "core/status.h"
 
 typedef struct store store;
@@ -268,6 +269,158 @@ typedef struct store_questionnaire_filter {
 
 pl_status store_questionnaire_list(store *s, const store_questionnaire_filter *f, store_page pg,
                                    pl_arena *a, store_questionnaire **items, int *n, pl_err *err);
+
+/* ---- program rule settings -----------------------------------------------
+ * A program's rules_settings (core/rules.h), stored by setting name; names
+ * never set keep the defaults. A program that never changed its settings
+ * has the defaults at version 1; each change increments it.
+ */
+pl_status store_program_rules_get(store *s, pl_id program_id, rules_settings *out, int *version,
+                                  pl_err *err);
+pl_status store_tx_program_rules_get(store_tx *tx, pl_id program_id, rules_settings *out,
+                                     int *version, pl_err *err);
+/* Writes every setting; PL_STALE when the version is no longer expected_version (-1: any). */
+pl_status store_program_rules_put(store_tx *tx, pl_id program_id, const rules_settings *rs,
+                                  int expected_version, pl_id updated_by, int *new_version,
+                                  pl_err *err);
+
+/* ---- tasks ---------------------------------------------------------------
+ * Follow-up work on a participant, assigned to their peer leader. Kinds:
+ * "follow_up" (the cadence rule: at most one open per participant,
+ * maintained by store_followup_refresh), "referral" (a referral left open
+ * too long) and "custom" (added by a person). Status "open", "done",
+ * "cancelled".
+ */
+typedef struct store_task {
+    pl_id id;
+    pl_id participant_id;
+    pl_id peer_leader_id; /* 0: nobody (the participant has no leader) */
+    const char *kind;
+    const char *title;
+    const char *note;
+    pl_date due_date;
+    const char *status;
+    const char *source_entity; /* NULL when none */
+    pl_id source_id;
+    pl_id basis_contact_id; /* follow_up: the contact its due date counts from; 0: enrolment */
+    pl_id created_by;
+    pl_time created_at;
+    pl_time closed_at; /* PL_TIME_NONE while open */
+    pl_id closed_by;
+    pl_id closed_contact_id; /* the contact that closed a follow_up */
+    const char *close_note;
+    int version;
+} store_task;
+
+/* Inserts an open task (status, created_at, version set); sets t->id. */
+pl_status store_task_insert(store_tx *tx, store_task *t, pl_err *err);
+pl_status store_task_get(store *s, pl_id id, pl_arena *a, store_task *out, pl_err *err);
+pl_status store_tx_task_get(store_tx *tx, pl_id id, pl_arena *a, store_task *out, pl_err *err);
+/* Writes peer_leader_id, title, note, due_date, status and the closing fields; increments
+ * t->version. PL_STALE when the version is no longer expected_version. */
+pl_status store_task_update(store_tx *tx, store_task *t, int expected_version, pl_err *err);
+/* Gives every open task of the participant to peer_leader_id (0: nobody). */
+pl_status store_tasks_reassign(store_tx *tx, pl_id participant_id, pl_id peer_leader_id,
+                               pl_err *err);
+
+typedef struct store_task_filter {
+    store_scope scope;
+    pl_id participant_id; /* 0 any */
+    pl_id peer_leader_id; /* 0 any */
+    const char *status;   /* NULL any */
+    const char *kind;     /* NULL any */
+} store_task_filter;
+
+pl_status store_task_list(store *s, const store_task_filter *f, store_page pg, pl_arena *a,
+                          store_task **items, int *n, pl_err *err);
+
+/*
+ * A peer leader's open tasks due on or before due_by, earliest first, at
+ * most max (1-1000): one range of the (peer_leader_id, due_date) index.
+ * *more is set when tasks were left out.
+ */
+pl_status store_worklist_tasks(store *s, pl_id peer_leader_id, pl_date due_by, int max, pl_arena *a,
+                               store_task **items, int *n, bool *more, pl_err *err);
+/* Alerts not yet resolved of the participants assigned to a peer leader, at most max. */
+pl_status store_worklist_alerts(store *s, pl_id peer_leader_id, int max, pl_arena *a,
+                                store_alert **items, int *n, bool *more, pl_err *err);
+
+/* ---- follow-up and risk tier ---------------------------------------------
+ * Derived records kept current inside the write that changes their inputs
+ * (store/followup.c, backend-neutral: it uses only the functions above and
+ * core/rules.h).
+ *
+ * store_followup_refresh: the participant's one open follow_up task is due
+ * a cadence (of their risk tier) after their latest contact, or after
+ * enrolment when there is none; a follow_up_date set at that contact (after
+ * its day) wins over the cadence. A contact newer than the one the open task counted from closes it
+ * as done (closed by that contact) and opens the next; a changed tier or
+ * leader moves the open task; a participant no longer enrolled has it
+ * cancelled. Idempotent.
+ *
+ * store_risk_refresh: re-evaluates the participant's tier from the latest
+ * HbA1c, DDS-17 and PHQ-9 with the program's rule; a change updates the
+ * participant (its version increments), appends a risk_tier_change naming
+ * the reason and the record that caused it, and refreshes the follow-up.
+ * *changed (may be NULL) tells whether the tier changed.
+ */
+pl_status store_followup_refresh(store_tx *tx, pl_id participant_id, pl_err *err);
+pl_status store_risk_refresh(store_tx *tx, pl_id participant_id, const char *source_entity,
+                             pl_id source_id, pl_id changed_by, bool *changed, pl_err *err);
+
+/* The participant's latest contact by occurred_at (ties: the later id); PL_NOTFOUND if none. */
+pl_status store_tx_last_contact(store_tx *tx, pl_id participant_id, pl_arena *a, pl_contact *out,
+                                pl_err *err);
+/* The open follow_up task of a participant; PL_NOTFOUND if none. */
+pl_status store_tx_open_follow_up(store_tx *tx, pl_id participant_id, pl_arena *a, store_task *out,
+                                  pl_err *err);
+/* Latest canonical value of an analyte by effective_at; PL_NOTFOUND if none. */
+pl_status store_tx_latest_value(store_tx *tx, pl_id participant_id, const char *analyte,
+                                double *value, pl_err *err);
+/* Latest scored response of an instrument by completed_at; PL_NOTFOUND if none. */
+pl_status store_tx_latest_score(store_tx *tx, pl_id participant_id, const char *instrument,
+                                double *score, pl_err *err);
+
+typedef struct store_risk_change {
+    pl_id id;
+    pl_id participant_id;
+    const char *tier;
+    const char *previous_tier; /* NULL for the first record */
+    const char *reason;
+    const char *source_entity; /* NULL when set by hand */
+    pl_id source_id;
+    pl_id changed_by; /* 0: by a rule */
+    pl_time changed_at;
+} store_risk_change;
+
+pl_status store_risk_change_insert(store_tx *tx, store_risk_change *c, pl_err *err);
+/* The participant's tier history, oldest first, at most max (1-1000). */
+pl_status store_risk_change_list(store *s, pl_id participant_id, int max, pl_arena *a,
+                                 store_risk_change **items, int *n, pl_err *err);
+
+/* ---- caseloads ------------------------------------------------------------ */
+
+typedef struct store_caseload {
+    pl_id peer_leader_id;
+    const char *given_name;
+    const char *family_name;
+    pl_id home_unit_id;
+    bool active;
+    int64_t participants; /* enrolled participants assigned */
+    int64_t high_need;
+    int64_t open_tasks;
+    int64_t overdue_tasks; /* open tasks due before the overdue_before date */
+} store_caseload;
+
+/* One row per peer leader whose home unit lies in the subtree of scope_unit (0: all), key-paged
+ * by leader id. */
+pl_status store_caseload_list(store *s, pl_id scope_unit, pl_date overdue_before, store_page pg,
+                              pl_arena *a, store_caseload **items, int *n, pl_err *err);
+/* Enrolled participants in the subtree of scope_unit (0: all) with no peer leader. */
+pl_status store_unassigned_list(store *s, pl_id scope_unit, store_page pg, pl_arena *a,
+                                pl_participant **items, int *n, pl_err *err);
+/* How many enrolled participants in the subtree have no peer leader. */
+pl_status store_unassigned_count(store *s, pl_id scope_unit, int64_t *count, pl_err *err);
 
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).

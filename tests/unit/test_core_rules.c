@@ -70,6 +70,7 @@ static void test_settings_defaults(void **state)
     assert_int_equal(s.grace_days, 3);
     assert_true(s.high_need_hba1c == 9.0 && s.high_need_dds == 3.0);
     assert_int_equal(s.high_need_phq9, 10);
+    assert_int_equal(s.referral_days, 14);
 
     pl_err err;
     pl_err_clear(&err);
@@ -95,6 +96,36 @@ static void test_settings_defaults(void **state)
     assert_true(rules_bp_controlled(&s, 129, 79));
     pl_err_clear(&err);
     assert_int_equal(rules_settings_validate(&s, &err), PL_OK);
+}
+
+/* Every setting is reachable by name, and names match the validation's field names. */
+static void test_settings_by_name(void **state)
+{
+    rules_settings s;
+    rules_settings_default(&s);
+    int count = 0;
+    for (const rules_setting_field *f = rules_setting_fields; f->name; f++, count++) {
+        assert_ptr_equal(rules_setting_find(f->name), f);
+        rules_settings t = s;
+        /* 1000 breaks every range: validation must name this very field */
+        assert_int_equal(rules_setting_set(&t, f, 1000), PL_OK);
+        assert_true(rules_setting_get(&t, f) == 1000);
+        pl_err err;
+        pl_err_clear(&err);
+        assert_int_equal(rules_settings_validate(&t, &err), PL_INVALID);
+        bool named = false;
+        for (int i = 0; i < err.nfields; i++)
+            named |= strcmp(err.fields[i].field, f->name) == 0;
+        if (!named)
+            fail_msg("setting %s out of range was not reported under its own name", f->name);
+        if (f->integer)
+            assert_int_equal(rules_setting_set(&t, f, 7.5), PL_INVALID);
+        assert_int_equal(rules_setting_set(&t, f, NAN), PL_INVALID);
+    }
+    assert_int_equal(count, 17);
+    assert_null(rules_setting_find("no_such_setting"));
+    assert_true(rules_setting_get(&s, rules_setting_find("cadence_days.high_need")) == 7);
+    assert_true(rules_setting_get(&s, rules_setting_find("glucose_low")) == 3.9);
 }
 
 static void set_cadence_std(rules_settings *s, double v)
@@ -141,6 +172,10 @@ static void set_phq9(rules_settings *s, double v)
 {
     s->high_need_phq9 = (int)v;
 }
+static void set_referral(rules_settings *s, double v)
+{
+    s->referral_days = (int)v;
+}
 static void set_subgroup(rules_settings *s, double v)
 {
     s->hba1c_subgroup = v;
@@ -186,6 +221,9 @@ static void test_settings_validate(void **state)
         {set_phq9, 0, "high_need_phq9", "between 1 and 27"},
         {set_phq9, 27, NULL, NULL},
         {set_phq9, 28, "high_need_phq9", "between 1 and 27"},
+        {set_referral, 1, NULL, NULL},
+        {set_referral, 0, "referral_days", "between 1 and 90 days"},
+        {set_referral, 91, "referral_days", "between 1 and 90 days"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rules_settings s;
@@ -539,7 +577,7 @@ static void test_worklist_order(void **state)
 }
 
 PL_TEST_MAIN(cmocka_unit_test(test_settings_defaults), cmocka_unit_test(test_settings_validate),
-             cmocka_unit_test(test_alert_cases_table),
+             cmocka_unit_test(test_settings_by_name), cmocka_unit_test(test_alert_cases_table),
              cmocka_unit_test(test_alert_limits_and_names), cmocka_unit_test(test_risk_tier),
              cmocka_unit_test(test_due_cases_table),
              cmocka_unit_test(test_due_settings_and_refusals),
