@@ -96,6 +96,12 @@ void api_caseload_list(http_request *req, http_response *res);
 void api_caseload_unassigned(http_request *req, http_response *res);
 void api_caseload_assign(http_request *req, http_response *res);
 void api_participant_risk_history(http_request *req, http_response *res);
+void api_impl_features_get(http_request *req, http_response *res);
+void api_impl_features_put(http_request *req, http_response *res);
+void api_impl_rating_create(http_request *req, http_response *res);
+void api_impl_rating_get(http_request *req, http_response *res);
+void api_impl_rating_list(http_request *req, http_response *res);
+void api_impl_indicators(http_request *req, http_response *res);
 
 void api_questionnaire_list(http_request *req, http_response *res);
 void api_questionnaire_create(http_request *req, http_response *res);

@@ -15,11 +15,6 @@
 
 #define ENTITY "participant"
 
-static pl_id scope_unit(const http_request *req)
-{
-    return req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
-}
-
 void api_caseload_list(http_request *req, http_response *res)
 {
     api_context *app = req->app;
@@ -35,9 +30,9 @@ void api_caseload_list(http_request *req, http_response *res)
     store_caseload *items;
     int n;
     int64_t unassigned = 0;
-    if (store_caseload_list(app->store, scope_unit(req), overdue_before, pg, &req->arena, &items,
-                            &n, &err) != PL_OK ||
-        store_unassigned_count(app->store, scope_unit(req), &unassigned, &err) != PL_OK) {
+    if (store_caseload_list(app->store, api_scope_unit(req), overdue_before, pg, &req->arena,
+                            &items, &n, &err) != PL_OK ||
+        store_unassigned_count(app->store, api_scope_unit(req), &unassigned, &err) != PL_OK) {
         api_fail(res, &err);
         return;
     }
@@ -76,7 +71,7 @@ void api_caseload_unassigned(http_request *req, http_response *res)
     pl_err_clear(&err);
     pl_participant *items;
     int n;
-    if (store_unassigned_list(app->store, scope_unit(req), pg, &req->arena, &items, &n, &err) !=
+    if (store_unassigned_list(app->store, api_scope_unit(req), pg, &req->arena, &items, &n, &err) !=
         PL_OK) {
         api_fail(res, &err);
         return;
@@ -112,7 +107,7 @@ static pl_status assign_write(store_tx *tx, http_request *req, void *ctx, api_re
         snprintf(field, sizeof field, "participant_ids[%d]", i);
         st = store_tx_participant_get(tx, c->ids[i], &req->arena, &p, err);
         if (st == PL_OK)
-            st = store_tx_unit_in_subtree(tx, scope_unit(req), p.home_unit_id, err);
+            st = store_tx_unit_in_subtree(tx, api_scope_unit(req), p.home_unit_id, err);
         if (st == PL_NOTFOUND) {
             pl_err_clear(err);
             pl_err_field(err, field, "participant %d not found", c->ids[i]);
@@ -166,7 +161,8 @@ void api_caseload_assign(http_request *req, http_response *res)
         if (store_peer_leader_get(app->store, c.peer_leader_id, &req->arena, &l, &ignore) !=
                 PL_OK ||
             !l.active ||
-            store_unit_in_subtree(app->store, scope_unit(req), l.home_unit_id, &ignore) != PL_OK)
+            store_unit_in_subtree(app->store, api_scope_unit(req), l.home_unit_id, &ignore) !=
+                PL_OK)
             pl_err_field(&err, "peer_leader_id", "must be an active peer leader in your scope");
         else
             c.program_id = l.program_id;

@@ -20,6 +20,11 @@
 
 /* ---- who is asking ------------------------------------------------------ */
 
+pl_id api_scope_unit(const http_request *req)
+{
+    return req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
+}
+
 bool api_is_evaluator(const http_request *req)
 {
     return req->account.role == PL_ROLE_EVALUATOR;
@@ -28,7 +33,7 @@ bool api_is_evaluator(const http_request *req)
 bool api_scope(http_request *req, http_response *res, store_scope *out)
 {
     api_context *app = req->app;
-    out->unit_id = req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
+    out->unit_id = api_scope_unit(req);
     out->peer_leader_id = 0;
     if (req->account.role != PL_ROLE_PEER_LEADER)
         return true;

@@ -17,6 +17,8 @@
 /* The caller's scope; false (with a 500 written) if it cannot be worked out. */
 bool api_scope(http_request *req, http_response *res, store_scope *out);
 bool api_is_evaluator(const http_request *req);
+/* The root of the caller's org-unit scope: 0 (everywhere) for an admin. */
+pl_id api_scope_unit(const http_request *req);
 /*
  * True if the participant of a record is in the caller's scope. Otherwise
  * answers 404 ("<entity> not found", or "participant not found" when

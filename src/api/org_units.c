@@ -10,17 +10,12 @@
 
 #define ENTITY "org_unit"
 
-static pl_id scope_unit(const http_request *req)
-{
-    return req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
-}
-
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     pl_org_unit *u = ctx;
     pl_org_unit parent;
-    if (store_tx_unit_in_subtree(tx, scope_unit(req), u->parent_id, err) != PL_OK ||
+    if (store_tx_unit_in_subtree(tx, api_scope_unit(req), u->parent_id, err) != PL_OK ||
         store_tx_org_unit_get(tx, u->parent_id, &req->arena, &parent, err) != PL_OK) {
         pl_err_clear(err);
         pl_err_field(err, "parent_id", "must be an org unit in your scope");
@@ -72,7 +67,7 @@ void api_org_unit_get(http_request *req, http_response *res)
     pl_err err;
     pl_err_clear(&err);
     pl_org_unit u;
-    if (store_unit_visible(app->store, scope_unit(req), id, &err) != PL_OK ||
+    if (store_unit_visible(app->store, api_scope_unit(req), id, &err) != PL_OK ||
         store_org_unit_get(app->store, id, &req->arena, &u, &err) != PL_OK) {
         api_fail(res, &err);
         return;
@@ -105,8 +100,8 @@ void api_org_unit_list(http_request *req, http_response *res)
     int n;
     pl_err err;
     pl_err_clear(&err);
-    if (store_org_unit_list(app->store, scope_unit(req), kind, parent, pg, &req->arena, &items, &n,
-                            &err) != PL_OK) {
+    if (store_org_unit_list(app->store, api_scope_unit(req), kind, parent, pg, &req->arena, &items,
+                            &n, &err) != PL_OK) {
         api_fail(res, &err);
         return;
     }

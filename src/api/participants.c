@@ -67,7 +67,7 @@ static void apply_body(http_request *req, pl_participant *p, pl_err *err)
 /* The home unit must be in the caller's scope and below a program; sets program_id. */
 static pl_status check_home_unit(store_tx *tx, http_request *req, pl_participant *p, pl_err *err)
 {
-    pl_id scope = req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
+    pl_id scope = api_scope_unit(req);
     pl_org_unit u;
     if (store_tx_unit_in_subtree(tx, scope, p->home_unit_id, err) != PL_OK ||
         store_tx_org_unit_get(tx, p->home_unit_id, &req->arena, &u, err) != PL_OK ||
@@ -91,7 +91,7 @@ static pl_status check_leader(store_tx *tx, http_request *req, const pl_particip
     if (p->peer_leader_id <= 0)
         return PL_OK;
     pl_peer_leader l;
-    pl_id scope = req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
+    pl_id scope = api_scope_unit(req);
     if (store_peer_leader_get(app->store, p->peer_leader_id, &req->arena, &l, err) != PL_OK ||
         l.program_id != p->program_id ||
         store_tx_unit_in_subtree(tx, scope, l.home_unit_id, err) != PL_OK) {

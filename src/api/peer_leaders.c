@@ -13,18 +13,13 @@
 
 #define ENTITY "peer_leader"
 
-static pl_id scope_unit(const http_request *req)
-{
-    return req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
-}
-
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     api_context *app = req->app;
     pl_peer_leader *l = ctx;
     pl_org_unit unit;
-    if (store_tx_unit_in_subtree(tx, scope_unit(req), l->home_unit_id, err) != PL_OK ||
+    if (store_tx_unit_in_subtree(tx, api_scope_unit(req), l->home_unit_id, err) != PL_OK ||
         store_tx_org_unit_get(tx, l->home_unit_id, &req->arena, &unit, err) != PL_OK ||
         unit.kind == PL_ORG_NETWORK || unit.kind == PL_ORG_PROGRAM) {
         pl_err_clear(err);
@@ -110,7 +105,7 @@ void api_peer_leader_get(http_request *req, http_response *res)
     pl_err err;
     pl_err_clear(&err);
     if (store_peer_leader_get(app->store, id, &req->arena, &l, &err) != PL_OK ||
-        store_unit_in_subtree(app->store, scope_unit(req), l.home_unit_id, &err) != PL_OK) {
+        store_unit_in_subtree(app->store, api_scope_unit(req), l.home_unit_id, &err) != PL_OK) {
         if (err.status == PL_NOTFOUND)
             pl_err_set(&err, PL_NOTFOUND, "peer leader not found");
         api_fail(res, &err);
@@ -130,8 +125,8 @@ void api_peer_leader_list(http_request *req, http_response *res)
     int n;
     pl_err err;
     pl_err_clear(&err);
-    if (store_peer_leader_list(app->store, scope_unit(req), pg, &req->arena, &items, &n, &err) !=
-        PL_OK) {
+    if (store_peer_leader_list(app->store, api_scope_unit(req), pg, &req->arena, &items, &n,
+                               &err) != PL_OK) {
         api_fail(res, &err);
         return;
     }

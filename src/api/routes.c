@@ -231,6 +231,23 @@ static const http_field caseload_assign_fields[] = {
 };
 const http_body_schema api_schema_caseload_assign = {"CaseloadAssign", caseload_assign_fields};
 
+static const http_field impl_features_fields[] = {
+    {"codes", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {"labels", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_impl_features = {"ImplementationFeatures", impl_features_fields};
+
+static const http_field impl_rating_fields[] = {
+    {"unit_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"period_start", HTTP_F_DATE, true, false, 0, 0, NULL},
+    {"period_end", HTTP_F_DATE, true, false, 0, 0, NULL},
+    {"scores", HTTP_F_INTS, true, false, 1, 5, NULL},
+    {"note", HTTP_F_TEXT, false, true, 0, 2000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_impl_rating = {"ImplementationRatingCreate", impl_rating_fields};
+
 static const char *const questionnaire_languages[] = {"en", "es", "zh-CN", NULL};
 static const http_field questionnaire_fields[] = {
     {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
@@ -349,6 +366,20 @@ const http_route api_routes[] = {
      "Enrolled participants with no peer leader"},
     {"POST", "/api/v1/caseloads/assign", api_caseload_assign, MANAGERS, &api_schema_caseload_assign,
      "Assign or reassign up to 64 participants to a peer leader"},
+
+    {"GET", "/api/v1/programs/{id}/implementation-features", api_impl_features_get, ALL, NULL,
+     "The features a program rates its implementation on"},
+    {"PUT", "/api/v1/programs/{id}/implementation-features", api_impl_features_put, MANAGERS,
+     &api_schema_impl_features, "Set the features a program rates"},
+    {"GET", "/api/v1/implementation-ratings", api_impl_rating_list, ALL, NULL,
+     "Implementation ratings of units in scope"},
+    {"POST", "/api/v1/implementation-ratings", api_impl_rating_create,
+     MANAGERS | R(CLINICIAN) | R(EVALUATOR), &api_schema_impl_rating,
+     "Rate a unit's implementation for a period"},
+    {"GET", "/api/v1/implementation-ratings/{id}", api_impl_rating_get, ALL, NULL,
+     "One implementation rating"},
+    {"GET", "/api/v1/implementation/indicators", api_impl_indicators, ALL, NULL,
+     "Fidelity indicators of a unit for a period, from the records"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
     {NULL, NULL, NULL, 0, NULL, NULL},

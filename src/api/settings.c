@@ -39,9 +39,9 @@ static bool visible_program(http_request *req, http_response *res, pl_id *id)
     pl_err err;
     pl_err_clear(&err);
     pl_org_unit u;
-    pl_id scope = req->account.role == PL_ROLE_ADMIN ? 0 : req->account.scope_unit_id;
     if (store_org_unit_get(app->store, *id, &req->arena, &u, &err) != PL_OK ||
-        u.kind != PL_ORG_PROGRAM || store_unit_visible(app->store, scope, *id, &err) != PL_OK) {
+        u.kind != PL_ORG_PROGRAM ||
+        store_unit_visible(app->store, api_scope_unit(req), *id, &err) != PL_OK) {
         http_problem(res, 404, "program not found", NULL);
         return false;
     }

@@ -365,8 +365,7 @@ static bool worklist_leader(http_request *req, http_response *res, pl_peer_leade
     }
     pl_err_clear(&err);
     if (store_peer_leader_get(app->store, id, &req->arena, l, &err) != PL_OK ||
-        store_unit_in_subtree(app->store, req->account.scope_unit_id, l->home_unit_id, &err) !=
-            PL_OK) {
+        store_unit_in_subtree(app->store, api_scope_unit(req), l->home_unit_id, &err) != PL_OK) {
         http_problem(res, 404, "peer leader not found", NULL);
         return false;
     }

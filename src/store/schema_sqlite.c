@@ -301,6 +301,33 @@ const char *const store_sqlite_migrations[] = {
     "CREATE INDEX risk_tier_change_participant ON risk_tier_change(participant_id, id);\n"
     "ALTER TABLE contact ADD COLUMN family_members INTEGER NOT NULL DEFAULT 0\n"
     "  CHECK (family_members BETWEEN 0 AND 20);\n",
+
+    /* 6: implementation ratings (core/implementation.h): a program's features, ratings */
+    "CREATE TABLE implementation_feature (\n"
+    "  program_id INTEGER NOT NULL REFERENCES org_unit(id),\n"
+    "  position INTEGER NOT NULL,\n"
+    "  code TEXT NOT NULL,\n"
+    "  label TEXT NOT NULL,\n"
+    "  PRIMARY KEY (program_id, position),\n"
+    "  UNIQUE (program_id, code)\n"
+    ") STRICT;\n"
+    "CREATE TABLE implementation_rating (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  program_id INTEGER NOT NULL REFERENCES org_unit(id),\n"
+    "  unit_id INTEGER NOT NULL REFERENCES org_unit(id),\n"
+    "  period_start INTEGER NOT NULL,\n"
+    "  period_end INTEGER NOT NULL CHECK (period_end >= period_start),\n"
+    "  rater_id INTEGER REFERENCES staff_account(id),\n"
+    /* the codes rated and their scores, in the feature order of the day: comma lists */
+    "  features TEXT NOT NULL,\n"
+    "  scores TEXT NOT NULL,\n"
+    "  mean REAL NOT NULL,\n"
+    "  level TEXT NOT NULL CHECK (level IN ('low','medium','high')),\n"
+    "  note TEXT,\n"
+    "  created_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX implementation_rating_unit ON implementation_rating(unit_id, period_start);\n"
+    "CREATE INDEX implementation_rating_program ON implementation_rating(program_id, id);\n",
 };
 
 const int store_sqlite_migration_count =

@@ -174,4 +174,13 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
                       store_page pg, pl_arena *a, size_t item_size, sq_row_fn read, void **items,
                       int *n, pl_err *err);
 
+/*
+ * Steps st (bound but for its limit, parameter limit_param) for at most max
+ * (1-1000) rows read into an arena array; one more row is asked for to tell
+ * *more. Resets st.
+ */
+pl_status sq_read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl_arena *a,
+                         size_t item_size, sq_row_fn read, void **items, int *n, bool *more,
+                         pl_err *err);
+
 #endif

@@ -306,13 +306,9 @@ pl_status store_task_list(store *s, const store_task_filter *f, store_page pg, p
                        err);
 }
 
-/*
- * Steps st (bound but for its limit, parameter limit_param) for at most max
- * rows read into an arena array; one more row is asked for to tell *more.
- */
-static pl_status read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl_arena *a,
-                             size_t item_size, sq_row_fn read, void **items, int *n, bool *more,
-                             pl_err *err)
+pl_status sq_read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl_arena *a,
+                         size_t item_size, sq_row_fn read, void **items, int *n, bool *more,
+                         pl_err *err)
 {
     *items = NULL;
     *n = 0;
@@ -360,7 +356,7 @@ pl_status store_worklist_tasks(store *s, pl_id peer_leader_id, pl_date due_by, i
         return err->status;
     sqlite3_bind_int64(st, 1, peer_leader_id);
     sqlite3_bind_int(st, 2, due_by);
-    return read_capped(c, st, 3, max, a, sizeof **items, task_row, (void **)items, n, more, err);
+    return sq_read_capped(c, st, 3, max, a, sizeof **items, task_row, (void **)items, n, more, err);
 }
 
 static void alert_row(sqlite3_stmt *st, pl_arena *a, void *item)
@@ -378,7 +374,8 @@ pl_status store_worklist_alerts(store *s, pl_id peer_leader_id, int max, pl_aren
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, peer_leader_id);
-    return read_capped(c, st, 2, max, a, sizeof **items, alert_row, (void **)items, n, more, err);
+    return sq_read_capped(c, st, 2, max, a, sizeof **items, alert_row, (void **)items, n, more,
+                          err);
 }
 
 /* ---- the inputs of the follow-up and risk rules ------------------------- */
@@ -463,7 +460,8 @@ pl_status store_risk_change_list(store *s, pl_id participant_id, int max, pl_are
         return err->status;
     sqlite3_bind_int64(st, 1, participant_id);
     bool more;
-    return read_capped(c, st, 2, max, a, sizeof **items, risk_row, (void **)items, n, &more, err);
+    return sq_read_capped(c, st, 2, max, a, sizeof **items, risk_row, (void **)items, n, &more,
+                          err);
 }
 
 /* ---- caseloads ------------------------------------------------------------ */

@@ -30,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/domain.h"
+#include "core/implementation.h"
 #include "core/rules.h"
 #include "core/status.h"
 
@@ -421,6 +422,62 @@ pl_status store_unassigned_list(store *s, pl_id scope_unit, store_page pg, pl_ar
                                 pl_participant **items, int *n, pl_err *err);
 /* How many enrolled participants in the subtree have no peer leader. */
 pl_status store_unassigned_count(store *s, pl_id scope_unit, int64_t *count, pl_err *err);
+
+/* ---- implementation ratings and activity ----------------------------------
+ * A program's feature list (core/implementation.h; the defaults until a
+ * manager sets one), ratings of a unit for a period, and the objective
+ * activity counts the fidelity indicators are computed from.
+ */
+/* The program's features in order (arena strings); the default ten when none are stored. */
+pl_status store_impl_features_get(store *s, pl_id program_id, pl_arena *a, impl_feature **items,
+                                  int *n, pl_err *err);
+pl_status store_tx_impl_features_get(store_tx *tx, pl_id program_id, pl_arena *a,
+                                     impl_feature **items, int *n, pl_err *err);
+/* Replaces the program's feature list (1 to IMPL_FEATURES_MAX). Ratings keep their own copy. */
+pl_status store_impl_features_put(store_tx *tx, pl_id program_id, const impl_feature *items, int n,
+                                  pl_err *err);
+
+typedef struct store_impl_rating {
+    pl_id id;
+    pl_id program_id;
+    pl_id unit_id;
+    pl_date period_start, period_end;
+    pl_id rater_id;
+    const char *features; /* the feature codes rated, comma-separated, in order */
+    const char *scores;   /* their scores, comma-separated */
+    double mean;
+    const char *level; /* "low", "medium", "high" */
+    const char *note;
+    pl_time created_at;
+} store_impl_rating;
+
+pl_status store_impl_rating_insert(store_tx *tx, store_impl_rating *r, pl_err *err);
+pl_status store_impl_rating_get(store *s, pl_id id, pl_arena *a, store_impl_rating *out,
+                                pl_err *err);
+/* Ratings of units in the subtree of scope_unit (0: all); unit_id 0 any, program_id 0 any. */
+pl_status store_impl_rating_list(store *s, pl_id scope_unit, pl_id unit_id, pl_id program_id,
+                                 store_page pg, pl_arena *a, store_impl_rating **items, int *n,
+                                 pl_err *err);
+
+/* What a unit's (or a peer leader's) records hold for a period. */
+typedef struct store_activity {
+    pl_id peer_leader_id; /* by-leader rows; 0 for a unit's total */
+    int64_t participants; /* enrolled at some time in the period */
+    int64_t contacts;
+    int64_t contact_minutes;
+    int64_t key_function[4]; /* contacts with each standard key function, PL_KF_* bit order */
+} store_activity;
+
+/*
+ * Contacts in [since, until) with participants whose home unit is in the
+ * subtree of unit_id, and the participants enrolled at some time in
+ * [first_day, last_day]. by_leader: one row per peer leader who made
+ * contacts there (at most max, *more when cut), participants counted per
+ * assigned leader; else one row.
+ */
+pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time until, bool by_leader,
+                             int max, pl_arena *a, store_activity **rows, int *n, bool *more,
+                             pl_err *err);
 
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).
