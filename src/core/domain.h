@@ -262,6 +262,7 @@ typedef struct pl_contact {
     bool proactive;         /* initiated by the peer leader, not on request */
     const char *note;
     pl_date follow_up_date;
+    pl_id group_session_id; /* the group session whose attendance made it (read-only); 0 none */
 } pl_contact;
 
 typedef struct pl_measurement {

@@ -121,7 +121,7 @@ enum stmt_id {
     "l.training_hours, l.active, l.version, "
 #define CONTACT_COLS                                                                               \
     "c.id, c.program_id, c.participant_id, c.peer_leader_id, c.occurred_at, c.minutes, c.mode, "   \
-    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date"
+    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date, c.group_session_id"
 #define MEAS_COLS                                                                                  \
     "m.id, m.participant_id, m.code, m.analyte, m.value, m.unit, m.entered_value, "                \
     "m.entered_unit, m.effective_at, m.source, m.wave, m.recorded_by"
@@ -172,7 +172,8 @@ static const char *const sql[ST__COUNT] = {
         "INSERT INTO contact (program_id, participant_id, peer_leader_id, occurred_at, minutes, "
         "mode, key_functions, topics, proactive, note, follow_up_date, created_at) "
         "SELECT program_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM participant WHERE id = ?",
-    [ST_CONTACT_GET] = "SELECT " CONTACT_COLS " FROM contact c WHERE c.id = ?",
+    [ST_CONTACT_GET] =
+        "SELECT " CONTACT_COLS " FROM contact c WHERE c.id = ? AND c.voided_at IS NULL",
     [ST_MEAS_INSERT] = "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
                        "entered_value, entered_unit, effective_at, source, wave, recorded_by, "
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -183,7 +184,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_STAFF_BY_USERNAME] = "SELECT " STAFF_COLS " FROM staff_account WHERE username = ?",
     [ST_COUNTS] = "SELECT (SELECT count(*) FROM org_unit WHERE kind = 'program'), "
                   "(SELECT count(*) FROM org_unit), (SELECT count(*) FROM participant), "
-                  "(SELECT count(*) FROM peer_leader), (SELECT count(*) FROM contact), "
+                  "(SELECT count(*) FROM peer_leader), "
+                  "(SELECT count(*) FROM contact WHERE voided_at IS NULL), "
                   "(SELECT count(*) FROM measurement), (SELECT count(*) FROM staff_account)",
     [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(m.value >= ?5) FROM measurement m "
                         "JOIN participant p ON p.id = m.participant_id "
@@ -1133,6 +1135,7 @@ static void contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
     c->proactive = sqlite3_column_int(st, 9) != 0;
     c->note = sq_col_text(st, 10, a);
     c->follow_up_date = sq_col_date(st, 11);
+    c->group_session_id = sq_col_id(st, 12);
 }
 
 static void measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
@@ -1426,7 +1429,7 @@ static const sq_list_def lists[LIST__COUNT] = {
           " AND p.peer_leader_id = ?7"},
          " ORDER BY p.id LIMIT ?8"},
     [LIST_CONTACT] = {"SELECT " CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
-                      "c.participant_id WHERE c.id > ?1",
+                      "c.participant_id WHERE c.id > ?1 AND c.voided_at IS NULL",
                       {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                        " AND c.participant_id = ?4", " AND c.peer_leader_id = ?5",
                        " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},
