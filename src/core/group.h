@@ -102,7 +102,8 @@ typedef struct pl_group_session {
     uint32_t topics;           /* 1u << pl_topic, as on contacts */
     const char *cancel_reason; /* set exactly when cancelled */
     int version;
-    /* read-only, filled by the store: attendance recorded so far */
+    /* read-only, filled by the store: the group's program, attendance recorded so far */
+    pl_id program_id;
     int attended, absent, excused;
 } pl_group_session;
 

@@ -43,7 +43,9 @@
     "a.status = 'attended'), "                                                                     \
     "(SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id AND a.status = "           \
     "'absent'), "                                                                                  \
-    "(SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id AND a.status = 'excused')"
+    "(SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id AND a.status = "           \
+    "'excused'), "                                                                                 \
+    "(SELECT program_id FROM support_group WHERE id = s.group_id)"
 #define TEMPLATE_COLS                                                                              \
     "t.id, t.program_id, t.code, t.name, t.sessions, t.interval_days, t.minutes, "                 \
     "t.key_functions, t.modules"
@@ -204,6 +206,7 @@ static void session_read(sqlite3_stmt *st, pl_arena *a, pl_group_session *s)
     s->attended = sqlite3_column_int(st, 16);
     s->absent = sqlite3_column_int(st, 17);
     s->excused = sqlite3_column_int(st, 18);
+    s->program_id = sqlite3_column_int64(st, 19);
 }
 
 static void template_read(sqlite3_stmt *st, pl_arena *a, pl_course_template *t)
@@ -662,6 +665,12 @@ pl_status store_group_attendance_list(store *s, pl_id session_id, const store_sc
 {
     conn *c = sq_reader(s, err);
     return c ? attendance_seen(c, session_id, sc, a, items, n, err) : err->status;
+}
+
+pl_status store_tx_group_attendance_list(store_tx *tx, pl_id session_id, const store_scope *sc,
+                                         pl_arena *a, store_attendance **items, int *n, pl_err *err)
+{
+    return attendance_seen(tx->c, session_id, sc, a, items, n, err);
 }
 
 static pl_status run_ids(conn *c, const char *sqltext, pl_id x, pl_id y, pl_err *err,

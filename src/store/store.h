@@ -390,6 +390,9 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
 /* The attendance of a session for the participants the scope sees, by participant id. */
 pl_status store_group_attendance_list(store *s, pl_id session_id, const store_scope *sc,
                                       pl_arena *a, store_attendance **items, int *n, pl_err *err);
+pl_status store_tx_group_attendance_list(store_tx *tx, pl_id session_id, const store_scope *sc,
+                                         pl_arena *a, store_attendance **items, int *n,
+                                         pl_err *err);
 
 pl_status store_course_template_insert(store_tx *tx, pl_course_template *t, pl_err *err);
 pl_status store_course_template_get(store *s, pl_id id, pl_arena *a, pl_course_template *out,
