@@ -472,6 +472,7 @@ void api_group_member_add(http_request *req, http_response *res)
     if (!api_participant_in_scope(req, res, c.m.participant_id, "group_membership", 0))
         return;
     c.m.joined_on = api_body_has(req, "joined_on") ? api_body_date(req, "joined_on") : today();
+    c.m.left_on = PL_DATE_NONE;
     api_write(req, res, member_write, &c, sizeof c, "group_membership", c.m.participant_id);
 }
 

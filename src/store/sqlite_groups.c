@@ -72,8 +72,8 @@ static const char SQL_MEMBER_HISTORY[] =
     "SELECT coalesce(sum(left_on IS NULL), 0), max(left_on) FROM group_membership "
     "WHERE participant_id = ?2 AND group_id = ?1";
 static const char SQL_MEMBER_INSERT[] =
-    "INSERT INTO group_membership (group_id, participant_id, joined_on, created_at) "
-    "VALUES (?,?,?,?)";
+    "INSERT INTO group_membership (group_id, participant_id, joined_on, left_on, left_reason, "
+    "created_at) VALUES (?,?,?,?,?,?)";
 static const char SQL_MEMBER_END[] = "UPDATE group_membership SET left_on = ?2, left_reason = ?3 "
                                      "WHERE id = ?1 AND left_on IS NULL";
 static const char SQL_MEMBER_LAST_ATTENDED[] =
@@ -370,7 +370,7 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
         r = PL_INVALID;
         goto done;
     }
-    if (p.status != PL_ENROL_ENROLLED) {
+    if (p.status != PL_ENROL_ENROLLED && m->left_on == PL_DATE_NONE) {
         pl_err_field(err, "participant_id", "is %s: only an enrolled participant can join a group",
                      pl_enrol_status_name(p.status));
         r = PL_INVALID;
@@ -413,6 +413,11 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
         r = PL_INVALID;
         goto done;
     }
+    if (m->left_on != PL_DATE_NONE && m->left_on < m->joined_on) {
+        pl_err_field(err, "left_on", "must not be before joined_on");
+        r = PL_INVALID;
+        goto done;
+    }
     if (!(st = sq_stmt(tx->c, SQL_MEMBER_INSERT, err))) {
         r = err->status;
         goto done;
@@ -420,10 +425,10 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
     sqlite3_bind_int64(st, 1, m->group_id);
     sqlite3_bind_int64(st, 2, m->participant_id);
     sqlite3_bind_int(st, 3, m->joined_on);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+    sq_bind_date(st, 4, m->left_on);
+    sq_bind_text(st, 5, m->left_on != PL_DATE_NONE ? m->left_reason : NULL);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
     r = sq_step_insert(tx->c, st, &m->id, err, "membership");
-    m->left_on = PL_DATE_NONE;
-    m->left_reason = NULL;
 done:
     pl_arena_free(&a);
     return r;
@@ -769,6 +774,67 @@ static pl_status attendance_contact(store_tx *tx, const pl_group_session *s, pl_
     return r;
 }
 
+/*
+ * Sets one participant's attendance at session s (already checked to be a member) and keeps
+ * their contact in step: made or restored when attended, voided otherwise. Fills ch.
+ */
+static pl_status attendance_set(store_tx *tx, const pl_group_session *s, pl_id pid,
+                                pl_attendance status, pl_id recorded_by, pl_time now,
+                                store_attendance_change *ch, pl_err *err)
+{
+    conn *c = tx->c;
+    pl_id contact = 0;
+    bool voided = false;
+    pl_status r = contact_of(c, s->id, pid, &contact, &voided, err);
+    if (r != PL_OK)
+        return r;
+    if (status == PL_ATTEND_ATTENDED) {
+        if (!contact) {
+            if ((r = attendance_contact(tx, s, pid, &contact, err)) != PL_OK)
+                return r;
+            ch->contact_created = contact;
+        } else if (voided) {
+            if ((r = run_ids(c, SQL_CONTACT_RESTORE, contact, 0, err, "contact")) != PL_OK)
+                return r;
+            ch->contact_restored = contact;
+        }
+        return attendance_put(c, s->id, pid, status, contact, recorded_by, now, err);
+    }
+    r = attendance_put(c, s->id, pid, status, 0, recorded_by, now, err);
+    if (r == PL_OK && contact && !voided) {
+        r = run_ids(c, SQL_CONTACT_VOID, contact, now, err, "contact");
+        ch->contact_voided = contact;
+    }
+    return r;
+}
+
+pl_status store_group_attendance_set(store_tx *tx, const pl_group_session *s, pl_id participant_id,
+                                     pl_attendance status, pl_id recorded_by, pl_time now,
+                                     pl_id *contact_id, pl_err *err)
+{
+    static const store_scope everyone = {0, 0};
+    *contact_id = 0;
+    if (s->status == PL_SESSION_CANCELLED || s->scheduled_at > now + 600)
+        return pl_err_set(err, PL_INVALID,
+                          "attendance is recorded for a session that has begun and is not "
+                          "cancelled");
+    bool member = false;
+    pl_status r = member_on(tx->c, s->group_id, participant_id, pl_time_date(s->scheduled_at),
+                            &everyone, &member, err);
+    if (r != PL_OK)
+        return r;
+    if (!member)
+        return pl_err_set(err, PL_INVALID, "participant %lld is not a member of group %lld then",
+                          (long long)participant_id, (long long)s->group_id);
+    store_attendance_change ch;
+    memset(&ch, 0, sizeof ch);
+    if ((r = attendance_set(tx, s, participant_id, status, recorded_by, now, &ch, err)) != PL_OK ||
+        (r = run_ids(tx->c, SQL_SESSION_HELD, s->id, now, err, "group session")) != PL_OK)
+        return r;
+    *contact_id = ch.contact_created ? ch.contact_created : ch.contact_restored;
+    return PL_OK;
+}
+
 static store_attendance_change *change_add(store_attendance_change *arr, int *n,
                                            pl_id participant_id)
 {
@@ -864,38 +930,14 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
     }
 
     for (int i = 0; i < n; i++) {
-        pl_id pid = entries[i].participant_id;
-        pl_id contact = 0;
-        bool voided = false;
-        if ((r = contact_of(c, session_id, pid, &contact, &voided, err)) != PL_OK)
-            return r;
-        store_attendance_change *ch = change_add(out, &nout, pid);
-        if (entries[i].status == PL_ATTEND_ATTENDED) {
-            if (!contact) {
-                if ((r = attendance_contact(tx, &s, pid, &contact, err)) != PL_OK)
-                    return r;
-                ch->contact_created = contact;
-            } else if (voided) {
-                if ((r = run_ids(c, SQL_CONTACT_RESTORE, contact, 0, err, "contact")) != PL_OK)
-                    return r;
-                ch->contact_restored = contact;
-            }
-            r = attendance_put(c, session_id, pid, entries[i].status, contact, recorded_by, now,
-                               err);
-        } else {
-            r = attendance_put(c, session_id, pid, entries[i].status, 0, recorded_by, now, err);
-            if (r == PL_OK && contact && !voided) {
-                r = run_ids(c, SQL_CONTACT_VOID, contact, now, err, "contact");
-                ch->contact_voided = contact;
-            }
-        }
-        if (r != PL_OK)
+        store_attendance_change *ch = change_add(out, &nout, entries[i].participant_id);
+        if ((r = attendance_set(tx, &s, entries[i].participant_id, entries[i].status, recorded_by,
+                                now, ch, err)) != PL_OK)
             return r;
     }
 
-    /* the session was held; its contacts (kept or new) carry its current details */
-    if ((r = run_ids(c, SQL_SESSION_HELD, session_id, now, err, "group session")) != PL_OK ||
-        (r = session_contacts_sync(c, &s, err)) != PL_OK)
+    /* the session was held (its contacts always carry its details: see the session update) */
+    if ((r = run_ids(c, SQL_SESSION_HELD, session_id, now, err, "group session")) != PL_OK)
         return r;
     *changes = out;
     *nchanges = nout;

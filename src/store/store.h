@@ -299,7 +299,10 @@ pl_status store_group_list(store *s, const store_group_filter *f, store_page pg,
  * Adds a membership (sets m->id). Refused with a field error: a participant
  * of another program or not enrolled (participant_id), one who is a member
  * already or whose earlier membership ends after joined_on, a joined_on
- * before their enrolment (joined_on).
+ * before their enrolment (joined_on). A membership given with left_on (and
+ * left_reason) is recorded as already ended, history such as the demo's or
+ * an import's, and then the participant need not be enrolled any more.
+ * Callers set left_on to PL_DATE_NONE for an open membership.
  */
 pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err);
 /*
@@ -387,6 +390,17 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
                                         const store_attendance *entries, int n, pl_id recorded_by,
                                         pl_time now, pl_arena *a, store_attendance_change **changes,
                                         int *nchanges, pl_err *err);
+/*
+ * Sets one member's attendance at session s (as read or just inserted in this
+ * transaction) without touching the others', with the same contact rules as
+ * store_group_attendance_record (the demo's and an import's way in); marks
+ * the session held. *contact_id: the attendee's contact, 0 otherwise.
+ * PL_INVALID when not a member on the session's day, or the session is
+ * cancelled or in the future.
+ */
+pl_status store_group_attendance_set(store_tx *tx, const pl_group_session *s, pl_id participant_id,
+                                     pl_attendance status, pl_id recorded_by, pl_time now,
+                                     pl_id *contact_id, pl_err *err);
 /* The attendance of a session for the participants the scope sees, by participant id. */
 pl_status store_group_attendance_list(store *s, pl_id session_id, const store_scope *sc,
                                       pl_arena *a, store_attendance **items, int *n, pl_err *err);

@@ -149,8 +149,10 @@ static pl_status member_add_write(store_tx *tx, void *ctx, pl_err *err)
 static pl_status member_add(store *s, pl_id group_id, pl_id participant_id, pl_date joined_on,
                             pl_id *id, pl_err *err)
 {
-    member_job j = {
-        .m = {.group_id = group_id, .participant_id = participant_id, .joined_on = joined_on}};
+    member_job j = {.m = {.group_id = group_id,
+                          .participant_id = participant_id,
+                          .joined_on = joined_on,
+                          .left_on = PL_DATE_NONE}};
     pl_err_clear(err);
     pl_status st = store_write(s, member_add_write, &j, err);
     if (id)
