@@ -828,7 +828,9 @@ pl_status store_group_attendance_set(store_tx *tx, const pl_group_session *s, pl
                           (long long)participant_id, (long long)s->group_id);
     store_attendance_change ch;
     memset(&ch, 0, sizeof ch);
-    if ((r = attendance_set(tx, s, participant_id, status, recorded_by, now, &ch, err)) != PL_OK ||
+    if ((r = attendance_set(tx, s, participant_id, status, recorded_by, now, &ch, err)) != PL_OK)
+        return r;
+    if (s->status != PL_SESSION_HELD &&
         (r = run_ids(tx->c, SQL_SESSION_HELD, s->id, now, err, "group session")) != PL_OK)
         return r;
     *contact_id = ch.contact_created ? ch.contact_created : ch.contact_restored;
