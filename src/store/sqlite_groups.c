@@ -354,8 +354,8 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
 {
     pl_arena a;
     pl_arena_init(&a, 0);
-    pl_group g;
-    pl_participant p;
+    pl_group g = {0};
+    pl_participant p = {0};
     pl_status r = store_tx_group_get(tx, m->group_id, &a, &g, err);
     if (r != PL_OK)
         goto done;
@@ -854,7 +854,7 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
     conn *c = tx->c;
     *changes = NULL;
     *nchanges = 0;
-    pl_group_session s;
+    pl_group_session s = {0};
     pl_status r = session_get(c, session_id, a, &s, err);
     if (r != PL_OK)
         return r;
@@ -912,7 +912,7 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
     int nout = 0;
 
     /* rows the new list leaves out are dropped, their contacts voided */
-    for (int k = 0; k < nseen; k++) {
+    for (int k = 0; seen && k < nseen; k++) {
         bool listed = false;
         for (int i = 0; i < n && !listed; i++)
             listed = entries[i].participant_id == seen[k].participant_id;
@@ -1002,7 +1002,7 @@ pl_status store_group_schedule_course(store_tx *tx, pl_id group_id, const pl_cou
                                       pl_time first_at, const char *location, pl_arena *a,
                                       pl_group_session **out, pl_err *err)
 {
-    pl_group g;
+    pl_group g = {0};
     *out = NULL;
     pl_status r = store_tx_group_get(tx, group_id, a, &g, err);
     if (r != PL_OK)
