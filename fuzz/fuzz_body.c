@@ -21,6 +21,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char *const roll_statuses[] = {"attended", "absent", "excused", NULL};
+static const http_field roll_item[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"status", HTTP_F_STRING, true, false, 0, 20, roll_statuses},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
+};
+
 static const http_field fields[] = {
     {"name", HTTP_F_STRING, true, false, 0, 40, NULL},
     {"note", HTTP_F_TEXT, false, true, 0, 200, NULL},
@@ -32,7 +39,8 @@ static const http_field fields[] = {
     {"occurred_at", HTTP_F_TIME, false, false, 0, 0, NULL},
     {"value", HTTP_F_DECIMAL, false, true, 0, 0, NULL},
     {"topics", HTTP_F_STRINGS, false, true, 0, 0, NULL},
-    {NULL, HTTP_F_STRING, false, false, 0, 0},
+    {"roll", HTTP_F_OBJECTS, false, false, 0, 8, HTTP_ITEMS(roll_item)},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
 };
 static const http_body_schema schema = {"Fuzz", fields};
 
@@ -65,6 +73,10 @@ static bool type_ok(const http_field *f, json_object *v)
                json_object_is_type(v, json_type_string);
     case HTTP_F_STRINGS:
         return json_object_is_type(v, json_type_array) && json_object_array_length(v) <= 32;
+    case HTTP_F_INTS:
+        return json_object_is_type(v, json_type_array) && json_object_array_length(v) <= 64;
+    case HTTP_F_OBJECTS:
+        return json_object_is_type(v, json_type_array) && json_object_array_length(v) <= 8;
     }
     return false;
 }

@@ -107,4 +107,22 @@ void api_questionnaire_list(http_request *req, http_response *res);
 void api_questionnaire_create(http_request *req, http_response *res);
 void api_questionnaire_get(http_request *req, http_response *res);
 
+void api_group_list(http_request *req, http_response *res);
+void api_group_create(http_request *req, http_response *res);
+void api_group_get(http_request *req, http_response *res);
+void api_group_update(http_request *req, http_response *res);
+void api_group_member_list(http_request *req, http_response *res);
+void api_group_member_add(http_request *req, http_response *res);
+void api_group_member_end(http_request *req, http_response *res);
+void api_group_session_create(http_request *req, http_response *res);
+void api_group_schedule_course(http_request *req, http_response *res);
+void api_group_session_list(http_request *req, http_response *res);
+void api_group_session_get(http_request *req, http_response *res);
+void api_group_session_update(http_request *req, http_response *res);
+void api_group_attendance_get(http_request *req, http_response *res);
+void api_group_attendance_put(http_request *req, http_response *res);
+void api_course_template_list(http_request *req, http_response *res);
+void api_course_template_create(http_request *req, http_response *res);
+void api_course_template_get(http_request *req, http_response *res);
+
 #endif

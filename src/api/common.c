@@ -538,6 +538,8 @@ json_object *api_contact_json(http_request *req, const pl_contact *c)
     ADD(o, "follow_up_date",
         api_json_date(c->follow_up_date == PL_DATE_NONE ? PL_DATE_NONE
                                                         : c->follow_up_date + shift));
+    if (!deid)
+        ADD(o, "group_session_id", api_json_id(c->group_session_id));
     return o;
 }
 
@@ -797,10 +799,17 @@ void api_audit_rejected(http_request *req, http_response *res)
     /* the entity is the resource segment of /api/v1/<resource>[/{id}[/action]] */
     static const struct {
         const char *segment, *entity;
-    } entities[] = {{"participants", "participant"}, {"contacts", "contact"},
-                    {"measurements", "measurement"}, {"staff", "staff_account"},
-                    {"peer-leaders", "peer_leader"}, {"org-units", "org_unit"},
-                    {"audit", "audit_event"},        {"alerts", "alert"}};
+    } entities[] = {{"participants", "participant"},
+                    {"contacts", "contact"},
+                    {"measurements", "measurement"},
+                    {"staff", "staff_account"},
+                    {"peer-leaders", "peer_leader"},
+                    {"org-units", "org_unit"},
+                    {"audit", "audit_event"},
+                    {"alerts", "alert"},
+                    {"groups", "group"},
+                    {"group-sessions", "group_session"},
+                    {"course-templates", "course_template"}};
     const char *rest = strncmp(req->path, "/api/v1/", 8) == 0 ? req->path + 8 : req->path;
     const char *entity = "request";
     for (size_t i = 0; i < sizeof entities / sizeof *entities; i++) {

@@ -7,8 +7,9 @@
  * core/implementation.h. Managers set the feature list; managers,
  * clinicians and evaluators rate. The objective indicators are computed
  * from the records of a unit's subtree for a period: contacts per
- * participant per month, minutes per contact and the key-function mix, in
- * total and per peer leader. Both are aggregates about the program's
+ * participant per month, minutes per contact, the key-function mix,
+ * group sessions held and their attendance rate, in total and per peer
+ * leader. Both are aggregates about the program's
  * delivery, not participant data, so evaluators see them as they are.
  */
 #include <stdio.h>
@@ -315,6 +316,13 @@ static json_object *activity_json(const store_activity *a, double months)
             a->contacts ? json_object_new_double((double)a->key_function[k] / (double)a->contacts)
                         : NULL);
     json_object_object_add(o, "key_function_share", mix);
+    json_object_object_add(o, "sessions_held", json_object_new_int64(a->sessions_held));
+    json_object_object_add(o, "sessions_cancelled", json_object_new_int64(a->sessions_cancelled));
+    json_object_object_add(
+        o, "attendance_rate",
+        a->attendance_records
+            ? json_object_new_double((double)a->attended / (double)a->attendance_records)
+            : NULL);
     return o;
 }
 

@@ -15,6 +15,8 @@
     (R(ADMIN) | R(PROGRAM_MANAGER) | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR) | R(EVALUATOR))
 #define IDENTIFIED (ALL & ~R(EVALUATOR))
 #define MANAGERS   (R(ADMIN) | R(PROGRAM_MANAGER))
+/* who runs a group's sessions: managers, the CHC co-leader (clinician) and the peer leader */
+#define SESSION_WRITERS (MANAGERS | R(CLINICIAN) | R(PEER_LEADER))
 
 /* ---- body schemas ------------------------------------------------------- */
 
@@ -260,6 +262,109 @@ static const http_field questionnaire_fields[] = {
 const http_body_schema api_schema_questionnaire_create = {"QuestionnaireCreate",
                                                           questionnaire_fields};
 
+/* ---- groups (docs/GROUPS.md) ---- */
+
+static const char *const language_codes[] = {"en", "es", "zh-CN", NULL};
+
+static const http_field group_create_fields[] = {
+    {"unit_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"kind", HTTP_F_STRING, true, false, 0, 40, pl_group_kind_names},
+    {"name", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"peer_leader_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"co_leader_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, language_codes},
+    {"location", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_group_create = {"GroupCreate", group_create_fields};
+
+static const http_field group_update_fields[] = {
+    {"kind", HTTP_F_STRING, false, false, 0, 40, pl_group_kind_names},
+    {"name", HTTP_F_STRING, false, false, 0, 200, NULL},
+    {"peer_leader_id", HTTP_F_ID, false, false, 0, 0, NULL},
+    {"co_leader_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, language_codes},
+    {"location", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"active", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_group_update = {"GroupUpdate", group_update_fields};
+
+static const http_field member_add_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"joined_on", HTTP_F_DATE, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_member_add = {"GroupMemberAdd", member_add_fields};
+
+static const http_field member_end_fields[] = {
+    {"left_on", HTTP_F_DATE, false, false, 0, 0, NULL},
+    {"reason", HTTP_F_STRING, false, true, 0, 500, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_member_end = {"GroupMemberEnd", member_end_fields};
+
+static const http_field session_create_fields[] = {
+    {"scheduled_at", HTTP_F_TIME, true, false, 0, 0, NULL},
+    {"minutes", HTTP_F_INT, true, false, 1, 600, NULL},
+    {"topic", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"module_code", HTTP_F_STRING, false, true, 0, 40, NULL},
+    {"location", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"notes", HTTP_F_TEXT, false, true, 0, 4000, NULL},
+    {"key_functions", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {"topics", HTTP_F_STRINGS, false, false, 0, 0, pl_topic_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_session_create = {"GroupSessionCreate", session_create_fields};
+
+static const http_field session_update_fields[] = {
+    {"status", HTTP_F_STRING, false, false, 0, 20, pl_session_status_names},
+    {"cancel_reason", HTTP_F_STRING, false, true, 0, 500, NULL},
+    {"scheduled_at", HTTP_F_TIME, false, false, 0, 0, NULL},
+    {"minutes", HTTP_F_INT, false, false, 1, 600, NULL},
+    {"topic", HTTP_F_STRING, false, false, 0, 200, NULL},
+    {"module_code", HTTP_F_STRING, false, true, 0, 40, NULL},
+    {"location", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"notes", HTTP_F_TEXT, false, true, 0, 4000, NULL},
+    {"key_functions", HTTP_F_STRINGS, false, false, 0, 0, NULL},
+    {"topics", HTTP_F_STRINGS, false, false, 0, 0, pl_topic_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_session_update = {"GroupSessionUpdate", session_update_fields};
+
+static const http_field schedule_course_fields[] = {
+    {"template_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"first_at", HTTP_F_TIME, true, false, 0, 0, NULL},
+    {"location", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_schedule_course = {"ScheduleCourse", schedule_course_fields};
+
+static const http_field attendance_item_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"status", HTTP_F_STRING, true, false, 0, 20, pl_attendance_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+static const http_field attendance_fields[] = {
+    {"attendance", HTTP_F_OBJECTS, true, false, 0, PL_ATTENDANCE_MAX,
+     HTTP_ITEMS(attendance_item_fields)},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_attendance = {"AttendanceRecord", attendance_fields};
+
+static const http_field template_fields[] = {
+    {"program_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"code", HTTP_F_STRING, true, false, 0, 40, NULL},
+    {"name", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"sessions", HTTP_F_INT, true, false, 1, PL_COURSE_SESSIONS_MAX, NULL},
+    {"interval_days", HTTP_F_INT, true, false, 1, 365, NULL},
+    {"minutes", HTTP_F_INT, true, false, 1, 600, NULL},
+    {"key_functions", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {"modules", HTTP_F_STRINGS, true, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_course_template = {"CourseTemplateCreate", template_fields};
+
 /* ---- routes ------------------------------------------------------------- */
 
 const http_route api_routes[] = {
@@ -382,5 +487,40 @@ const http_route api_routes[] = {
      "Fidelity indicators of a unit for a period, from the records"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
+
+    {"GET", "/api/v1/groups", api_group_list, IDENTIFIED, NULL,
+     "Groups in scope (for a peer leader, the groups they lead)"},
+    {"POST", "/api/v1/groups", api_group_create, MANAGERS, &api_schema_group_create,
+     "Create a group in a unit in scope"},
+    {"GET", "/api/v1/groups/{id}", api_group_get, IDENTIFIED, NULL, "One group in scope"},
+    {"PATCH", "/api/v1/groups/{id}", api_group_update, MANAGERS, &api_schema_group_update,
+     "Change a group's kind, name, leaders, language, place or active flag"},
+    {"GET", "/api/v1/groups/{id}/members", api_group_member_list, IDENTIFIED, NULL,
+     "A group's memberships, of the participants in scope"},
+    {"POST", "/api/v1/groups/{id}/members", api_group_member_add, MANAGERS, &api_schema_member_add,
+     "Add a participant to a group"},
+    {"POST", "/api/v1/groups/{id}/members/{member_id}/end", api_group_member_end, MANAGERS,
+     &api_schema_member_end, "End a membership"},
+    {"POST", "/api/v1/groups/{id}/sessions", api_group_session_create, SESSION_WRITERS,
+     &api_schema_session_create, "Schedule one session of a group"},
+    {"POST", "/api/v1/groups/{id}/schedule-course", api_group_schedule_course, SESSION_WRITERS,
+     &api_schema_schedule_course, "Schedule every session of a course template at once"},
+    {"GET", "/api/v1/group-sessions", api_group_session_list, IDENTIFIED, NULL,
+     "Sessions of the groups in scope; filters group_id, since, until, status"},
+    {"GET", "/api/v1/group-sessions/{id}", api_group_session_get, IDENTIFIED, NULL,
+     "One group session"},
+    {"PATCH", "/api/v1/group-sessions/{id}", api_group_session_update, SESSION_WRITERS,
+     &api_schema_session_update,
+     "Change a session (held, or cancelled with a reason) or its details"},
+    {"GET", "/api/v1/group-sessions/{id}/attendance", api_group_attendance_get, IDENTIFIED, NULL,
+     "A session's attendance, of the participants in scope"},
+    {"PUT", "/api/v1/group-sessions/{id}/attendance", api_group_attendance_put, SESSION_WRITERS,
+     &api_schema_attendance, "Record a session's attendance; attendees get a group contact"},
+    {"GET", "/api/v1/course-templates", api_course_template_list, ALL, NULL,
+     "Course templates of the programs in scope"},
+    {"POST", "/api/v1/course-templates", api_course_template_create, MANAGERS,
+     &api_schema_course_template, "Create a course template for a program"},
+    {"GET", "/api/v1/course-templates/{id}", api_course_template_get, ALL, NULL,
+     "One course template"},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

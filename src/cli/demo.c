@@ -26,10 +26,19 @@
  *    are patients themselves: their participant row is inserted first, then
  *    the peer leader with the same person.id. Leader slots are ordered
  *    patients first, so every later participant of the community can be
- *    assigned to any of its leaders. Monthly group sessions (CSMGs) are
- *    derived from an rng seeded by (seed, community, month), so each
- *    participant recomputes the sessions of their community and records one
- *    "group" contact per session attended.
+ *    assigned to any of its leaders.
+ *
+ * 2b. Groups. Before the stream, one store_write() per program inserts its
+ *    course template and its groups with all their sessions: in Shanghai a
+ *    CSMG per intervention community meeting monthly (times from an rng
+ *    seeded by (seed, community, month)) through the six "sh-basic"
+ *    modules, in Mi Salud a DSME class per enrolment fortnight running the
+ *    four weekly "msp-dsme" classes. Past sessions are held, later ones
+ *    scheduled. Each streamed participant then joins their group from
+ *    enrolment (the membership ends after their last day of follow-up or of
+ *    the course, unless that is to come) and has their attendance set for
+ *    each held session of their time (store_group_attendance_set): an
+ *    attended session makes the "group" contact, linked to it.
  *
  * Outcome model (HbA1c, %): true level mu = 8.3 + community effect (SD
  * 0.25) + person effect (SD 1.35); an observation is mu + change + noise
@@ -61,6 +70,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/group.h"
 #include "core/measure.h"
 #include "core/rng.h"
 #include "core/time.h"
@@ -76,6 +86,7 @@
 #define DEMO_SESSION_MONTHS   16  /* monthly group sessions cover enrolment + follow-up */
 #define DEMO_MISALUD_N        380
 #define DEMO_MISALUD_LEADERS  12
+#define DEMO_COHORT_DAYS      14 /* Mi Salud starts a DSME class each fortnight */
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -116,7 +127,14 @@ typedef struct program_gen {
     int nleaders;
     pl_id *leader_id;
     pl_id *leader_person;
-    int64_t n;    /* participants */
+    int64_t n; /* participants */
+    /* groups: Shanghai one CSMG per intervention community (group_id[community]), Mi Salud
+       one DSME class per enrolment fortnight (group_id[cohort]); sessions[g * per + k] */
+    pl_id template_id;
+    int ngroups;
+    int sessions_per_group;
+    pl_id *group_id;
+    pl_group_session *sessions;
     int64_t next; /* next participant to write */
     int cursor;   /* community of `next` */
     int64_t batch_end;
@@ -132,7 +150,8 @@ typedef struct demo_gen {
     program_gen sh;
     program_gen ms;
     bool with_ms;
-    program_gen *cur; /* the program write_batch is streaming */
+    program_gen *cur;   /* the program write_batch is streaming */
+    pl_id clinician_id; /* the demo clinician's account, co-leader of the site's CSMG */
     char hash[6][AUTH_HASH_MAX];
 } demo_gen;
 
@@ -241,21 +260,27 @@ static const char *const es_withdraw[] = {"Se mudó fuera de Chicago",
                                           "No tiene tiempo por el trabajo", "Problemas de salud",
                                           "Ya no le interesa", "Cuida a un familiar"};
 
-/* The six CSMG education modules of the Shanghai model. */
+/*
+ * The six basic education modules of the Shanghai model's CSMGs, run again
+ * and again at the monthly group meetings (course template "sh-basic"). The
+ * titles are illustrative: understanding diabetes, diet, physical activity,
+ * medication, monitoring and complications, emotions and coping.
+ */
 static const struct {
     const char *note;
     uint32_t topics;
 } csmg_modules[] = {
+    {"小组活动：认识糖尿病", (1u << PL_TOPIC_REDUCING_RISKS) | (1u << PL_TOPIC_CLINIC_VISITS)},
     {"小组活动：合理饮食", 1u << PL_TOPIC_HEALTHY_EATING},
     {"小组活动：适量运动", 1u << PL_TOPIC_BEING_ACTIVE},
-    {"小组活动：血糖监测", 1u << PL_TOPIC_MONITORING},
     {"小组活动：规范用药", 1u << PL_TOPIC_TAKING_MEDICATION},
-    {"小组活动：情绪管理与解决问题",
+    {"小组活动：血糖监测与预防并发症",
+     (1u << PL_TOPIC_MONITORING) | (1u << PL_TOPIC_REDUCING_RISKS)},
+    {"小组活动：情绪管理与应对",
      (1u << PL_TOPIC_HEALTHY_COPING) | (1u << PL_TOPIC_PROBLEM_SOLVING)},
-    {"小组活动：预防并发症", 1u << PL_TOPIC_REDUCING_RISKS},
 };
 
-/* The four weekly DSME classes of Mi Salud's high-need package. */
+/* The four weekly DSME classes of Mi Salud's high-need package (course template "msp-dsme"). */
 static const struct {
     const char *note;
     uint32_t topics;
@@ -346,6 +371,10 @@ static void program_gen_free(program_gen *pg)
     free(pg->comm);
     free(pg->leader_id);
     free(pg->leader_person);
+    free(pg->group_id);
+    free(pg->sessions);
+    pg->group_id = NULL;
+    pg->sessions = NULL;
     pg->comm = NULL;
     pg->leader_id = NULL;
     pg->leader_person = NULL;
@@ -764,6 +793,8 @@ static pl_status write_accounts(store_tx *tx, void *ctx, pl_err *err)
         pl_status st = store_staff_account_insert(tx, &a, g->hash[k], err);
         if (st != PL_OK)
             return st;
+        if (a.role == PL_ROLE_CLINICIAN)
+            g->clinician_id = a.id;
     }
     return PL_OK;
 }
@@ -911,69 +942,258 @@ typedef struct session {
     pl_time at;
     int minutes;
     int module;
-    int leader_slot; /* a leader who is not a participant co-leads with CHC staff */
 } session;
 
 static void session_get(const demo_gen *g, const program_gen *pg, int ci, int month, session *s)
 {
     pl_rng r;
-    const community *cm = &pg->comm[ci];
     rng_for(&r, g->seed, pg->stream_base + STREAM_SESSION, (uint64_t)ci * 64 + (uint64_t)month);
     s->day = g->start + month * 30 + pl_rng_range(&r, 2, 27);
     s->at = pl_date_time(s->day) + 6 * 3600 + pl_rng_range(&r, 0, 1) * 1800; /* 14:00 local */
     s->minutes = pl_rng_range(&r, 90, 120);
     s->module = month % COUNT(csmg_modules);
-    s->leader_slot = cm->leader_off + pl_rng_range(&r, cm->npatients, cm->nleaders - 1);
 }
 
-/* The CSMG sessions a Shanghai intervention participant attended. */
-static pl_status write_group_sessions(part_ctx *x, pl_rng *r, const latent *lt, int ci,
-                                      pl_date enrol, pl_err *err)
+/*
+ * A participant's membership of their group from enrolment: it ends the day after
+ * their last day of follow-up (or of the course) unless that is still to come.
+ */
+static pl_status join_group(part_ctx *x, pl_id group_id, pl_date enrol, pl_date last_day,
+                            const pl_participant *p, pl_err *err)
 {
-    pl_status st;
-    for (int month = 0; month < DEMO_SESSION_MONTHS; month++) {
-        session s;
-        session_get(x->g, x->pg, ci, month, &s);
-        bool attend = chance(r, lt->engage);
-        if (s.day < enrol || s.day > x->cend || s.at > x->g->now || !attend)
+    pl_group_member m = {.group_id = group_id,
+                         .participant_id = x->pid,
+                         .joined_on = enrol,
+                         .left_on = PL_DATE_NONE};
+    if (last_day > x->cend)
+        last_day = x->cend;
+    if (p->status != PL_ENROL_ENROLLED || last_day < x->g->today) {
+        m.left_on = last_day + 1;
+        m.left_reason = p->status != PL_ENROL_ENROLLED ? p->status_reason
+                        : x->pg->fl == FLAVOR_SHANGHAI ? "完成12个月随访"
+                                                       : "Terminó el curso";
+    }
+    return store_group_member_add(x->tx, &m, err);
+}
+
+/* One member's attendance at a held session; not attending is absent or, now and then, excused. */
+static pl_status attend(part_ctx *x, const pl_group_session *gs, bool came, int salt, pl_err *err)
+{
+    pl_attendance a = came                       ? PL_ATTEND_ATTENDED
+                      : (x->pid + salt) % 3 == 0 ? PL_ATTEND_EXCUSED
+                                                 : PL_ATTEND_ABSENT;
+    pl_id contact;
+    return store_group_attendance_set(x->tx, gs, x->pid, a, 0, x->g->now, &contact, err);
+}
+
+/* A Shanghai intervention participant joins their community's CSMG and attends its meetings. */
+static pl_status write_group_sessions(part_ctx *x, pl_rng *r, const latent *lt, int ci,
+                                      pl_date enrol, const pl_participant *p, pl_err *err)
+{
+    const program_gen *pg = x->pg;
+    pl_status st = join_group(x, pg->group_id[ci], enrol, x->cend, p, err);
+    for (int month = 0; st == PL_OK && month < DEMO_SESSION_MONTHS; month++) {
+        const pl_group_session *gs = &pg->sessions[ci * DEMO_SESSION_MONTHS + month];
+        pl_date day = pl_time_date(gs->scheduled_at);
+        bool came = chance(r, lt->engage);
+        if (day < enrol || day > x->cend || gs->scheduled_at > x->g->now)
             continue;
-        pl_contact c = {0};
-        c.peer_leader_id = x->pg->leader_id[s.leader_slot];
-        c.occurred_at = s.at;
-        c.minutes = s.minutes;
-        c.mode = PL_MODE_GROUP;
-        c.key_functions = PL_KF_DAILY_MANAGEMENT | PL_KF_SOCIAL_EMOTIONAL | PL_KF_ONGOING;
-        c.topics = csmg_modules[s.module].topics;
-        c.proactive = true;
-        c.note = csmg_modules[s.module].note;
-        c.follow_up_date = PL_DATE_NONE;
-        if ((st = put_contact(x, &c, err)) != PL_OK)
+        st = attend(x, gs, came, month, err);
+    }
+    return st;
+}
+
+/* Mi Salud's high-need package: the four weekly two-hour DSME classes of their fortnight. */
+static pl_status write_dsme_classes(part_ctx *x, pl_rng *r, pl_date enrol, const pl_participant *p,
+                                    pl_err *err)
+{
+    const program_gen *pg = x->pg;
+    int cohort = (enrol - x->g->start) / DEMO_COHORT_DAYS;
+    if (cohort >= pg->ngroups)
+        cohort = pg->ngroups - 1;
+    const pl_group_session *cls = &pg->sessions[cohort * COUNT(dsme_classes)];
+    pl_date last = pl_time_date(cls[COUNT(dsme_classes) - 1].scheduled_at);
+    pl_status st = join_group(x, pg->group_id[cohort], enrol, last, p, err);
+    for (int k = 0; st == PL_OK && k < COUNT(dsme_classes); k++) {
+        bool came = chance(r, 0.85);
+        if (pl_time_date(cls[k].scheduled_at) > x->cend || cls[k].scheduled_at > x->g->now)
+            continue;
+        st = attend(x, &cls[k], came, k, err);
+    }
+    return st;
+}
+
+/* ---- groups, templates and sessions (before the participant stream) ------------------ */
+
+static pl_status put_template(demo_gen *g, program_gen *pg, store_tx *tx, const char *code,
+                              const char *name, int sessions, int interval, int minutes,
+                              uint32_t kf, const char *const *titles, pl_err *err)
+{
+    char modules[1024];
+    size_t len = 0;
+    modules[0] = '\0';
+    for (int k = 0; k < sessions; k++)
+        len +=
+            (size_t)snprintf(modules + len, sizeof modules - len, "%s%s", k ? "\n" : "", titles[k]);
+    pl_course_template t = {.program_id = pg->program_id,
+                            .code = code,
+                            .name = name,
+                            .sessions = sessions,
+                            .interval_days = interval,
+                            .minutes = minutes,
+                            .key_functions = kf,
+                            .modules = modules};
+    pl_err v;
+    pl_err_clear(&v);
+    if (pl_course_template_validate(&t, pg->kf_mask, &v) != PL_OK)
+        return refused(err, &v, "course template", code);
+    pl_status st = store_course_template_insert(tx, &t, err);
+    pg->template_id = t.id;
+    (void)g;
+    return st;
+}
+
+static pl_status put_group(program_gen *pg, store_tx *tx, pl_group *gr, int index, pl_err *err)
+{
+    pl_err v;
+    pl_err_clear(&v);
+    gr->program_id = pg->program_id;
+    gr->active = true;
+    if (pl_group_validate(gr, &v) != PL_OK)
+        return refused(err, &v, "group", gr->name);
+    pl_status st = store_group_insert(tx, gr, err);
+    pg->group_id[index] = gr->id;
+    return st;
+}
+
+/* Inserts session gs (held when it lies in the past) as sessions[index]. */
+static pl_status put_session(demo_gen *g, program_gen *pg, store_tx *tx, pl_group_session *gs,
+                             int index, pl_err *err)
+{
+    char code[24];
+    snprintf(code, sizeof code, "%s-%d", pg->fl == FLAVOR_SHANGHAI ? "sh-basic" : "msp-dsme",
+             gs->module_no);
+    gs->module_code = code;
+    gs->template_id = pg->template_id;
+    gs->status = gs->scheduled_at <= g->now ? PL_SESSION_HELD : PL_SESSION_SCHEDULED;
+    pl_err v;
+    pl_err_clear(&v);
+    if (pl_group_session_validate(gs, pg->kf_mask, &v) != PL_OK)
+        return refused(err, &v, "group session", gs->topic);
+    pl_status st = store_group_session_insert(tx, gs, err);
+    gs->module_code = NULL; /* the buffer ends here; the stream needs none of the text */
+    gs->location = NULL;
+    pg->sessions[index] = *gs;
+    return st;
+}
+
+static pl_status alloc_groups(program_gen *pg, int ngroups, int per, pl_err *err)
+{
+    pg->ngroups = ngroups;
+    pg->sessions_per_group = per;
+    pg->group_id = calloc((size_t)(ngroups ? ngroups : 1), sizeof *pg->group_id);
+    pg->sessions = calloc((size_t)(ngroups ? ngroups : 1) * (size_t)per, sizeof *pg->sessions);
+    if (!pg->group_id || !pg->sessions)
+        return pl_err_set(err, PL_NOMEM, "demo: out of memory planning %d groups", ngroups);
+    return PL_OK;
+}
+
+/*
+ * Shanghai: the "sh-basic" template and, in each intervention community, a CSMG led by its
+ * first peer leader who is not a patient (in the demo site: the "peer" login, co-led by the
+ * "clinician" login) meeting monthly at the CHC, cycling through the six modules.
+ */
+static pl_status write_groups_shanghai(store_tx *tx, void *ctx, pl_err *err)
+{
+    demo_gen *g = ctx;
+    program_gen *pg = &g->sh;
+    const char *titles[COUNT(csmg_modules)];
+    for (int k = 0; k < COUNT(csmg_modules); k++)
+        titles[k] = csmg_modules[k].note;
+    const uint32_t kf = PL_KF_DAILY_MANAGEMENT | PL_KF_SOCIAL_EMOTIONAL | PL_KF_ONGOING;
+    pl_status st = put_template(g, pg, tx, "sh-basic", "基础教育课程（6个模块）",
+                                COUNT(csmg_modules), 30, 120, kf, titles, err);
+    if (st != PL_OK)
+        return st;
+    bool site = true;
+    char name[160], place[160];
+    for (int c = 0; c < pg->ncomm; c++) {
+        const community *cm = &pg->comm[c];
+        if (cm->arm != PL_ARM_INTERVENTION || cm->nleaders == 0)
+            continue;
+        snprintf(name, sizeof name, "%s社区自我管理小组", cm->name);
+        snprintf(place, sizeof place, "%s Community Health Center, meeting room", cm->name);
+        pl_group gr = {.unit_id = cm->id,
+                       .kind = PL_GROUP_CSMG,
+                       .name = name,
+                       .peer_leader_id = pg->leader_id[cm->leader_off + cm->npatients],
+                       .co_leader_id = site ? g->clinician_id : 0,
+                       .language = "zh-CN",
+                       .location = place};
+        site = false;
+        if ((st = put_group(pg, tx, &gr, c, err)) != PL_OK)
             return st;
+        for (int month = 0; month < DEMO_SESSION_MONTHS; month++) {
+            session ss;
+            session_get(g, pg, c, month, &ss);
+            pl_group_session gs = {.group_id = gr.id,
+                                   .peer_leader_id = gr.peer_leader_id,
+                                   .scheduled_at = ss.at,
+                                   .minutes = ss.minutes,
+                                   .topic = csmg_modules[ss.module].note,
+                                   .module_no = ss.module + 1,
+                                   .location = place,
+                                   .key_functions = kf,
+                                   .topics = csmg_modules[ss.module].topics};
+            if ((st = put_session(g, pg, tx, &gs, c * DEMO_SESSION_MONTHS + month, err)) != PL_OK)
+                return st;
+        }
     }
     return PL_OK;
 }
 
-/* Mi Salud's high-need package: four weekly two-hour DSME classes after enrolment. */
-static pl_status write_dsme_classes(part_ctx *x, pl_rng *r, pl_date enrol, pl_err *err)
+/*
+ * Mi Salud: the "msp-dsme" template (4 weekly 2-hour classes) scheduled once per enrolment
+ * fortnight for that fortnight's high-need participants, each class group led by a promotor.
+ */
+static pl_status write_groups_misalud(store_tx *tx, void *ctx, pl_err *err)
 {
-    pl_status st;
-    for (int k = 0; k < COUNT(dsme_classes); k++) {
-        pl_date day = enrol + 7 * (k + 1);
-        pl_contact c = {0};
-        c.peer_leader_id = x->leader;
-        c.occurred_at = pl_date_time(day) + 23 * 3600; /* 18:00 in Chicago */
-        c.minutes = 120;
-        c.mode = PL_MODE_GROUP;
-        c.key_functions = PL_KF_DAILY_MANAGEMENT | PL_KF_SOCIAL_EMOTIONAL;
-        c.topics = dsme_classes[k].topics;
-        c.proactive = true;
-        c.note = dsme_classes[k].note;
-        c.follow_up_date = PL_DATE_NONE;
-        bool attend = chance(r, 0.85);
-        if (!attend || day > x->cend || c.occurred_at > x->g->now)
-            continue;
-        if ((st = put_contact(x, &c, err)) != PL_OK)
+    demo_gen *g = ctx;
+    program_gen *pg = &g->ms;
+    const char *titles[COUNT(dsme_classes)];
+    for (int k = 0; k < COUNT(dsme_classes); k++)
+        titles[k] = dsme_classes[k].note;
+    const uint32_t kf = PL_KF_DAILY_MANAGEMENT | PL_KF_SOCIAL_EMOTIONAL;
+    pl_status st = put_template(g, pg, tx, "msp-dsme", "Clases DSME (4 semanas)",
+                                COUNT(dsme_classes), 7, 120, kf, titles, err);
+    if (st != PL_OK)
+        return st;
+    char name[96];
+    const char *place = "Alivio Medical Center, sala de conferencias";
+    for (int c = 0; c < pg->ngroups; c++) {
+        snprintf(name, sizeof name, "Clase DSME, grupo %d", c + 1);
+        pl_group gr = {.unit_id = pg->comm[0].id,
+                       .kind = PL_GROUP_DSME_CLASS,
+                       .name = name,
+                       .peer_leader_id = pg->leader_id[c % pg->nleaders],
+                       .language = "es",
+                       .location = place};
+        if ((st = put_group(pg, tx, &gr, c, err)) != PL_OK)
             return st;
+        for (int k = 0; k < COUNT(dsme_classes); k++) {
+            pl_date day = g->start + DEMO_COHORT_DAYS * (c + 1) + 3 + 7 * k;
+            pl_group_session gs = {.group_id = gr.id,
+                                   .peer_leader_id = gr.peer_leader_id,
+                                   .scheduled_at = pl_date_time(day) + 23 * 3600, /* 18:00 */
+                                   .minutes = 120,
+                                   .topic = dsme_classes[k].note,
+                                   .module_no = k + 1,
+                                   .location = place,
+                                   .key_functions = kf,
+                                   .topics = dsme_classes[k].topics};
+            if ((st = put_session(g, pg, tx, &gs, c * COUNT(dsme_classes) + k, err)) != PL_OK)
+                return st;
+        }
     }
     return PL_OK;
 }
@@ -1237,10 +1457,10 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
     if (x.leader) {
         if ((st = write_contacts(&x, &r, &lt, enrol, tier == PL_RISK_HIGH_NEED, err)) != PL_OK)
             return st;
-        if (sh)
-            st = write_group_sessions(&x, &r, &lt, ci, enrol, err);
-        else if (tier == PL_RISK_HIGH_NEED)
-            st = write_dsme_classes(&x, &r, enrol, err);
+        if (sh && pg->group_id[ci])
+            st = write_group_sessions(&x, &r, &lt, ci, enrol, &p, err);
+        else if (!sh && tier == PL_RISK_HIGH_NEED)
+            st = write_dsme_classes(&x, &r, enrol, &p, err);
         if (st != PL_OK)
             return st;
     }
@@ -1346,6 +1566,15 @@ pl_status demo_generate(store *s, const demo_options *opt, pl_err *err)
         if ((st = store_write(s, write_accounts, g, err)) != PL_OK)
             goto fail;
     }
+
+    if ((st = alloc_groups(&g->sh, g->sh.ncomm, DEMO_SESSION_MONTHS, err)) != PL_OK ||
+        (st = store_write(s, write_groups_shanghai, g, err)) != PL_OK)
+        goto fail;
+    if (g->with_ms &&
+        ((st = alloc_groups(&g->ms, (g->enrol_days + DEMO_COHORT_DAYS - 1) / DEMO_COHORT_DAYS,
+                            COUNT(dsme_classes), err)) != PL_OK ||
+         (st = store_write(s, write_groups_misalud, g, err)) != PL_OK))
+        goto fail;
 
     if ((st = stream_program(s, g, &g->sh, opt, &done, total, err)) != PL_OK)
         goto fail;

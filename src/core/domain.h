@@ -263,6 +263,7 @@ typedef struct pl_contact {
     int family_members;     /* family or household members also present (0-20) */
     const char *note;
     pl_date follow_up_date;
+    pl_id group_session_id; /* the group session whose attendance made it (read-only); 0 none */
 } pl_contact;
 
 typedef struct pl_measurement {

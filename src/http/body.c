@@ -41,6 +41,7 @@
 #define STRINGS_MAX_ITEMS      32
 #define STRINGS_ITEM_MAX_BYTES 64
 #define INTS_MAX_ITEMS         64
+#define OBJECTS_MAX_ITEMS      64
 #define ID_MAX                 ((int64_t)1 << 53)
 
 /* ---- content type ------------------------------------------------------- */
@@ -542,26 +543,26 @@ static void check_int_named(const http_field *f, const char *name, json_object *
     }
 }
 
-static void check_int(const http_field *f, json_object *v, pl_err *err)
+static void check_int(const http_field *f, const char *name, json_object *v, pl_err *err)
 {
-    check_int_named(f, f->name, v, err);
+    check_int_named(f, name, v, err);
 }
 
 /* An array of at most INTS_MAX_ITEMS integers, each checked like an INT (null items refused). */
-static void check_ints(const http_field *f, json_object *v, pl_err *err)
+static void check_ints(const http_field *f, const char *name, json_object *v, pl_err *err)
 {
     if (!json_object_is_type(v, json_type_array)) {
-        pl_err_field(err, f->name, "must be an array of integers");
+        pl_err_field(err, name, "must be an array of integers");
         return;
     }
     size_t n = json_object_array_length(v);
     if (n > INTS_MAX_ITEMS) {
-        pl_err_field(err, f->name, "must have at most %d items", INTS_MAX_ITEMS);
+        pl_err_field(err, name, "must have at most %d items", INTS_MAX_ITEMS);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         char item[sizeof err->fields[0].field];
-        snprintf(item, sizeof item, "%s[%zu]", f->name, i);
+        snprintf(item, sizeof item, "%s[%zu]", name, i);
         json_object *iv = json_object_array_get_idx(v, i);
         if (!iv)
             pl_err_field(err, item, "must not be null");
@@ -570,18 +571,18 @@ static void check_ints(const http_field *f, json_object *v, pl_err *err)
     }
 }
 
-static void check_id(const http_field *f, json_object *v, pl_err *err)
+static void check_id(const char *name, json_object *v, pl_err *err)
 {
     int64_t i;
     if (!int_of(v, &i))
-        pl_err_field(err, f->name, "must be an integer");
+        pl_err_field(err, name, "must be an integer");
     else if (i < 1)
-        pl_err_field(err, f->name, "must be a positive integer");
+        pl_err_field(err, name, "must be a positive integer");
     else if (i > ID_MAX)
-        pl_err_field(err, f->name, "must be at most %lld", (long long)ID_MAX);
+        pl_err_field(err, name, "must be at most %lld", (long long)ID_MAX);
 }
 
-static void check_decimal(const http_field *f, json_object *v, pl_err *err)
+static void check_decimal(const char *name, json_object *v, pl_err *err)
 {
     const char *s = NULL;
     int64_t i;
@@ -593,7 +594,7 @@ static void check_decimal(const http_field *f, json_object *v, pl_err *err)
         s = string_of(v, NULL);
     double d;
     if (!s || measure_parse_decimal(s, &d) != PL_OK)
-        pl_err_field(err, f->name, "must be a decimal number such as 7.2");
+        pl_err_field(err, name, "must be a decimal number such as 7.2");
 }
 
 /* A string (already checked as text) must be one of the field's values, if it lists them. */
@@ -613,20 +614,20 @@ static void check_one_of(const http_field *f, const char *field, json_object *v,
     pl_err_field(err, field, "must be one of %s", list);
 }
 
-static void check_strings(const http_field *f, json_object *v, pl_err *err)
+static void check_strings(const http_field *f, const char *name, json_object *v, pl_err *err)
 {
     if (!json_object_is_type(v, json_type_array)) {
-        pl_err_field(err, f->name, "must be an array of strings");
+        pl_err_field(err, name, "must be an array of strings");
         return;
     }
     size_t n = json_object_array_length(v);
     if (n > STRINGS_MAX_ITEMS) {
-        pl_err_field(err, f->name, "must have at most %d items", STRINGS_MAX_ITEMS);
+        pl_err_field(err, name, "must have at most %d items", STRINGS_MAX_ITEMS);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         char item[sizeof err->fields[0].field];
-        snprintf(item, sizeof item, "%s[%zu]", f->name, i);
+        snprintf(item, sizeof item, "%s[%zu]", name, i);
         int before = err->nfields;
         json_object *iv = json_object_array_get_idx(v, i);
         check_text(item, iv, false, STRINGS_ITEM_MAX_BYTES, err);
@@ -635,17 +636,20 @@ static void check_strings(const http_field *f, json_object *v, pl_err *err)
     }
 }
 
-static void check_field(const http_field *f, json_object *obj, pl_err *err)
+static void check_objects(const http_field *f, const char *name, json_object *v, pl_err *err);
+
+/* Checks field f of obj; name is how errors call it ("attendance[2].status" inside an array). */
+static void check_field(const http_field *f, const char *name, json_object *obj, pl_err *err)
 {
     json_object *v;
     if (!json_object_object_get_ex(obj, f->name, &v)) {
         if (f->required)
-            pl_err_field(err, f->name, "is required");
+            pl_err_field(err, name, "is required");
         return;
     }
     if (!v) {
         if (!f->nullable)
-            pl_err_field(err, f->name, "must not be null");
+            pl_err_field(err, name, "must not be null");
         return;
     }
     const char *s;
@@ -654,43 +658,93 @@ static void check_field(const http_field *f, json_object *obj, pl_err *err)
     switch (f->type) {
     case HTTP_F_STRING: {
         int before = err->nfields;
-        check_text(f->name, v, false, f->max, err);
+        check_text(name, v, false, f->max, err);
         if (err->nfields == before)
-            check_one_of(f, f->name, v, err);
+            check_one_of(f, name, v, err);
         break;
     }
     case HTTP_F_TEXT:
-        check_text(f->name, v, true, f->max, err);
+        check_text(name, v, true, f->max, err);
         break;
     case HTTP_F_INT:
-        check_int(f, v, err);
+        check_int(f, name, v, err);
         break;
     case HTTP_F_ID:
-        check_id(f, v, err);
+        check_id(name, v, err);
         break;
     case HTTP_F_BOOL:
         if (!json_object_is_type(v, json_type_boolean))
-            pl_err_field(err, f->name, "must be true or false");
+            pl_err_field(err, name, "must be true or false");
         break;
     case HTTP_F_DATE:
         s = string_of(v, NULL);
         if (!s || pl_date_parse(s, &day) != PL_OK)
-            pl_err_field(err, f->name, "must be a date YYYY-MM-DD");
+            pl_err_field(err, name, "must be a date YYYY-MM-DD");
         break;
     case HTTP_F_TIME:
         s = string_of(v, NULL);
         if (!s || pl_time_parse(s, &t) != PL_OK)
-            pl_err_field(err, f->name, "must be an RFC 3339 time such as 2026-11-23T14:05:00Z");
+            pl_err_field(err, name, "must be an RFC 3339 time such as 2026-11-23T14:05:00Z");
         break;
     case HTTP_F_DECIMAL:
-        check_decimal(f, v, err);
+        check_decimal(name, v, err);
         break;
     case HTTP_F_STRINGS:
-        check_strings(f, v, err);
+        check_strings(f, name, v, err);
         break;
     case HTTP_F_INTS:
-        check_ints(f, v, err);
+        check_ints(f, name, v, err);
         break;
+    case HTTP_F_OBJECTS:
+        check_objects(f, name, v, err);
+        break;
+    }
+}
+
+/*
+ * An array of at most f->max (OBJECTS_MAX_ITEMS when 0) objects, each holding only the
+ * fields of f->items, checked like a body's fields; errors are named "name[i].field".
+ */
+static void check_objects(const http_field *f, const char *name, json_object *v, pl_err *err)
+{
+    long max = f->max > 0 ? f->max : OBJECTS_MAX_ITEMS;
+    if (!json_object_is_type(v, json_type_array)) {
+        pl_err_field(err, name, "must be an array of objects");
+        return;
+    }
+    size_t n = json_object_array_length(v);
+    if (n > (size_t)max) {
+        pl_err_field(err, name, "must have at most %ld items", max);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char item[sizeof err->fields[0].field];
+        snprintf(item, sizeof item, "%s[%zu]", name, i);
+        json_object *iv = json_object_array_get_idx(v, i);
+        if (!iv || !json_object_is_type(iv, json_type_object)) {
+            pl_err_field(err, item, "must be an object");
+            continue;
+        }
+        json_object_object_foreach(iv, key, val)
+        {
+            (void)val;
+            const http_field *g = http_field_items(f);
+            while (g && g->name && strcmp(g->name, key) != 0)
+                g++;
+            if (!g || !g->name) {
+                char shown[sizeof err->fields[0].field], sub[sizeof err->fields[0].field];
+                display_name(key, shown, sizeof shown);
+                if (snprintf(sub, sizeof sub, "%s.%s", item, shown) < 0)
+                    sub[0] = '\0';
+                pl_err_field(err, sub, "is not a field of this item");
+            }
+        }
+        for (const http_field *g = http_field_items(f); g && g->name; g++) {
+            char sub[sizeof err->fields[0].field];
+            if (snprintf(sub, sizeof sub, "%s.%s", item, g->name) < 0)
+                sub[0] = '\0';
+            check_field(g, sub, iv, err);
+        }
     }
 }
 
@@ -780,7 +834,7 @@ int http_body_check(const http_body_schema *schema, const char *content_type, co
     /* fields */
     if (schema && schema->fields)
         for (const http_field *f = schema->fields; f->name; f++)
-            check_field(f, obj, err);
+            check_field(f, f->name, obj, err);
 
     if (unknown > 0 || repeated) {
         if (unknown == 0)

@@ -36,6 +36,7 @@ typedef enum http_field_type {
     HTTP_F_DECIMAL, /* a JSON number, or a string holding a decimal; kept as written */
     HTTP_F_STRINGS, /* an array of at most 32 single-line strings of at most 64 bytes */
     HTTP_F_INTS,    /* an array of at most 64 integers, each within [min, max] when min < max */
+    HTTP_F_OBJECTS, /* an array of at most max (64 when 0) objects, each checked against items */
 } http_field_type;
 
 typedef struct http_field {
@@ -45,9 +46,22 @@ typedef struct http_field {
     bool nullable;
     long min, max; /* HTTP_F_INT (and each HTTP_F_INTS item) range; STRING/TEXT maximum length in
                       bytes when max > 0 */
-    /* STRING, and each item of STRINGS: the allowed values, NULL-terminated (NULL: any) */
+    /* STRING, and each item of STRINGS: the allowed values, NULL-terminated (NULL: any).
+       OBJECTS: the fields of each item instead, given as HTTP_ITEMS(fields) (see below) */
     const char *const *one_of;
 } http_field;
+
+/*
+ * An OBJECTS field's item fields (an array terminated by an entry with name NULL), carried
+ * in one_of so that every other field keeps its seven-value initializer; http_field_items()
+ * gives them back. An unknown or wrong field inside an item is a 422 field error named
+ * "field[i].name"; a key repeated inside an item is not detected (json-c keeps the last).
+ */
+#define HTTP_ITEMS(fields) ((const char *const *)(const void *)(fields))
+static inline const http_field *http_field_items(const http_field *f)
+{
+    return f->type == HTTP_F_OBJECTS ? (const http_field *)(const void *)f->one_of : NULL;
+}
 
 typedef struct http_body_schema {
     const char *name;         /* the OpenAPI component name, e.g. "ContactCreate" */

@@ -150,7 +150,8 @@ static const char *const sql[ST__COUNT] = {
         "INSERT INTO contact (program_id, participant_id, peer_leader_id, occurred_at, minutes, "
         "mode, key_functions, topics, proactive, note, follow_up_date, created_at, family_members) "
         "SELECT program_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM participant WHERE id = ?",
-    [ST_CONTACT_GET] = "SELECT " SQ_CONTACT_COLS " FROM contact c WHERE c.id = ?",
+    [ST_CONTACT_GET] =
+        "SELECT " SQ_CONTACT_COLS " FROM contact c WHERE c.id = ? AND c.voided_at IS NULL",
     [ST_MEAS_INSERT] = "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
                        "entered_value, entered_unit, effective_at, source, wave, recorded_by, "
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -161,7 +162,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_STAFF_BY_USERNAME] = "SELECT " STAFF_COLS " FROM staff_account WHERE username = ?",
     [ST_COUNTS] = "SELECT (SELECT count(*) FROM org_unit WHERE kind = 'program'), "
                   "(SELECT count(*) FROM org_unit), (SELECT count(*) FROM participant), "
-                  "(SELECT count(*) FROM peer_leader), (SELECT count(*) FROM contact), "
+                  "(SELECT count(*) FROM peer_leader), "
+                  "(SELECT count(*) FROM contact WHERE voided_at IS NULL), "
                   "(SELECT count(*) FROM measurement), (SELECT count(*) FROM staff_account)",
     [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(m.value >= ?5) FROM measurement m "
                         "JOIN participant p ON p.id = m.participant_id "
@@ -1112,6 +1114,7 @@ void sq_contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
     c->note = sq_col_text(st, 10, a);
     c->follow_up_date = sq_col_date(st, 11);
     c->family_members = sqlite3_column_int(st, 12);
+    c->group_session_id = sq_col_id(st, 13);
 }
 
 void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
@@ -1405,7 +1408,7 @@ static const sq_list_def lists[LIST__COUNT] = {
           " AND p.peer_leader_id = ?7"},
          " ORDER BY p.id LIMIT ?8"},
     [LIST_CONTACT] = {"SELECT " SQ_CONTACT_COLS " FROM contact c JOIN participant p ON p.id = "
-                      "c.participant_id WHERE c.id > ?1",
+                      "c.participant_id WHERE c.id > ?1 AND c.voided_at IS NULL",
                       {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                        " AND c.participant_id = ?4", " AND c.peer_leader_id = ?5",
                        " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},

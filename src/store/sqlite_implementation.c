@@ -34,20 +34,39 @@ static const char SQL_RATING_GET[] =
 #define ENROLLED_IN_PERIOD(p)                                                                      \
     p ".enrol_date <= ?5 AND (" p ".status = 'enrolled' OR " p ".status_date IS NULL OR " p        \
       ".status_date >= ?4)"
-#define IN_UNIT(p)                                                                                 \
-    p ".home_unit_id IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)"
+#define IN_UNIT(col) col " IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)"
+#define CONTACTS_IN_PERIOD                                                                         \
+    "FROM participant p JOIN contact c ON c.participant_id = p.id WHERE " IN_UNIT(                 \
+        "p.home_unit_id") " AND c.occurred_at >= ?2 AND c.occurred_at < ?3 "                       \
+                          "AND c.voided_at IS NULL"
 #define ACTIVITY_SUMS                                                                              \
     "count(c.id), coalesce(sum(c.minutes), 0), coalesce(sum(c.key_functions & 1 != 0), 0), "       \
     "coalesce(sum(c.key_functions & 2 != 0), 0), coalesce(sum(c.key_functions & 4 != 0), 0), "     \
-    "coalesce(sum(c.key_functions & 8 != 0), 0) "                                                  \
-    "FROM participant p JOIN contact c ON c.participant_id = p.id WHERE " IN_UNIT(                 \
-        "p") " AND c.occurred_at >= ?2 AND c.occurred_at < ?3"
-static const char SQL_ACTIVITY[] = "SELECT 0, (SELECT count(*) FROM participant q WHERE " IN_UNIT(
-    "q") " AND " ENROLLED_IN_PERIOD("q") "), " ACTIVITY_SUMS " LIMIT ?6";
+    "coalesce(sum(c.key_functions & 8 != 0), 0) " CONTACTS_IN_PERIOD
+#define PARTICIPANTS_IN_PERIOD                                                                     \
+    "(SELECT count(*) FROM participant q WHERE " IN_UNIT(                                          \
+        "q.home_unit_id") " AND " ENROLLED_IN_PERIOD("q")
+static const char SQL_ACTIVITY[] =
+    "SELECT 0, " PARTICIPANTS_IN_PERIOD "), " ACTIVITY_SUMS " LIMIT ?6";
 static const char SQL_ACTIVITY_BY_LEADER[] =
-    "SELECT c.peer_leader_id, (SELECT count(*) FROM participant q WHERE q.peer_leader_id = "
-    "c.peer_leader_id AND " IN_UNIT("q") " AND " ENROLLED_IN_PERIOD(
-        "q") "), " ACTIVITY_SUMS " GROUP BY c.peer_leader_id ORDER BY c.peer_leader_id LIMIT ?6";
+    "SELECT c.peer_leader_id, " PARTICIPANTS_IN_PERIOD
+    " AND q.peer_leader_id = c.peer_leader_id), " ACTIVITY_SUMS
+    " GROUP BY c.peer_leader_id ORDER BY c.peer_leader_id LIMIT ?6";
+
+/* The sessions of the subtree's groups in the period (?4: of the same leader as s). */
+#define SESSIONS_IN_PERIOD                                                                         \
+    "(SELECT s2.id FROM group_session s2 JOIN support_group g2 ON g2.id = s2.group_id "            \
+    "WHERE " IN_UNIT("g2.unit_id") " AND s2.scheduled_at >= ?2 AND s2.scheduled_at < ?3 "          \
+                                   "AND (NOT ?4 OR s2.peer_leader_id = s.peer_leader_id))"
+/* sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader */
+static const char SQL_SESSIONS[] =
+    "SELECT CASE WHEN ?4 THEN s.peer_leader_id ELSE 0 END AS leader, "
+    "sum(s.status = 'held'), sum(s.status = 'cancelled'), "
+    "(SELECT count(*) FROM group_attendance a WHERE a.session_id IN " SESSIONS_IN_PERIOD "), "
+    "(SELECT count(*) FROM group_attendance a WHERE a.status = 'attended' AND a.session_id "
+    "IN " SESSIONS_IN_PERIOD ") "
+    "FROM support_group g JOIN group_session s ON s.group_id = g.id WHERE " IN_UNIT(
+        "g.unit_id") " AND s.scheduled_at >= ?2 AND s.scheduled_at < ?3 GROUP BY leader";
 
 /* ---- features ------------------------------------------------------------- */
 
@@ -208,6 +227,33 @@ pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time unt
     sqlite3_bind_int64(st, 3, until);
     sqlite3_bind_int64(st, 4, since / 86400);
     sqlite3_bind_int64(st, 5, (until - 1) / 86400);
-    return sq_read_capped(c, st, 6, max, a, sizeof **rows, activity_read, (void **)rows, n, more,
-                          err);
+    pl_status r =
+        sq_read_capped(c, st, 6, max, a, sizeof **rows, activity_read, (void **)rows, n, more, err);
+    if (r != PL_OK)
+        return r;
+    /* the group sessions, added to the row of their leader (or to the one total) */
+    if (!(st = sq_stmt(c, SQL_SESSIONS, err)))
+        return err->status;
+    sqlite3_bind_int64(st, 1, unit_id);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, until);
+    sqlite3_bind_int(st, 4, by_leader);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        pl_id leader = sqlite3_column_int64(st, 0);
+        for (int i = 0; i < *n; i++) {
+            store_activity *row = &(*rows)[i];
+            if (row->peer_leader_id != leader)
+                continue;
+            row->sessions_held = sqlite3_column_int64(st, 1);
+            row->sessions_cancelled = sqlite3_column_int64(st, 2);
+            row->attendance_records = sqlite3_column_int64(st, 3);
+            row->attended = sqlite3_column_int64(st, 4);
+        }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(c->db, rc, err, "group sessions");
+    return PL_OK;
 }

@@ -89,7 +89,8 @@ pl_status sq_arena_check(pl_arena *a, pl_err *err);
     "l.training_hours, l.active, l.version, "
 #define SQ_CONTACT_COLS                                                                            \
     "c.id, c.program_id, c.participant_id, c.peer_leader_id, c.occurred_at, c.minutes, c.mode, "   \
-    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date, c.family_members"
+    "c.key_functions, c.topics, c.proactive, c.note, c.follow_up_date, c.family_members, "         \
+    "c.group_session_id"
 #define SQ_MEAS_COLS                                                                               \
     "m.id, m.participant_id, m.code, m.analyte, m.value, m.unit, m.entered_value, "                \
     "m.entered_unit, m.effective_at, m.source, m.wave, m.recorded_by"

@@ -54,7 +54,7 @@ static const char SQL_WORKLIST_ALERTS[] =
     "ORDER BY al.id LIMIT ?2";
 static const char SQL_LAST_CONTACT[] =
     "SELECT " SQ_CONTACT_COLS " FROM contact c WHERE c.participant_id = ? "
-    "ORDER BY c.occurred_at DESC, c.id DESC LIMIT 1";
+    "AND c.voided_at IS NULL ORDER BY c.occurred_at DESC, c.id DESC LIMIT 1";
 static const char SQL_LATEST_VALUE[] =
     "SELECT value FROM measurement WHERE participant_id = ? AND analyte = ? "
     "ORDER BY effective_at DESC, id DESC LIMIT 1";

@@ -30,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/domain.h"
+#include "core/group.h"
 #include "core/implementation.h"
 #include "core/rules.h"
 #include "core/status.h"
@@ -466,18 +467,179 @@ typedef struct store_activity {
     int64_t contacts;
     int64_t contact_minutes;
     int64_t key_function[4]; /* contacts with each standard key function, PL_KF_* bit order */
+    int64_t sessions_held;   /* group sessions scheduled in the period, by status */
+    int64_t sessions_cancelled;
+    int64_t attendance_records; /* attendance recorded at those sessions */
+    int64_t attended;
 } store_activity;
 
 /*
  * Contacts in [since, until) with participants whose home unit is in the
- * subtree of unit_id, and the participants enrolled at some time in
- * [first_day, last_day]. by_leader: one row per peer leader who made
+ * subtree of unit_id, the participants enrolled at some time in the
+ * period, and the sessions of the groups of that subtree scheduled in it
+ * with their attendance. by_leader: one row per peer leader who made
  * contacts there (at most max, *more when cut), participants counted per
- * assigned leader; else one row.
+ * assigned leader and sessions per leading peer leader; else one row.
  */
 pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time until, bool by_leader,
                              int max, pl_arena *a, store_activity **rows, int *n, bool *more,
                              pl_err *err);
+
+/* ---- groups, sessions, attendance and course templates -------------------
+ * (core/group.h, docs/GROUPS.md; implemented in sqlite_groups.c.) A group
+ * is visible to a scope when its unit lies in the scope's subtree and, for
+ * a peer leader, when they lead it. Participant rows (members, attendance)
+ * are further limited to the participants the scope sees.
+ */
+pl_status store_group_insert(store_tx *tx, pl_group *g, pl_err *err);
+pl_status store_group_get(store *s, pl_id id, pl_arena *a, pl_group *out, pl_err *err);
+pl_status store_tx_group_get(store_tx *tx, pl_id id, pl_arena *a, pl_group *out, pl_err *err);
+/* Writes kind, name, leaders, language, location and active; increments g->version. */
+pl_status store_group_update(store_tx *tx, pl_group *g, int expected_version, pl_err *err);
+/* PL_OK if the group exists and is visible to sc, else PL_NOTFOUND. */
+pl_status store_group_visible(store *s, const store_scope *sc, pl_id group_id, pl_err *err);
+
+typedef struct store_group_filter {
+    store_scope scope;
+    pl_id unit_id;        /* subtree; 0 any */
+    pl_id peer_leader_id; /* 0 any */
+    pl_id co_leader_id;   /* 0 any */
+    int kind;             /* pl_group_kind, -1 any */
+} store_group_filter;
+
+pl_status store_group_list(store *s, const store_group_filter *f, store_page pg, pl_arena *a,
+                           pl_group **items, int *n, pl_err *err);
+
+/*
+ * Adds a membership (sets m->id). Refused with a field error: a participant
+ * of another program or not enrolled (participant_id), one who is a member
+ * already or whose earlier membership ends after joined_on, a joined_on
+ * before their enrolment (joined_on). A membership given with left_on (and
+ * left_reason) is recorded as already ended, history such as the demo's or
+ * an import's, and then the participant need not be enrolled any more.
+ * Callers set left_on to PL_DATE_NONE for an open membership.
+ */
+pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err);
+/*
+ * Ends membership `id` of group `group_id` on left_on with an optional
+ * reason; *out is the ended membership. Refused: no such membership in the
+ * group (PL_NOTFOUND), already ended, left_on before joined_on, attendance
+ * recorded on or after left_on (left_on).
+ */
+pl_status store_group_member_end(store_tx *tx, pl_id group_id, pl_id id, pl_date left_on,
+                                 const char *reason, pl_arena *a, pl_group_member *out,
+                                 pl_err *err);
+pl_status store_group_member_get(store *s, pl_id id, pl_arena *a, pl_group_member *out,
+                                 pl_err *err);
+
+typedef struct store_group_member_filter {
+    store_scope scope;
+    pl_id group_id;       /* 0 any */
+    pl_id participant_id; /* 0 any */
+    int current;          /* 1: open memberships only, 0: ended only, -1 any */
+} store_group_member_filter;
+
+pl_status store_group_member_list(store *s, const store_group_member_filter *f, store_page pg,
+                                  pl_arena *a, pl_group_member **items, int *n, pl_err *err);
+
+/* Inserts a session (sets s->id and version); its counts are ignored. */
+pl_status store_group_session_insert(store_tx *tx, pl_group_session *s, pl_err *err);
+pl_status store_group_session_get(store *s, pl_id id, pl_arena *a, pl_group_session *out,
+                                  pl_err *err);
+pl_status store_tx_group_session_get(store_tx *tx, pl_id id, pl_arena *a, pl_group_session *out,
+                                     pl_err *err);
+/*
+ * Writes every mutable field (status, time, minutes, topic, module, location,
+ * notes, key functions, topics, cancel reason) and increments s->version;
+ * the contacts its attendance made follow the new time, minutes, key
+ * functions and topics.
+ */
+pl_status store_group_session_update(store_tx *tx, pl_group_session *s, int expected_version,
+                                     pl_err *err);
+
+typedef struct store_group_session_filter {
+    store_scope scope;
+    pl_id group_id;       /* 0 any */
+    pl_time since, until; /* scheduled_at in [since, until); PL_TIME_NONE: open */
+    int status;           /* pl_session_status, -1 any */
+} store_group_session_filter;
+
+pl_status store_group_session_list(store *s, const store_group_session_filter *f, store_page pg,
+                                   pl_arena *a, pl_group_session **items, int *n, pl_err *err);
+
+/* One member's attendance at a session. */
+typedef struct store_attendance {
+    pl_id session_id;
+    pl_id participant_id;
+    pl_attendance status;
+    pl_id contact_id; /* the contact it made (attended only); 0 none */
+    pl_id recorded_by;
+    pl_time recorded_at;
+} store_attendance;
+
+/* What recording changed for one participant, for the audit trail. */
+typedef struct store_attendance_change {
+    pl_id participant_id;
+    pl_id contact_created;  /* 0 none */
+    pl_id contact_restored; /* a voided contact made active again; 0 none */
+    pl_id contact_voided;   /* 0 none */
+    bool removed;           /* the row was dropped: the participant was not in the new list */
+} store_attendance_change;
+
+/*
+ * Records the attendance of a whole session in one go (entries[i].status
+ * for entries[i].participant_id), replacing what was recorded before for
+ * the participants the scope sees (rows of others stay). Every listed
+ * participant must be seen by the scope and a member of the group on the
+ * session's day (else a field error "attendance[i].participant_id"); the
+ * session must not be cancelled ("status") nor in the future
+ * ("scheduled_at", with now). Each attended member gets one contact (mode
+ * group, the session's time, minutes, key functions, topics and peer
+ * leader, note: the topic) linked to the session; re-recording keeps it,
+ * and a member no longer attended loses it: the contact is voided (no read
+ * returns it; its id is never reused) and restored if they are recorded as
+ * attended again. The session becomes held. *changes (arena, *nchanges)
+ * lists what changed.
+ */
+pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const store_scope *sc,
+                                        const store_attendance *entries, int n, pl_id recorded_by,
+                                        pl_time now, pl_arena *a, store_attendance_change **changes,
+                                        int *nchanges, pl_err *err);
+/*
+ * Sets one member's attendance at session s (as read or just inserted in this
+ * transaction) without touching the others', with the same contact rules as
+ * store_group_attendance_record (the demo's and an import's way in); marks
+ * the session held. *contact_id: the attendee's contact, 0 otherwise.
+ * PL_INVALID when not a member on the session's day, or the session is
+ * cancelled or in the future.
+ */
+pl_status store_group_attendance_set(store_tx *tx, const pl_group_session *s, pl_id participant_id,
+                                     pl_attendance status, pl_id recorded_by, pl_time now,
+                                     pl_id *contact_id, pl_err *err);
+/* The attendance of a session for the participants the scope sees, by participant id. */
+pl_status store_group_attendance_list(store *s, pl_id session_id, const store_scope *sc,
+                                      pl_arena *a, store_attendance **items, int *n, pl_err *err);
+pl_status store_tx_group_attendance_list(store_tx *tx, pl_id session_id, const store_scope *sc,
+                                         pl_arena *a, store_attendance **items, int *n,
+                                         pl_err *err);
+
+pl_status store_course_template_insert(store_tx *tx, pl_course_template *t, pl_err *err);
+pl_status store_course_template_get(store *s, pl_id id, pl_arena *a, pl_course_template *out,
+                                    pl_err *err);
+pl_status store_tx_course_template_get(store_tx *tx, pl_id id, pl_arena *a, pl_course_template *out,
+                                       pl_err *err);
+/* Templates of the programs above or below scope_unit (0: all); program_id 0 any. */
+pl_status store_course_template_list(store *s, pl_id scope_unit, pl_id program_id, store_page pg,
+                                     pl_arena *a, pl_course_template **items, int *n, pl_err *err);
+/*
+ * Schedules template t for group_id: t.sessions sessions from first_at,
+ * interval_days apart, each with the template's minutes and key functions,
+ * module title as topic, module code "<code>-<n>" and the group's leader.
+ * *out (arena, t.sessions of them) receives the sessions made.
+ */
+pl_status store_group_schedule_course(store_tx *tx, pl_id group_id, const pl_course_template *t,
+                                      pl_time first_at, const char *location, pl_arena *a,
+                                      pl_group_session **out, pl_err *err);
 
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).

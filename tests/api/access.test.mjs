@@ -44,6 +44,31 @@ before(async () => {
     (p) => p.peer_leader_id !== d.leaderId && p.id !== d.otherPart.id && p.status === 'enrolled',
   );
   assert.ok(d.writePart, 'no enrolled participant for the matrix writes');
+  // a group of the peer's community led by the peer, with a member, a template and a session
+  const admin = (method, path, body) => s.req(method, path, { token: s.tokens.admin, body });
+  const g = await admin('POST', '/api/v1/groups', {
+    unit_id: d.site, kind: 'peer_group', name: 'Matrix group', peer_leader_id: d.leaderId,
+  });
+  assert.equal(g.status, 201, g.text);
+  d.groupId = g.json.id;
+  d.peerEnrolled = d.peerParts.filter((p) => p.status === 'enrolled');
+  assert.ok(d.peerEnrolled.length >= 2, 'the peer has two enrolled participants');
+  const member = await admin('POST', `/api/v1/groups/${d.groupId}/members`, {
+    participant_id: d.peerEnrolled[0].id, joined_on: d.peerEnrolled[0].enrol_date,
+  });
+  assert.equal(member.status, 201, member.text);
+  const t = await admin('POST', '/api/v1/course-templates', {
+    program_id: d.shanghai, code: 'matrix', name: 'Matrix course', sessions: 1, interval_days: 7,
+    minutes: 60, key_functions: ['ongoing'], modules: ['Matrix module'],
+  });
+  assert.equal(t.status, 201, t.text);
+  d.templateId = t.json.id;
+  const ses = await admin('POST', `/api/v1/groups/${d.groupId}/sessions`, {
+    scheduled_at: new Date(Date.now() - 2 * 86400e3).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    minutes: 60, topic: 'Matrix session', key_functions: ['ongoing'],
+  });
+  assert.equal(ses.status, 201, ses.text);
+  d.sessionId = ses.json.id;
 });
 after(async () => {
   if (s) await s.cleanup();
@@ -163,6 +188,45 @@ function routes() {
       () => `/api/v1/implementation/indicators?unit_id=${d.site}&since=${daysAgo(30)}&until=${daysAgo(0)}`,
       null, ALL],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
+    ['GET', '/api/v1/groups', () => '/api/v1/groups?limit=5', null, IDENTIFIED],
+    ['POST', '/api/v1/groups', () => '/api/v1/groups',
+      (role) => ({ unit_id: d.site, kind: 'csmg', name: `Matrix ${role}`, peer_leader_id: d.leaderId }),
+      MANAGERS],
+    ['GET', '/api/v1/groups/{id}', () => `/api/v1/groups/${d.groupId}`, null, IDENTIFIED],
+    ['PATCH', '/api/v1/groups/{id}', () => `/api/v1/groups/${d.groupId}`,
+      () => ({ location: 'Matrix room' }), MANAGERS],
+    ['GET', '/api/v1/groups/{id}/members', () => `/api/v1/groups/${d.groupId}/members`, null,
+      IDENTIFIED],
+    ['POST', '/api/v1/groups/{id}/members', () => `/api/v1/groups/${d.groupId}/members`,
+      () => ({ participant_id: d.peerEnrolled[1].id }), MANAGERS],
+    ['POST', '/api/v1/groups/{id}/members/{member_id}/end',
+      () => `/api/v1/groups/${d.groupId}/members/${NONE}/end`, () => ({}), MANAGERS],
+    ['POST', '/api/v1/groups/{id}/sessions', () => `/api/v1/groups/${d.groupId}/sessions`,
+      (role) => ({ scheduled_at: new Date(Date.now() + 86400e3).toISOString(), minutes: 60,
+        topic: `Matrix ${role}`, key_functions: ['ongoing'] }),
+      [...MANAGERS, 'clinician', 'peer']],
+    ['POST', '/api/v1/groups/{id}/schedule-course',
+      () => `/api/v1/groups/${d.groupId}/schedule-course`,
+      () => ({ template_id: d.templateId, first_at: new Date(Date.now() + 7 * 86400e3).toISOString() }),
+      [...MANAGERS, 'clinician', 'peer']],
+    ['GET', '/api/v1/group-sessions', () => '/api/v1/group-sessions?limit=5', null, IDENTIFIED],
+    ['GET', '/api/v1/group-sessions/{id}', () => `/api/v1/group-sessions/${d.sessionId}`, null,
+      IDENTIFIED],
+    ['PATCH', '/api/v1/group-sessions/{id}', () => `/api/v1/group-sessions/${d.sessionId}`,
+      () => ({ notes: 'Matrix notes' }), [...MANAGERS, 'clinician', 'peer']],
+    ['GET', '/api/v1/group-sessions/{id}/attendance',
+      () => `/api/v1/group-sessions/${d.sessionId}/attendance`, null, IDENTIFIED],
+    ['PUT', '/api/v1/group-sessions/{id}/attendance',
+      () => `/api/v1/group-sessions/${d.sessionId}/attendance`,
+      () => ({ attendance: [{ participant_id: d.peerEnrolled[0].id, status: 'attended' }] }),
+      [...MANAGERS, 'clinician', 'peer']],
+    ['GET', '/api/v1/course-templates', () => '/api/v1/course-templates?limit=5', null, ALL],
+    ['POST', '/api/v1/course-templates', () => '/api/v1/course-templates',
+      (role) => ({ program_id: d.shanghai, code: `matrix-${role}`, name: 'Matrix', sessions: 1,
+        interval_days: 7, minutes: 60, key_functions: ['ongoing'], modules: ['One'] }),
+      MANAGERS],
+    ['GET', '/api/v1/course-templates/{id}', () => `/api/v1/course-templates/${d.templateId}`,
+      null, ALL],
   ];
 }
 

@@ -76,6 +76,13 @@ test('indicators count the period\'s contacts, per participant-month and key fun
     const v = before.key_function_share[k];
     assert.ok(v >= 0 && v <= 1, `${k}: ${v}`);
   }
+  // the demo's groups held sessions with attendance in the last 30 days... or none: then no rate
+  assert.ok(before.sessions_held >= 0 && before.sessions_cancelled >= 0);
+  if (before.attendance_rate !== null) assert.ok(before.attendance_rate >= 0 && before.attendance_rate <= 1);
+  const year = await s.get200('manager',
+    `/api/v1/implementation/indicators?unit_id=${d.shanghai}&since=${daysAgo(365)}&until=${until}`);
+  assert.ok(year.sessions_held > 0, 'the demo held group sessions in the last year');
+  assert.ok(year.attendance_rate > 0 && year.attendance_rate <= 1, JSON.stringify(year));
   const mine = before.by_peer_leader.find((x) => x.peer_leader_id === d.leaderId);
   assert.ok(mine, 'the demo peer leader made contacts in the last 30 days');
   assert.equal(before.by_peer_leader.reduce((a, x) => a + x.contacts, 0), before.contacts);

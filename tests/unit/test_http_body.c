@@ -336,7 +336,63 @@ static void test_large_valid_body(void **state)
     free(body);
 }
 
-PL_TEST_MAIN(cmocka_unit_test(test_body_cases_table),
+/* ---- arrays of objects (HTTP_F_OBJECTS) ----------------------------------- */
+
+static const char *const roll_statuses[] = {"attended", "absent", NULL};
+static const http_field roll_item[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"status", HTTP_F_STRING, true, false, 0, 20, roll_statuses},
+    {"note", HTTP_F_TEXT, false, true, 0, 10, NULL},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
+};
+static const http_field roll_fields[] = {
+    {"roll", HTTP_F_OBJECTS, true, false, 0, 3, HTTP_ITEMS(roll_item)},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
+};
+static const http_body_schema roll = {"Roll", roll_fields};
+
+static int check_roll(const char *body, pl_err *err)
+{
+    json_object *obj = NULL;
+    int st = http_body_check(&roll, JSON, body, strlen(body), &obj, err);
+    json_object_put(obj);
+    return st;
+}
+
+static void test_array_of_objects(void **state)
+{
+    pl_err err;
+    assert_int_equal(check_roll("{\"roll\":[]}", &err), 0);
+    assert_int_equal(check_roll("{\"roll\":[{\"participant_id\":3,\"status\":\"absent\"},"
+                                "{\"participant_id\":4,\"status\":\"attended\",\"note\":null}]}",
+                                &err),
+                     0);
+    /* each problem named by its item and field, all at once, 422 */
+    assert_int_equal(check_roll("{\"roll\":[{\"participant_id\":0,\"status\":\"late\"},"
+                                "{\"status\":\"absent\",\"extra\":1},7]}",
+                                &err),
+                     422);
+    assert_true(test_field_error(&err, "roll[0].participant_id", "positive"));
+    assert_true(test_field_error(&err, "roll[0].status", "attended, absent"));
+    assert_true(test_field_error(&err, "roll[1].participant_id", "is required"));
+    assert_true(test_field_error(&err, "roll[1].extra", "is not a field"));
+    assert_true(test_field_error(&err, "roll[2]", "must be an object"));
+    assert_int_equal(err.nfields, 5);
+    assert_int_equal(check_roll("{\"roll\":[null]}", &err), 422);
+    assert_true(test_field_error(&err, "roll[0]", "must be an object"));
+    /* the array's own rules: type and the item ceiling (max) */
+    assert_int_equal(check_roll("{\"roll\":{}}", &err), 422);
+    assert_true(test_field_error(&err, "roll", "array of objects"));
+    assert_int_equal(check_roll("{\"roll\":[{},{},{},{}]}", &err), 422);
+    assert_true(test_field_error(&err, "roll", "at most 3 items"));
+    assert_int_equal(check_roll("{\"roll\":[{\"participant_id\":1,\"status\":\"absent\","
+                                "\"note\":\"much too long\"}]}",
+                                &err),
+                     422);
+    assert_true(test_field_error(&err, "roll[0].note", "at most 10 bytes"));
+}
+
+PL_TEST_MAIN(cmocka_unit_test(test_body_cases_table), cmocka_unit_test(test_array_of_objects),
              cmocka_unit_test(test_accepted_object_is_handed_back),
              cmocka_unit_test(test_only_len_bytes_are_read),
              cmocka_unit_test(test_many_problems_are_truncated_not_lost),

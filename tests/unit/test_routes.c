@@ -160,15 +160,33 @@ static const char *field_type_name(http_field_type t)
         return "number";
     case HTTP_F_STRINGS:
     case HTTP_F_INTS:
+    case HTTP_F_OBJECTS:
         return "array";
     }
     return "?";
 }
 
-/* Checks one field against its property; false with why filled when they differ. */
-static bool field_matches(span prop, span required, const http_field *f, char *why, size_t n)
+static int fields_mismatch(span sc, int indent, const char *name, const http_field *fields,
+                           char *why, size_t n);
+
+/*
+ * Checks one field against its property (its key at `indent` spaces); false with why filled
+ * when they differ. An OBJECTS property lists "items:" last, two spaces deeper, with the
+ * item's own type, additionalProperties, required and properties.
+ */
+static bool field_matches(span prop, int indent, span required, const http_field *f, char *why,
+                          size_t n)
 {
     char t[64];
+    span items = {NULL, NULL};
+    if (f->type == HTTP_F_OBJECTS) {
+        items = yaml_entry(prop, indent + 2, "items");
+        if (!items.p) {
+            snprintf(why, n, "%s: an array of objects without items", f->name);
+            return false;
+        }
+        prop.end = items.p; /* the array's own constraints, not its items' */
+    }
     if (!has_type(prop, field_type_name(f->type)) ||
         (f->type == HTTP_F_DECIMAL && !has_type(prop, "string"))) {
         snprintf(why, n, "%s: type is not %s", f->name, field_type_name(f->type));
@@ -229,7 +247,54 @@ static bool field_matches(span prop, span required, const http_field *f, char *w
             return false;
         }
     }
+    if (f->type == HTTP_F_OBJECTS) {
+        snprintf(t, sizeof t, "maxItems: %ld", f->max > 0 ? f->max : 64);
+        if (!has_token(prop, t) || !has_type(items, "object")) {
+            snprintf(why, n, "%s: missing %s or items type: object", f->name, t);
+            return false;
+        }
+        if (fields_mismatch(items, indent + 4, f->name, http_field_items(f), why, n))
+            return false;
+    }
     return true;
+}
+
+/*
+ * 0 when the object described by sc (its keys at `indent` spaces) has exactly these
+ * fields (no more: the server refuses unknown fields), each described as declared;
+ * else 1 with why filled.
+ */
+static int fields_mismatch(span sc, int indent, const char *name, const http_field *fields,
+                           char *why, size_t n)
+{
+    span props = yaml_entry(sc, indent, "properties");
+    if (!props.p || !has_token(sc, "additionalProperties: false")) {
+        snprintf(why, n, "%s: no properties, or not additionalProperties: false", name);
+        return 1;
+    }
+    span required = yaml_entry(sc, indent, "required");
+    int declared = 0;
+    for (const http_field *f = fields; f && f->name; f++, declared++) {
+        span prop = yaml_entry(props, indent + 2, f->name);
+        if (!prop.p) {
+            snprintf(why, n, "%s: no property %s", name, f->name);
+            return 1;
+        }
+        char detail[200];
+        if (!field_matches(prop, indent + 2, required, f, detail, sizeof detail)) {
+            snprintf(why, n, "%s.%s", name, detail);
+            return 1;
+        }
+    }
+    int documented = 0;
+    for (const char *q = next_line(props.p, props.end); q < props.end; q = next_line(q, props.end))
+        documented += indent_of(q) == indent + 2;
+    if (documented != declared) {
+        snprintf(why, n, "%s: %d properties documented, %d fields declared", name, documented,
+                 declared);
+        return 1;
+    }
+    return 0;
 }
 
 /*
@@ -250,34 +315,7 @@ static int schema_mismatch(const char *doc, const http_body_schema *schema, char
         snprintf(why, n, "no schema %s", schema->name);
         return 1;
     }
-    span props = yaml_entry(sc, 6, "properties");
-    if (!props.p || !has_token(sc, "additionalProperties: false")) {
-        snprintf(why, n, "%s: no properties, or not additionalProperties: false", schema->name);
-        return 1;
-    }
-    span required = yaml_entry(sc, 6, "required");
-    int declared = 0;
-    for (const http_field *f = schema->fields; f->name; f++, declared++) {
-        span prop = yaml_entry(props, 8, f->name);
-        if (!prop.p) {
-            snprintf(why, n, "%s: no property %s", schema->name, f->name);
-            return 1;
-        }
-        char detail[200];
-        if (!field_matches(prop, required, f, detail, sizeof detail)) {
-            snprintf(why, n, "%s.%s", schema->name, detail);
-            return 1;
-        }
-    }
-    int documented = 0;
-    for (const char *q = next_line(props.p, props.end); q < props.end; q = next_line(q, props.end))
-        documented += indent_of(q) == 8;
-    if (documented != declared) {
-        snprintf(why, n, "%s: %d properties documented, %d fields declared", schema->name,
-                 documented, declared);
-        return 1;
-    }
-    return 0;
+    return fields_mismatch(sc, 6, schema->name, schema->fields, why, n);
 }
 
 static void test_every_route_is_documented(void **state)
