@@ -87,4 +87,13 @@ void api_questionnaire_list(http_request *req, http_response *res);
 void api_questionnaire_create(http_request *req, http_response *res);
 void api_questionnaire_get(http_request *req, http_response *res);
 
+void api_resource_list(http_request *req, http_response *res);
+void api_resource_get(http_request *req, http_response *res);
+void api_resource_export(http_request *req, http_response *res);
+void api_resource_import(http_request *req, http_response *res);
+void api_referral_list(http_request *req, http_response *res);
+void api_referral_create(http_request *req, http_response *res);
+void api_referral_get(http_request *req, http_response *res);
+void api_referral_transition(http_request *req, http_response *res);
+
 #endif

@@ -794,7 +794,8 @@ void api_audit_rejected(http_request *req, http_response *res)
     } entities[] = {{"participants", "participant"}, {"contacts", "contact"},
                     {"measurements", "measurement"}, {"staff", "staff_account"},
                     {"peer-leaders", "peer_leader"}, {"org-units", "org_unit"},
-                    {"audit", "audit_event"},        {"alerts", "alert"}};
+                    {"audit", "audit_event"},        {"alerts", "alert"},
+                    {"referrals", "referral"},       {"resources", "resource_directory"}};
     const char *rest = strncmp(req->path, "/api/v1/", 8) == 0 ? req->path + 8 : req->path;
     const char *entity = "request";
     for (size_t i = 0; i < sizeof entities / sizeof *entities; i++) {

@@ -132,6 +132,12 @@ not_json:
     return 415;
 }
 
+int http_content_type_check(const char *content_type, pl_err *err)
+{
+    pl_err_clear(err);
+    return content_type_check(content_type, err);
+}
+
 /* ---- repeated keys --------------------------------------------------------- */
 
 /* Field names are client text: shown shortened and without control characters. */

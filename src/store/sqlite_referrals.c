@@ -177,14 +177,11 @@ pl_status store_referral_transition(store_tx *tx, store_referral *r, store_refer
     return PL_OK;
 }
 
-pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
-                                store_referral_event **items, int *n, pl_err *err)
+static pl_status events_load(conn *c, pl_id referral_id, pl_arena *a, store_referral_event **items,
+                             int *n, pl_err *err)
 {
     *items = NULL;
     *n = 0;
-    conn *c = sq_reader(s, err);
-    if (!c)
-        return err->status;
     sqlite3_stmt *st = sq_stmt(c, SQL_EVENTS, err);
     if (!st)
         return err->status;
@@ -194,7 +191,7 @@ pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
         sqlite3_reset(st);
         return pl_err_set(err, PL_LIMIT, "the history is larger than the request memory limit");
     }
-    int rc, count = 0;
+    int rc = SQLITE_DONE, count = 0;
     while (count < STORE_RSC_MAX_CHILDREN && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_referral_event *ev = &arr[count++];
         ev->id = sqlite3_column_int64(st, 0);
@@ -206,7 +203,7 @@ pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
         ev->note = sq_col_text(st, 6, a);
     }
     pl_status r = PL_OK;
-    if (count < STORE_RSC_MAX_CHILDREN && rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         r = sq_error(c->db, rc, err, "referral events");
     sqlite3_reset(st);
     if (r != PL_OK)
@@ -214,6 +211,21 @@ pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
     *items = arr;
     *n = count;
     return sq_arena_check(a, err);
+}
+
+pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
+                                store_referral_event **items, int *n, pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    conn *c = sq_reader(s, err);
+    return c ? events_load(c, referral_id, a, items, n, err) : err->status;
+}
+
+pl_status store_tx_referral_events(store_tx *tx, pl_id referral_id, pl_arena *a,
+                                   store_referral_event **items, int *n, pl_err *err)
+{
+    return events_load(tx->c, referral_id, a, items, n, err);
 }
 
 pl_status store_referral_list(store *s, const store_referral_filter *f, store_page pg, pl_arena *a,

@@ -509,6 +509,8 @@ pl_status store_referral_transition(store_tx *tx, store_referral *r, store_refer
 /* The history of a referral, oldest first (at most STORE_RSC_MAX_CHILDREN events). */
 pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
                                 store_referral_event **items, int *n, pl_err *err);
+pl_status store_tx_referral_events(store_tx *tx, pl_id referral_id, pl_arena *a,
+                                   store_referral_event **items, int *n, pl_err *err);
 
 typedef struct store_referral_filter {
     store_scope scope;
