@@ -615,7 +615,7 @@ static void read_address(rd *r, json_object *obj, const char *path, void *item)
     ad->region = text_field(r, obj, path, "region", 100, 0);
     ad->state_province = text_field(r, obj, path, "state_province", 100, F_REQUIRED);
     ad->postal_code = text_field(r, obj, path, "postal_code", 20, F_REQUIRED);
-    ad->country = text_field(r, obj, path, "country", 2, F_REQUIRED);
+    ad->country = text_field(r, obj, path, "country", 8, F_REQUIRED);
     if (ad->country && !(strlen(ad->country) == 2 && ad->country[0] >= 'A' &&
                          ad->country[0] <= 'Z' && ad->country[1] >= 'A' && ad->country[1] <= 'Z')) {
         field_error(r, path, "country", "must be an ISO 3166-1 country code such as US or CN");
@@ -1417,6 +1417,7 @@ typedef struct views {
     const store_rsc_service **services;   /* by organization hsds_id, then hsds_id */
     const store_rsc_location **owned;     /* by organization hsds_id, then hsds_id */
     const store_rsc_sal **sals;           /* by service hsds_id, then hsds_id */
+    const store_rsc_term **terms;         /* by hsds_id */
 } views;
 
 static int strcmp0(const char *a, const char *b)
@@ -1453,6 +1454,30 @@ static int by_sal_service(const void *a, const void *b)
     const store_rsc_sal *y = *(const store_rsc_sal *const *)b;
     int c = strcmp0(x->service_hsds_id, y->service_hsds_id);
     return c ? c : strcmp0(x->hsds_id, y->hsds_id);
+}
+
+static int by_term_id(const void *a, const void *b)
+{
+    const store_rsc_term *x = *(const store_rsc_term *const *)a;
+    const store_rsc_term *y = *(const store_rsc_term *const *)b;
+    return strcmp0(x->hsds_id, y->hsds_id);
+}
+
+/* The directory's own record of an attribute's term (an import's attributes hold its id only). */
+static const store_rsc_term *full_term(const views *v, int n, const store_rsc_term *t)
+{
+    int lo = 0, hi = n - 1;
+    while (t->name == NULL && lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = strcmp0(v->terms[mid]->hsds_id, t->hsds_id);
+        if (c == 0)
+            return v->terms[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return t;
 }
 
 static int by_org_id(const void *a, const void *b)
@@ -1515,7 +1540,7 @@ static json_object *service_json(const store_rsc_service *s, const views *v, con
         json_object *a = json_object_new_object();
         add_str(a, "id", at->hsds_id);
         add_str(a, "taxonomy_term_id", at->term.hsds_id);
-        ADD(a, "taxonomy_term", term_json(&at->term));
+        ADD(a, "taxonomy_term", term_json(full_term(v, d->nterms, &at->term)));
         add_str(a, "value", at->value);
         add_str(a, "label", at->label);
         json_object_array_add(attrs, a);
@@ -1549,8 +1574,9 @@ json_object *hsds_export(const store_rsc_dir *d)
     v.owned = malloc(sizeof *v.owned * (size_t)(d->nlocations + 1));
     v.services = malloc(sizeof *v.services * (size_t)(d->nservices + 1));
     v.sals = malloc(sizeof *v.sals * (size_t)(d->nsals + 1));
+    v.terms = malloc(sizeof *v.terms * (size_t)(d->nterms + 1));
     const store_rsc_org **orgs = malloc(sizeof *orgs * (size_t)(d->norgs + 1));
-    if (!out || !v.locations || !v.owned || !v.services || !v.sals || !orgs) {
+    if (!out || !v.locations || !v.owned || !v.services || !v.sals || !v.terms || !orgs) {
         json_object_put(out);
         out = NULL;
         goto done;
@@ -1563,6 +1589,9 @@ json_object *hsds_export(const store_rsc_dir *d)
         v.sals[i] = &d->sals[i];
     for (int i = 0; i < d->norgs; i++)
         orgs[i] = &d->orgs[i];
+    for (int i = 0; i < d->nterms; i++)
+        v.terms[i] = &d->terms[i];
+    qsort(v.terms, (size_t)d->nterms, sizeof *v.terms, by_term_id);
     qsort(v.locations, (size_t)d->nlocations, sizeof *v.locations, by_location_id);
     qsort(v.owned, (size_t)d->nlocations, sizeof *v.owned, by_location_org);
     qsort(v.services, (size_t)d->nservices, sizeof *v.services, by_service_org);
@@ -1601,6 +1630,7 @@ done:
     free(v.owned);
     free(v.services);
     free(v.sals);
+    free(v.terms);
     free(orgs);
     return out;
 }
