@@ -131,14 +131,15 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
         st = api_audit_tx(tx, req, "create", ENTITY, c->r.id, c->r.participant_id, 201, err);
     if (st != PL_OK)
         return st;
-    /* the answer is built from what was written: the history is the one creation event */
-    store_referral_event ev = {.referral_id = c->r.id,
-                               .to_status = c->r.status,
-                               .at = c->r.created_at,
-                               .actor_id = c->r.referred_by,
-                               .note = c->note};
+    /* the answer is the stored referral (with its service's names) and its one event */
+    store_referral saved;
+    store_referral_event *hist;
+    int n;
+    if ((st = store_tx_referral_get(tx, c->r.id, &req->arena, &saved, err)) != PL_OK ||
+        (st = store_tx_referral_events(tx, c->r.id, &req->arena, &hist, &n, err)) != PL_OK)
+        return st;
     out->status = 201;
-    out->body = api_json_text(req, referral_json(&c->r, history_json(&ev, 1)));
+    out->body = api_json_text(req, referral_json(&saved, history_json(hist, n)));
     out->location = pl_arena_printf(&req->arena, "/api/v1/referrals/%lld", (long long)c->r.id);
     out->version = c->r.version;
     return PL_OK;

@@ -44,6 +44,9 @@ before(async () => {
     (p) => p.peer_leader_id !== d.leaderId && p.id !== d.otherPart.id && p.status === 'enrolled',
   );
   assert.ok(d.writePart, 'no enrolled participant for the matrix writes');
+  const rsc = await s.get200('admin', `/api/v1/resources?program_id=${d.shanghai}&limit=1`);
+  d.resourceId = rsc.items[0]?.id;
+  assert.ok(d.resourceId, 'the demo has no Shanghai resource');
 });
 after(async () => {
   if (s) await s.cleanup();
@@ -113,6 +116,20 @@ function routes() {
       [...MANAGERS, 'clinician', 'peer', 'navigator']],
     ['GET', '/api/v1/questionnaire-responses/{id}',
       () => `/api/v1/questionnaire-responses/${NONE}`, null, IDENTIFIED],
+    ['GET', '/api/v1/resources', () => '/api/v1/resources?category=food&limit=5', null, ALL],
+    ['GET', '/api/v1/resources/export', () => '/api/v1/resources/export', null, ALL],
+    ['POST', '/api/v1/resources/import', () => `/api/v1/resources/import?program_id=${d.shanghai}`,
+      (role) => ({ id: `matrix-org-${role}`, name: `Matrix organization ${role}`,
+        description: 'made by the role matrix' }),
+      MANAGERS],
+    ['GET', '/api/v1/resources/{id}', () => `/api/v1/resources/${d.resourceId}`, null, ALL],
+    ['GET', '/api/v1/referrals', () => '/api/v1/referrals?limit=5', null, ALL],
+    ['POST', '/api/v1/referrals', () => '/api/v1/referrals',
+      () => ({ participant_id: pp(), need: 'food', resource_text: 'Matrix food pantry' }),
+      IDENTIFIED],
+    ['GET', '/api/v1/referrals/{id}', () => `/api/v1/referrals/${NONE}`, null, IDENTIFIED],
+    ['POST', '/api/v1/referrals/{id}/status', () => `/api/v1/referrals/${NONE}/status`,
+      () => ({ status: 'sent', note: 'role matrix' }), IDENTIFIED],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
   ];
 }
