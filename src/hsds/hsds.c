@@ -1411,6 +1411,10 @@ static json_object *term_json(const store_rsc_term *t)
     return o;
 }
 
+/* The element size of the views' arrays of record pointers (every object pointer is this size
+ * on the platforms peerlink builds for). */
+#define PTR_SIZE sizeof(void *)
+
 /* Sorted views of the directory for the export's look-ups. */
 typedef struct views {
     const store_rsc_location **locations; /* by hsds_id */
@@ -1570,12 +1574,12 @@ json_object *hsds_export(const store_rsc_dir *d)
 {
     views v = {0};
     json_object *out = json_object_new_array();
-    v.locations = malloc(sizeof *v.locations * (size_t)(d->nlocations + 1));
-    v.owned = malloc(sizeof *v.owned * (size_t)(d->nlocations + 1));
-    v.services = malloc(sizeof *v.services * (size_t)(d->nservices + 1));
-    v.sals = malloc(sizeof *v.sals * (size_t)(d->nsals + 1));
-    v.terms = malloc(sizeof *v.terms * (size_t)(d->nterms + 1));
-    const store_rsc_org **orgs = malloc(sizeof *orgs * (size_t)(d->norgs + 1));
+    v.locations = malloc(PTR_SIZE * (size_t)(d->nlocations + 1));
+    v.owned = malloc(PTR_SIZE * (size_t)(d->nlocations + 1));
+    v.services = malloc(PTR_SIZE * (size_t)(d->nservices + 1));
+    v.sals = malloc(PTR_SIZE * (size_t)(d->nsals + 1));
+    v.terms = malloc(PTR_SIZE * (size_t)(d->nterms + 1));
+    const store_rsc_org **orgs = malloc(PTR_SIZE * (size_t)(d->norgs + 1));
     if (!out || !v.locations || !v.owned || !v.services || !v.sals || !v.terms || !orgs) {
         json_object_put(out);
         out = NULL;
@@ -1591,12 +1595,12 @@ json_object *hsds_export(const store_rsc_dir *d)
         orgs[i] = &d->orgs[i];
     for (int i = 0; i < d->nterms; i++)
         v.terms[i] = &d->terms[i];
-    qsort(v.terms, (size_t)d->nterms, sizeof *v.terms, by_term_id);
-    qsort(v.locations, (size_t)d->nlocations, sizeof *v.locations, by_location_id);
-    qsort(v.owned, (size_t)d->nlocations, sizeof *v.owned, by_location_org);
-    qsort(v.services, (size_t)d->nservices, sizeof *v.services, by_service_org);
-    qsort(v.sals, (size_t)d->nsals, sizeof *v.sals, by_sal_service);
-    qsort(orgs, (size_t)d->norgs, sizeof *orgs, by_org_id);
+    qsort(v.terms, (size_t)d->nterms, PTR_SIZE, by_term_id);
+    qsort(v.locations, (size_t)d->nlocations, PTR_SIZE, by_location_id);
+    qsort(v.owned, (size_t)d->nlocations, PTR_SIZE, by_location_org);
+    qsort(v.services, (size_t)d->nservices, PTR_SIZE, by_service_org);
+    qsort(v.sals, (size_t)d->nsals, PTR_SIZE, by_sal_service);
+    qsort(orgs, (size_t)d->norgs, PTR_SIZE, by_org_id);
     int li = 0, si = 0;
     for (int k = 0; k < d->norgs; k++) {
         const store_rsc_org *org = orgs[k];

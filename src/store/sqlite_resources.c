@@ -207,6 +207,7 @@ static void bind_double(sqlite3_stmt *st, int i, bool present, double v)
 static pl_status find_id(conn *c, const char *sqltext, pl_id program_id, const char *hsds_id,
                          pl_id *id, pl_err *err)
 {
+    *id = 0;
     sqlite3_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
@@ -234,6 +235,7 @@ static pl_status upsert(store_tx *tx, store_rsc_kind kind, const char *find_sql,
                         const char *hsds_id, bind_fn bind, const void *rec, const pl_id *refs,
                         pl_time now, store_rsc_import_counts *counts, pl_id *id, pl_err *err)
 {
+    *id = 0;
     pl_status r = find_id(tx->c, find_sql, program_id, hsds_id, id, err);
     if (r != PL_OK && r != PL_NOTFOUND)
         return r;
@@ -521,7 +523,7 @@ pl_status store_resource_import(store_tx *tx, pl_id program_id, const store_rsc_
     conn *c = tx->c;
     memset(out, 0, sizeof *out);
     pl_status r = program_check(tx, program_id, err);
-    pl_id id, refs[2];
+    pl_id id = 0, refs[2] = {0, 0};
     for (int i = 0; i < dir->nterms && r == PL_OK; i++) {
         const store_rsc_term *t = &dir->terms[i];
         if (t->orphan &&
@@ -918,12 +920,6 @@ pl_status store_resource_service_get(store *s, pl_id id, pl_arena *a, store_rsc_
 {
     conn *c = sq_reader(s, err);
     return c ? service_get(c, id, a, out, err) : err->status;
-}
-
-pl_status store_tx_resource_service_get(store_tx *tx, pl_id id, pl_arena *a, store_rsc_service *out,
-                                        pl_err *err)
-{
-    return service_get(tx->c, id, a, out, err);
 }
 
 /* ---- the whole directory ---------------------------------------------------------- */

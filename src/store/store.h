@@ -438,8 +438,6 @@ pl_status store_resource_dir_load(store *s, pl_id program_id, pl_arena *a, store
 /* One service with its children, organization name and locations. */
 pl_status store_resource_service_get(store *s, pl_id id, pl_arena *a, store_rsc_service *out,
                                      pl_err *err);
-pl_status store_tx_resource_service_get(store_tx *tx, pl_id id, pl_arena *a, store_rsc_service *out,
-                                        pl_err *err);
 
 typedef struct store_rsc_filter {
     pl_id scope_unit;     /* directories of programs visible from this unit; 0 all */
