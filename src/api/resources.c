@@ -123,6 +123,16 @@ static json_object *phones_json(const store_rsc_phone *p, int n)
     return arr;
 }
 
+/* A coordinate as its shortest faithful decimal (41.8565, not 41.856499999999997). */
+static json_object *coordinate_json(bool present, double v)
+{
+    if (!present)
+        return NULL;
+    char text[32];
+    snprintf(text, sizeof text, "%.15g", v);
+    return json_object_new_double_s(v, text);
+}
+
 json_object *api_resource_json(const store_rsc_service *s)
 {
     json_object *o = json_object_new_object();
@@ -170,10 +180,8 @@ json_object *api_resource_json(const store_rsc_service *s)
         json_object_object_add(lo, "location_type", api_json_str(l->location_type));
         json_object_object_add(lo, "address",
                                l->naddresses ? address_line(&l->addresses[0]) : NULL);
-        json_object_object_add(lo, "latitude",
-                               l->has_coordinates ? json_object_new_double(l->latitude) : NULL);
-        json_object_object_add(lo, "longitude",
-                               l->has_coordinates ? json_object_new_double(l->longitude) : NULL);
+        json_object_object_add(lo, "latitude", coordinate_json(l->has_coordinates, l->latitude));
+        json_object_object_add(lo, "longitude", coordinate_json(l->has_coordinates, l->longitude));
         json_object_array_add(locs, lo);
     }
     json_object_object_add(o, "locations", locs);
