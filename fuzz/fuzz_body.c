@@ -32,7 +32,7 @@ static const http_field fields[] = {
     {"occurred_at", HTTP_F_TIME, false, false, 0, 0, NULL},
     {"value", HTTP_F_DECIMAL, false, true, 0, 0, NULL},
     {"topics", HTTP_F_STRINGS, false, true, 0, 0, NULL},
-    {NULL, HTTP_F_STRING, false, false, 0, 0},
+    {NULL, HTTP_F_STRING, false, false, 0, 0, NULL},
 };
 static const http_body_schema schema = {"Fuzz", fields};
 
@@ -65,6 +65,8 @@ static bool type_ok(const http_field *f, json_object *v)
                json_object_is_type(v, json_type_string);
     case HTTP_F_STRINGS:
         return json_object_is_type(v, json_type_array) && json_object_array_length(v) <= 32;
+    case HTTP_F_INTS:
+        return json_object_is_type(v, json_type_array) && json_object_array_length(v) <= 64;
     }
     return false;
 }
