@@ -124,5 +124,13 @@ void api_group_attendance_put(http_request *req, http_response *res);
 void api_course_template_list(http_request *req, http_response *res);
 void api_course_template_create(http_request *req, http_response *res);
 void api_course_template_get(http_request *req, http_response *res);
+void api_resource_list(http_request *req, http_response *res);
+void api_resource_get(http_request *req, http_response *res);
+void api_resource_export(http_request *req, http_response *res);
+void api_resource_import(http_request *req, http_response *res);
+void api_referral_list(http_request *req, http_response *res);
+void api_referral_create(http_request *req, http_response *res);
+void api_referral_get(http_request *req, http_response *res);
+void api_referral_transition(http_request *req, http_response *res);
 
 #endif

@@ -809,7 +809,14 @@ void api_audit_rejected(http_request *req, http_response *res)
                     {"alerts", "alert"},
                     {"groups", "group"},
                     {"group-sessions", "group_session"},
-                    {"course-templates", "course_template"}};
+                    {"course-templates", "course_template"},
+                    {"tasks", "task"},
+                    {"worklist", "worklist"},
+                    {"caseloads", "participant"},
+                    {"programs", "program"},
+                    {"implementation-ratings", "implementation_rating"},
+                    {"referrals", "referral"},
+                    {"resources", "resource_directory"}};
     const char *rest = strncmp(req->path, "/api/v1/", 8) == 0 ? req->path + 8 : req->path;
     const char *entity = "request";
     for (size_t i = 0; i < sizeof entities / sizeof *entities; i++) {

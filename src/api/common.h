@@ -96,6 +96,8 @@ json_object *api_staff_json(const pl_staff_account *a);
 json_object *api_alert_json(const store_alert *al);
 json_object *api_questionnaire_json(http_request *req, const store_questionnaire *q);
 json_object *api_task_json(const store_task *t);
+/* A directory service with its organization, categories, languages, locations, phones, hours. */
+json_object *api_resource_json(const store_rsc_service *s);
 
 /* codes[bit] of a program's own key functions, cached for the request; NULL on failure. */
 const char *const *api_key_function_codes(http_request *req, pl_id program_id);

@@ -323,6 +323,8 @@ static json_object *activity_json(const store_activity *a, double months)
         a->attendance_records
             ? json_object_new_double((double)a->attended / (double)a->attendance_records)
             : NULL);
+    json_object_object_add(o, "referrals_made", json_object_new_int64(a->referrals_made));
+    json_object_object_add(o, "referrals_completed", json_object_new_int64(a->referrals_completed));
     return o;
 }
 

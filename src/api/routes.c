@@ -9,6 +9,7 @@
  * one line here plus its handler in the resource's file.
  */
 #include "api.h"
+#include "core/referral.h"
 
 #define R(role) (1u << PL_ROLE_##role)
 #define ALL                                                                                        \
@@ -364,6 +365,25 @@ static const http_field template_fields[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_course_template = {"CourseTemplateCreate", template_fields};
+static const char *const referral_initial[] = {"proposed", "sent", NULL};
+static const http_field referral_create_fields[] = {
+    {"participant_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"service_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"resource_text", HTTP_F_STRING, false, true, 0, 500, NULL},
+    {"need", HTTP_F_STRING, true, false, 0, 20, pl_referral_need_names},
+    {"notes", HTTP_F_TEXT, false, true, 0, 4000, NULL},
+    {"status", HTTP_F_STRING, false, false, 0, 20, referral_initial},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_referral_create = {"ReferralCreate", referral_create_fields};
+
+static const http_field referral_status_fields[] = {
+    {"status", HTTP_F_STRING, true, false, 0, 20, pl_referral_status_names},
+    {"note", HTTP_F_TEXT, false, true, 0, 1000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_referral_status = {"ReferralStatusChange",
+                                                     referral_status_fields};
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -485,6 +505,22 @@ const http_route api_routes[] = {
      "One implementation rating"},
     {"GET", "/api/v1/implementation/indicators", api_impl_indicators, ALL, NULL,
      "Fidelity indicators of a unit for a period, from the records"},
+    {"GET", "/api/v1/resources", api_resource_list, ALL, NULL,
+     "Search the community resource directory (category, text, language)"},
+    {"GET", "/api/v1/resources/export", api_resource_export, ALL, NULL,
+     "A program's resource directory as Open Referral HSDS 3 JSON"},
+    {"POST", "/api/v1/resources/import", api_resource_import, MANAGERS, NULL,
+     "Import Open Referral HSDS 3 JSON into a program's resource directory"},
+    {"GET", "/api/v1/resources/{id}", api_resource_get, ALL, NULL, "One resource (a service)"},
+
+    {"GET", "/api/v1/referrals", api_referral_list, ALL, NULL,
+     "Referrals of participants in scope (de-identified for evaluators)"},
+    {"POST", "/api/v1/referrals", api_referral_create, IDENTIFIED, &api_schema_referral_create,
+     "Refer a participant to a community resource"},
+    {"GET", "/api/v1/referrals/{id}", api_referral_get, IDENTIFIED, NULL,
+     "One referral with its status history"},
+    {"POST", "/api/v1/referrals/{id}/status", api_referral_transition, IDENTIFIED,
+     &api_schema_referral_status, "Move a referral along its closed loop, with a note"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
 

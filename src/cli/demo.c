@@ -71,6 +71,7 @@
 #include <time.h>
 
 #include "core/group.h"
+#include "cli/demo_resources.h"
 #include "core/measure.h"
 #include "core/rng.h"
 #include "core/time.h"
@@ -153,6 +154,7 @@ typedef struct demo_gen {
     program_gen *cur;   /* the program write_batch is streaming */
     pl_id clinician_id; /* the demo clinician's account, co-leader of the site's CSMG */
     char hash[6][AUTH_HASH_MAX];
+    pl_id navigator_account, peer_account; /* set by write_accounts */
 } demo_gen;
 
 /* ---- static data -------------------------------------------------------- */
@@ -745,13 +747,19 @@ static pl_status write_setup_misalud(store_tx *tx, void *ctx, pl_err *err)
     return PL_OK;
 }
 
+/* The community of the demo's clinician and peer leader: the first intervention one. */
+static const community *accounts_site(const demo_gen *g)
+{
+    for (int c = 0; c < g->sh.ncomm; c++)
+        if (g->sh.comm[c].arm == PL_ARM_INTERVENTION && g->sh.comm[c].nleaders > 0)
+            return &g->sh.comm[c];
+    return NULL;
+}
+
 static pl_status write_accounts(store_tx *tx, void *ctx, pl_err *err)
 {
     demo_gen *g = ctx;
-    const community *site = NULL;
-    for (int c = 0; c < g->sh.ncomm && !site; c++)
-        if (g->sh.comm[c].arm == PL_ARM_INTERVENTION && g->sh.comm[c].nleaders > 0)
-            site = &g->sh.comm[c];
+    const community *site = accounts_site(g);
     if (!site)
         return pl_err_set(err, PL_INVALID, "demo: no intervention community for the accounts");
     static const char *const names[] = {
@@ -795,6 +803,10 @@ static pl_status write_accounts(store_tx *tx, void *ctx, pl_err *err)
             return st;
         if (a.role == PL_ROLE_CLINICIAN)
             g->clinician_id = a.id;
+        if (a.role == PL_ROLE_NAVIGATOR)
+            g->navigator_account = a.id;
+        else if (a.role == PL_ROLE_PEER_LEADER)
+            g->peer_account = a.id;
     }
     return PL_OK;
 }
@@ -1580,6 +1592,21 @@ pl_status demo_generate(store *s, const demo_options *opt, pl_err *err)
         goto fail;
     if (g->with_ms && (st = stream_program(s, g, &g->ms, opt, &done, total, err)) != PL_OK)
         goto fail;
+
+    /* the reference demo's resource directories and referrals (demo_resources.c) */
+    if (g->with_ms) {
+        const community *site = accounts_site(g);
+        demo_resources_options ro = {
+            .misalud_program = g->ms.program_id,
+            .misalud_practice = g->ms.comm[0].id,
+            .navigator_account = g->navigator_account,
+            .shanghai_program = g->sh.program_id,
+            .shanghai_peer_leader = site ? g->sh.leader_id[site->leader_off + site->npatients] : 0,
+            .peer_account = g->peer_account,
+            .now = g->now};
+        if ((st = demo_resources_generate(s, &ro, err)) != PL_OK)
+            goto fail;
+    }
 
 fail:
     program_gen_free(&g->sh);

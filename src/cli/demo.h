@@ -10,7 +10,9 @@
  *    blood pressure, lipids and weight at months 0, 6 and 12 with plausible
  *    distributions and a modest intervention effect;
  *  - "Mi Salud Es Primero", a smaller English/Spanish program with
- *    promotores and a high-need tier (skipped when participants is set).
+ *    promotores and a high-need tier (skipped when participants is set);
+ *  - for both (not with participants set): a community resource directory
+ *    each and referrals in every state of the closed loop (demo_resources.h).
  * With opt->participants > 0 only the Shanghai-shaped program is built, scaled to that
  * many participants (communities and peer leaders grow in proportion), for
  * city-scale benchmarks. The same seed always gives the same data.

@@ -1,5 +1,5 @@
 /*
- * main.c - the `peerlink` command: init, serve, demo, user add.
+ * main.c - the `peerlink` command: init, serve, demo, user, import, export.
  *
  * Each subcommand is a row of `commands`: name, one-line summary, usage
  * text and a function. Options are parsed with getopt_long; every error is
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "cli/hsds_cli.h"
 #include "demo.h"
 #include "http/auth.h"
 #include "http/server.h"
@@ -532,6 +533,124 @@ static int cmd_user(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- import / export hsds ----------------------------------------------- */
+
+/* Parses the shared options of import and export: --db, --program (and --output). */
+static int directory_options(int argc, char **argv, const command *c, const char **db,
+                             long *program, const char **output)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"program", required_argument, NULL, 'p'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    while ((ch = next_opt(argc, argv, opts)) != -1) {
+        switch (ch) {
+        case 'd':
+            *db = optarg;
+            break;
+        case 'p':
+            if (parse_long(optarg, 1, 0x7fffffffL, program) != 0)
+                return fail(EXIT_USAGE, "%s: --program must be the id of a program", c->name);
+            break;
+        case 'o':
+            if (!output)
+                return fail(EXIT_USAGE, "%s: unknown option '--output'", c->name);
+            *output = optarg;
+            break;
+        case 'h':
+            print_usage(c, stdout);
+            return -1;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (*program == 0)
+        return fail(EXIT_USAGE, "%s: --program is required", c->name);
+    return EXIT_OK;
+}
+
+/* Opens the database and checks that program is an org unit of kind program. */
+static int open_program(const char *what, const char *db, long program, store **s)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_open(db, NULL, s, &err) != PL_OK)
+        return fail_err(&err);
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    pl_org_unit u;
+    pl_status st = store_org_unit_get(*s, program, &a, &u, &err);
+    pl_arena_free(&a);
+    if (st == PL_OK && u.kind == PL_ORG_PROGRAM)
+        return EXIT_OK;
+    store_close(*s);
+    *s = NULL;
+    if (st != PL_OK && st != PL_NOTFOUND)
+        return fail_err(&err);
+    return fail(EXIT_USAGE, "%s: --program %ld is not a program (an org unit of kind program)",
+                what, program);
+}
+
+static const command *find_command(const char *name);
+
+static int cmd_import(int argc, char **argv)
+{
+    const command *c = find_command("import");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_usage(c, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "hsds") != 0)
+        return fail(EXIT_USAGE, "import: unknown format '%s' (expected hsds)", argv[1]);
+    const char *db = default_db();
+    long program = 0;
+    int rc = directory_options(argc - 1, argv + 1, c, &db, &program, NULL);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    int first = optind + 1; /* getopt ran on argv + 1 */
+    if (first >= argc)
+        return fail(EXIT_USAGE, "import: name at least one HSDS JSON file");
+    store *s = NULL;
+    if ((rc = open_program("import", db, program, &s)) != EXIT_OK)
+        return rc;
+    rc = hsds_cli_import(s, (pl_id)program, argv + first, argc - first, stdout);
+    store_close(s);
+    return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const command *c = find_command("export");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_usage(c, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "hsds") != 0)
+        return fail(EXIT_USAGE, "export: unknown format '%s' (expected hsds)", argv[1]);
+    const char *db = default_db(), *output = NULL;
+    long program = 0;
+    int rc = directory_options(argc - 1, argv + 1, c, &db, &program, &output);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    if (optind + 1 < argc)
+        return fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind + 1]);
+    store *s = NULL;
+    if ((rc = open_program("export", db, program, &s)) != EXIT_OK)
+        return rc;
+    FILE *out = stdout;
+    if (output && !(out = fopen(output, "w"))) {
+        store_close(s);
+        return fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
+    }
+    rc = hsds_cli_export(s, (pl_id)program, out);
+    if (out != stdout && fclose(out) != 0 && rc == EXIT_OK)
+        rc = fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
+    store_close(s);
+    return rc;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static const command commands[] = {
@@ -553,8 +672,25 @@ static const command commands[] = {
      "user add --username NAME --role ROLE [--scope UNIT_ID] [--name DISPLAY] [--db FILE]\n"
      "       user passwd|disable|enable --username NAME [--db FILE]",
      cmd_user},
+    {"import",
+     "Import a program's community resource directory from Open Referral HSDS 3 JSON files\n"
+     "(docs/RESOURCES.md): all files in one transaction, or nothing when any is refused.\n"
+     "Re-importing updates the records the HSDS ids name; what is not kept is reported.",
+     "import hsds --program PROGRAM_ID [--db FILE] FILE...", cmd_import},
+    {"export",
+     "Export a program's community resource directory as HSDS 3 JSON (an array of\n"
+     "organizations with their locations and services), which import reads back.",
+     "export hsds --program PROGRAM_ID [--db FILE] [--output FILE]", cmd_export},
     {NULL, NULL, NULL, NULL},
 };
+
+static const command *find_command(const char *name)
+{
+    for (const command *c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return &commands[0];
+}
 
 static void main_usage(FILE *f)
 {

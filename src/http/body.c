@@ -5,15 +5,16 @@
  *
  * 1. The Content-Type must be application/json (any case), optionally
  *    with parameters; a charset other than utf-8 is refused (415).
- * 2. The bytes are scanned once by a small RFC 8259 checker of our own
- *    before json-c sees them, because json-c 0.16 even in strict mode lets
- *    through single-quoted strings, NaN, "1.", raw control characters in
- *    strings, lone \ud800 escapes and data after a NUL byte. The scanner
- *    also limits nesting (16 levels), checks UTF-8 inside strings, refuses
- *    anything after the value, and counts the members of the top-level
- *    object. json-c (JSON_TOKENER_STRICT | VALIDATE_UTF8) then builds the
- *    object; when it holds fewer keys than the scanner counted, a key was
- *    repeated (json-c keeps the last), and a second scan names it.
+ * 2. The bytes are scanned once by the RFC 8259 checker of
+ *    core/json_check.h before json-c sees them, because json-c 0.16 even in
+ *    strict mode lets through single-quoted strings, NaN, "1.", raw control
+ *    characters in strings, lone \ud800 escapes and data after a NUL byte.
+ *    The checker also limits nesting (16 levels), checks UTF-8 inside
+ *    strings, refuses anything after the value, and counts the members of
+ *    the top-level object. json-c (JSON_TOKENER_STRICT | VALIDATE_UTF8)
+ *    then builds the object; when it holds fewer keys than the checker
+ *    counted, a key was repeated (json-c keeps the last), and a second scan
+ *    names it.
  * 3. Structure (400): the body must be an object; every key must be a
  *    declared field; no key may repeat.
  * 4. Fields (422): each declared field is checked for presence, null, JSON
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include "core/domain.h"
+#include "core/json_check.h"
 #include "core/measure.h"
 #include "core/time.h"
 
@@ -131,185 +133,13 @@ not_json:
     return 415;
 }
 
-/* ---- the syntax scanner --------------------------------------------------- */
-
-typedef struct scanner {
-    const unsigned char *s;
-    size_t len, pos;
-    const char *problem; /* why the text is not JSON; NULL while it is */
-    size_t nkeys;        /* members of the top-level object, repeats included */
-    /* set for the second scan, which names repeated keys */
-    json_tokener *ktok;
-    json_object *seen; /* key -> number of occurrences */
-    pl_err *err;
-} scanner;
-
-static bool fail(scanner *sc, const char *problem)
+int http_content_type_check(const char *content_type, pl_err *err)
 {
-    sc->problem = problem;
-    return false;
+    pl_err_clear(err);
+    return content_type_check(content_type, err);
 }
 
-static void skip_ws(scanner *sc)
-{
-    while (sc->pos < sc->len) {
-        unsigned char c = sc->s[sc->pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            break;
-        sc->pos++;
-    }
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reads a \u escape with its four hex digits at pos (the backslash); -1 when malformed. */
-static long read_u_escape(scanner *sc, size_t pos)
-{
-    if (pos + 6 > sc->len || sc->s[pos] != '\\' || sc->s[pos + 1] != 'u')
-        return -1;
-    long v = 0;
-    for (size_t i = pos + 2; i < pos + 6; i++) {
-        int h = hex_value(sc->s[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* One UTF-8 sequence at pos (lead byte >= 0x80): its length, or 0 when invalid. */
-static size_t utf8_length(const scanner *sc, size_t pos)
-{
-    const unsigned char *p = sc->s + pos;
-    size_t left = sc->len - pos;
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* past U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (left < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
-static bool scan_string(scanner *sc)
-{
-    sc->pos++; /* the opening quote */
-    for (;;) {
-        if (sc->pos >= sc->len)
-            return fail(sc, "unterminated string");
-        unsigned char c = sc->s[sc->pos];
-        if (c == '"') {
-            sc->pos++;
-            return true;
-        }
-        if (c < 0x20)
-            return fail(sc, "control character in a string (escape it)");
-        if (c >= 0x80) {
-            size_t n = utf8_length(sc, sc->pos);
-            if (n == 0)
-                return fail(sc, "invalid UTF-8");
-            sc->pos += n;
-            continue;
-        }
-        if (c != '\\') {
-            sc->pos++;
-            continue;
-        }
-        if (sc->pos + 1 >= sc->len)
-            return fail(sc, "unterminated string");
-        unsigned char e = sc->s[sc->pos + 1];
-        if (e != 'u') {
-            if (!strchr("\"\\/bfnrt", e) || e == '\0')
-                return fail(sc, "invalid escape in a string");
-            sc->pos += 2;
-            continue;
-        }
-        long u = read_u_escape(sc, sc->pos);
-        if (u < 0)
-            return fail(sc, "invalid \\u escape");
-        if (u >= 0xDC00 && u <= 0xDFFF)
-            return fail(sc, "unpaired surrogate in a \\u escape");
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            long low = read_u_escape(sc, sc->pos + 6);
-            if (low < 0xDC00 || low > 0xDFFF)
-                return fail(sc, "unpaired surrogate in a \\u escape");
-            sc->pos += 6;
-        }
-        sc->pos += 6;
-    }
-}
-
-static bool scan_digits(scanner *sc)
-{
-    size_t start = sc->pos;
-    while (sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9')
-        sc->pos++;
-    return sc->pos > start;
-}
-
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool scan_number(scanner *sc)
-{
-    if (sc->s[sc->pos] == '-')
-        sc->pos++;
-    if (sc->pos < sc->len && sc->s[sc->pos] == '0') {
-        sc->pos++;
-    } else if (!scan_digits(sc)) {
-        return fail(sc, "invalid number");
-    }
-    if (sc->pos < sc->len && sc->s[sc->pos] == '.') {
-        sc->pos++;
-        if (!scan_digits(sc))
-            return fail(sc, "invalid number");
-    }
-    if (sc->pos < sc->len && (sc->s[sc->pos] == 'e' || sc->s[sc->pos] == 'E')) {
-        sc->pos++;
-        if (sc->pos < sc->len && (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
-            sc->pos++;
-        if (!scan_digits(sc))
-            return fail(sc, "invalid number");
-    }
-    if (sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9')
-        return fail(sc, "invalid number");
-    return true;
-}
-
-static bool scan_literal(scanner *sc, const char *word)
-{
-    size_t n = strlen(word);
-    if (sc->len - sc->pos < n || memcmp(sc->s + sc->pos, word, n) != 0)
-        return fail(sc, "unexpected character");
-    sc->pos += n;
-    return true;
-}
+/* ---- repeated keys --------------------------------------------------------- */
 
 /* Field names are client text: shown shortened and without control characters. */
 static void display_name(const char *key, char *out, size_t size)
@@ -339,148 +169,49 @@ static void display_name(const char *key, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* Second scan only: decodes one top-level key and reports its second occurrence. */
-static void count_key(scanner *sc, size_t start, size_t end)
+typedef struct repeats {
+    json_tokener *tok;
+    json_object *seen; /* key -> number of occurrences */
+    pl_err *err;
+} repeats;
+
+/* Decodes one top-level key and reports its second occurrence. */
+static void count_key(void *ctx, int depth, const char *key_json, size_t len)
 {
-    json_tokener_reset(sc->ktok);
-    json_object *k =
-        json_tokener_parse_ex(sc->ktok, (const char *)sc->s + start, (int)(end - start));
+    repeats *r = ctx;
+    if (depth != 1)
+        return;
+    json_tokener_reset(r->tok);
+    json_object *k = json_tokener_parse_ex(r->tok, key_json, (int)len);
     if (!k)
         return;
     const char *key = json_object_get_string(k);
     json_object *count;
-    if (json_object_object_get_ex(sc->seen, key, &count)) {
+    if (json_object_object_get_ex(r->seen, key, &count)) {
         if (json_object_get_int(count) == 1) {
-            char name[sizeof sc->err->fields[0].field];
+            char name[sizeof r->err->fields[0].field];
             display_name(key, name, sizeof name);
-            pl_err_field(sc->err, name, "appears more than once");
+            pl_err_field(r->err, name, "appears more than once");
         }
         json_object_int_inc(count, 1);
     } else {
         json_object *one = json_object_new_int(1);
-        if (one && json_object_object_add(sc->seen, key, one) != 0)
+        if (one && json_object_object_add(r->seen, key, one) != 0)
             json_object_put(one);
     }
     json_object_put(k);
 }
 
-static bool scan_value(scanner *sc, int depth);
-
-static bool scan_object(scanner *sc, int depth)
-{
-    if (depth > BODY_MAX_DEPTH)
-        return fail(sc, "nested more than 16 levels deep");
-    sc->pos++;
-    skip_ws(sc);
-    if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
-        sc->pos++;
-        return true;
-    }
-    for (;;) {
-        skip_ws(sc);
-        if (sc->pos >= sc->len || sc->s[sc->pos] != '"')
-            return fail(sc, sc->pos >= sc->len ? "unexpected end" : "expected a quoted field name");
-        size_t key_start = sc->pos;
-        if (!scan_string(sc))
-            return false;
-        if (depth == 1) {
-            sc->nkeys++;
-            if (sc->seen)
-                count_key(sc, key_start, sc->pos);
-        }
-        skip_ws(sc);
-        if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
-            return fail(sc, sc->pos >= sc->len ? "unexpected end" : "expected ':'");
-        sc->pos++;
-        if (!scan_value(sc, depth))
-            return false;
-        skip_ws(sc);
-        if (sc->pos >= sc->len)
-            return fail(sc, "unexpected end");
-        unsigned char c = sc->s[sc->pos++];
-        if (c == '}')
-            return true;
-        if (c != ',') {
-            sc->pos--;
-            return fail(sc, "expected ',' or '}'");
-        }
-    }
-}
-
-static bool scan_array(scanner *sc, int depth)
-{
-    if (depth > BODY_MAX_DEPTH)
-        return fail(sc, "nested more than 16 levels deep");
-    sc->pos++;
-    skip_ws(sc);
-    if (sc->pos < sc->len && sc->s[sc->pos] == ']') {
-        sc->pos++;
-        return true;
-    }
-    for (;;) {
-        if (!scan_value(sc, depth))
-            return false;
-        skip_ws(sc);
-        if (sc->pos >= sc->len)
-            return fail(sc, "unexpected end");
-        unsigned char c = sc->s[sc->pos++];
-        if (c == ']')
-            return true;
-        if (c != ',') {
-            sc->pos--;
-            return fail(sc, "expected ',' or ']'");
-        }
-    }
-}
-
-static bool scan_value(scanner *sc, int depth)
-{
-    skip_ws(sc);
-    if (sc->pos >= sc->len)
-        return fail(sc, "unexpected end");
-    unsigned char c = sc->s[sc->pos];
-    switch (c) {
-    case '{':
-        return scan_object(sc, depth + 1);
-    case '[':
-        return scan_array(sc, depth + 1);
-    case '"':
-        return scan_string(sc);
-    case 't':
-        return scan_literal(sc, "true");
-    case 'f':
-        return scan_literal(sc, "false");
-    case 'n':
-        return scan_literal(sc, "null");
-    default:
-        if (c == '-' || (c >= '0' && c <= '9'))
-            return scan_number(sc);
-        return fail(sc, "unexpected character");
-    }
-}
-
-/* The whole text: one value, then only whitespace. */
-static bool scan_document(scanner *sc)
-{
-    if (!scan_value(sc, 0))
-        return false;
-    skip_ws(sc);
-    if (sc->pos != sc->len)
-        return fail(sc, "unexpected data after the JSON value");
-    return true;
-}
-
-/* Names repeated top-level keys in err (when memory allows). */
+/* Names repeated top-level keys in err (when memory allows), with a second scan. */
 static void name_repeats(const char *body, size_t len, pl_err *err)
 {
-    scanner sc = {.s = (const unsigned char *)body, .len = len, .err = err};
-    sc.ktok = json_tokener_new();
-    sc.seen = json_object_new_object();
-    if (sc.ktok && sc.seen)
-        scan_document(&sc);
-    json_object_put(sc.seen);
-    if (sc.ktok)
-        json_tokener_free(sc.ktok);
+    repeats r = {.tok = json_tokener_new(), .seen = json_object_new_object(), .err = err};
+    pl_json_check c = {.max_depth = BODY_MAX_DEPTH, .on_key = count_key, .ctx = &r};
+    if (r.tok && r.seen)
+        pl_json_check_text(&c, body, len);
+    json_object_put(r.seen);
+    if (r.tok)
+        json_tokener_free(r.tok);
 }
 
 /* ---- field checks ---------------------------------------------------------- */
@@ -765,7 +496,7 @@ int http_body_check(const http_body_schema *schema, const char *content_type, co
 {
     json_tokener *tok = NULL;
     json_object *obj = NULL;
-    scanner sc = {.s = (const unsigned char *)body, .len = body ? len : 0};
+    pl_json_check chk = {.max_depth = BODY_MAX_DEPTH};
     int status, unknown = 0;
     bool repeated = false;
     *out = NULL;
@@ -776,9 +507,12 @@ int http_body_check(const http_body_schema *schema, const char *content_type, co
         goto done;
 
     status = 400;
-    len = sc.len;
-    skip_ws(&sc);
-    if (sc.pos == len) {
+    if (!body)
+        len = 0;
+    size_t ws = 0;
+    while (ws < len && strchr(" \t\r\n", body[ws]) && body[ws] != '\0')
+        ws++;
+    if (ws == len) {
         pl_err_set(err, PL_INVALID, "the request body is empty");
         goto done;
     }
@@ -786,9 +520,9 @@ int http_body_check(const http_body_schema *schema, const char *content_type, co
         pl_err_set(err, PL_INVALID, "the request body is too large");
         goto done;
     }
-    if (!scan_document(&sc)) {
+    if (!pl_json_check_text(&chk, body, len)) {
         pl_err_set(err, PL_INVALID, "the request body is not valid JSON: %s at offset %zu",
-                   sc.problem, sc.pos);
+                   chk.problem, chk.offset);
         goto done;
     }
 
@@ -826,7 +560,7 @@ int http_body_check(const http_body_schema *schema, const char *content_type, co
             unknown++;
         }
     }
-    if ((size_t)json_object_object_length(obj) != sc.nkeys) {
+    if ((size_t)json_object_object_length(obj) != chk.top_members) {
         repeated = true;
         name_repeats(body, len, err);
     }

@@ -78,4 +78,11 @@ typedef struct http_body_schema {
 int http_body_check(const http_body_schema *schema, const char *content_type, const char *body,
                     size_t len, json_object **out, pl_err *err);
 
+/*
+ * Step 1 alone, for routes whose body is richer than a flat schema (an HSDS
+ * document): 0 when content_type is application/json (charset utf-8 if
+ * any), else 415 with err set.
+ */
+int http_content_type_check(const char *content_type, pl_err *err);
+
 #endif

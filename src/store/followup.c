@@ -1,7 +1,7 @@
 /*
  * followup.c - keeps the derived workflow records current: a participant's
- * open follow-up task and their risk tier (store.h, "follow-up and risk
- * tier").
+ * open follow-up task, their risk tier, and the task that watches an open
+ * referral (store.h, "follow-up and risk tier").
  *
  * Both run inside the write that changed their inputs (a contact, a
  * measurement, a questionnaire, an enrolment, an assignment), so the
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/referral.h"
 #include "core/time.h"
 #include "store.h"
 
@@ -178,6 +179,74 @@ pl_status store_risk_refresh(store_tx *tx, pl_id participant_id, const char *sou
         goto done;
     if (changed)
         *changed = true;
+done:
+    pl_arena_free(&a);
+    return st;
+}
+
+pl_status store_referral_task_refresh(store_tx *tx, pl_id referral_id, pl_err *err)
+{
+    pl_arena a;
+    pl_arena_init(&a, 16 * 1024);
+    store_referral r;
+    pl_participant p;
+    store_task t;
+    rules_settings rs;
+    int version;
+    pl_referral_status status;
+    bool has_task = false;
+    pl_status st = store_tx_referral_get(tx, referral_id, &a, &r, err);
+    if (st != PL_OK || (st = store_tx_participant_get(tx, r.participant_id, &a, &p, err)) != PL_OK)
+        goto done;
+    if (pl_referral_status_parse(r.status, &status) != PL_OK) {
+        st = pl_err_set(err, PL_INVALID, "referral %lld: unknown status", (long long)r.id);
+        goto done;
+    }
+    st = store_tx_task_by_source(tx, "referral", r.id, &a, &t, err);
+    if (st == PL_OK) {
+        has_task = true;
+    } else if (st == PL_NOTFOUND) {
+        pl_err_clear(err);
+        st = PL_OK;
+    } else {
+        goto done;
+    }
+    if (referral_final(status)) {
+        if (has_task) {
+            t.status = referral_linked(status) ? "done" : "cancelled";
+            t.closed_at = (pl_time)time(NULL);
+            t.close_note = pl_arena_printf(&a, "the referral was %s", r.status);
+            st = store_task_update(tx, &t, t.version, err);
+        }
+        goto done;
+    }
+    if ((st = store_tx_program_rules_get(tx, p.program_id, &rs, &version, err)) != PL_OK)
+        goto done;
+    pl_date due = pl_time_date(r.status_changed_at) + rs.referral_days;
+    const char *to = r.service_name ? r.service_name : r.resource_text ? r.resource_text : "?";
+    const char *title = pl_arena_printf(&a, "Check on the referral to %.120s (%s)", to, r.status);
+    if (!title) {
+        st = pl_err_set(err, PL_LIMIT, "referral %lld: out of request memory", (long long)r.id);
+        goto done;
+    }
+    if (has_task) {
+        if (t.due_date == due && t.peer_leader_id == p.peer_leader_id && !strcmp(t.title, title))
+            goto done;
+        t.due_date = due;
+        t.peer_leader_id = p.peer_leader_id;
+        t.title = title;
+        st = store_task_update(tx, &t, t.version, err);
+        goto done;
+    }
+    store_task nt = {.participant_id = p.id,
+                     .peer_leader_id = p.peer_leader_id,
+                     .kind = "referral",
+                     .title = title,
+                     .due_date = due,
+                     .source_entity = "referral",
+                     .source_id = r.id,
+                     .created_by = r.referred_by};
+    st = store_task_insert(tx, &nt, err);
 done:
     pl_arena_free(&a);
     return st;

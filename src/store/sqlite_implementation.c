@@ -68,6 +68,15 @@ static const char SQL_SESSIONS[] =
     "FROM support_group g JOIN group_session s ON s.group_id = g.id WHERE " IN_UNIT(
         "g.unit_id") " AND s.scheduled_at >= ?2 AND s.scheduled_at < ?3 GROUP BY leader";
 
+/* referrals of the subtree's participants made, and completed, in the period (?4: by leader) */
+static const char SQL_REFERRALS[] =
+    "SELECT CASE WHEN ?4 THEN coalesce(p.peer_leader_id, 0) ELSE 0 END AS leader, "
+    "sum(r.created_at >= ?2 AND r.created_at < ?3), "
+    "sum(r.status = 'completed' AND r.closed_at >= ?2 AND r.closed_at < ?3) "
+    "FROM participant p JOIN referral r ON r.participant_id = p.id WHERE " IN_UNIT(
+        "p.home_unit_id") " AND (r.created_at < ?3 AND (r.closed_at IS NULL OR r.closed_at >= ?2)) "
+                          "GROUP BY leader";
+
 /* ---- features ------------------------------------------------------------- */
 
 static pl_status features_get(conn *c, pl_id program_id, pl_arena *a, impl_feature **items, int *n,
@@ -212,6 +221,10 @@ static void activity_read(sqlite3_stmt *st, pl_arena *a, void *item)
         r->key_function[k] = sqlite3_column_int64(st, 4 + k);
 }
 
+static pl_status add_counts(conn *c, const char *sqltext, pl_id unit_id, pl_time since,
+                            pl_time until, bool by_leader, store_activity *rows, int n, int which,
+                            pl_err *err);
+
 pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time until, bool by_leader,
                              int max, pl_arena *a, store_activity **rows, int *n, bool *more,
                              pl_err *err)
@@ -231,8 +244,24 @@ pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time unt
         sq_read_capped(c, st, 6, max, a, sizeof **rows, activity_read, (void **)rows, n, more, err);
     if (r != PL_OK)
         return r;
-    /* the group sessions, added to the row of their leader (or to the one total) */
-    if (!(st = sq_stmt(c, SQL_SESSIONS, err)))
+    /* the group sessions and the referrals, added to the row of their leader (or to the total) */
+    if ((r = add_counts(c, SQL_SESSIONS, unit_id, since, until, by_leader, *rows, *n, 0, err)) !=
+        PL_OK)
+        return r;
+    return add_counts(c, SQL_REFERRALS, unit_id, since, until, by_leader, *rows, *n, 1, err);
+}
+
+/*
+ * Runs a statement answering (leader, counts...) rows for ?1 unit, ?2-?3 period and ?4
+ * by-leader, adding its counts to the activity row of the same leader: sessions (which 0) or
+ * referrals (which 1).
+ */
+static pl_status add_counts(conn *c, const char *sqltext, pl_id unit_id, pl_time since,
+                            pl_time until, bool by_leader, store_activity *rows, int n, int which,
+                            pl_err *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, unit_id);
     sqlite3_bind_int64(st, 2, since);
@@ -241,19 +270,24 @@ pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time unt
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         pl_id leader = sqlite3_column_int64(st, 0);
-        for (int i = 0; i < *n; i++) {
-            store_activity *row = &(*rows)[i];
+        for (int i = 0; i < n; i++) {
+            store_activity *row = &rows[i];
             if (row->peer_leader_id != leader)
                 continue;
-            row->sessions_held = sqlite3_column_int64(st, 1);
-            row->sessions_cancelled = sqlite3_column_int64(st, 2);
-            row->attendance_records = sqlite3_column_int64(st, 3);
-            row->attended = sqlite3_column_int64(st, 4);
+            if (which == 0) {
+                row->sessions_held = sqlite3_column_int64(st, 1);
+                row->sessions_cancelled = sqlite3_column_int64(st, 2);
+                row->attendance_records = sqlite3_column_int64(st, 3);
+                row->attended = sqlite3_column_int64(st, 4);
+            } else {
+                row->referrals_made = sqlite3_column_int64(st, 1);
+                row->referrals_completed = sqlite3_column_int64(st, 2);
+            }
         }
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
-        return sq_error(c->db, rc, err, "group sessions");
+        return sq_error(c->db, rc, err, "activity counts");
     return PL_OK;
 }

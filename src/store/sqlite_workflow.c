@@ -45,6 +45,9 @@ static const char SQL_TASK_REASSIGN[] = "UPDATE task SET peer_leader_id = ?2, ve
 static const char SQL_TASK_OPEN_FOLLOW_UP[] =
     "SELECT " TASK_COLS " FROM task t WHERE t.participant_id = ? AND t.kind = 'follow_up' "
     "AND t.status = 'open'";
+static const char SQL_TASK_BY_SOURCE[] =
+    "SELECT " TASK_COLS " FROM task t WHERE t.source_entity = ?1 AND t.source_id = ?2 "
+    "AND t.status = 'open'";
 static const char SQL_WORKLIST_TASKS[] =
     "SELECT " TASK_COLS " FROM task t WHERE t.peer_leader_id = ?1 AND t.status = 'open' "
     "AND t.due_date <= ?2 ORDER BY t.due_date, t.id LIMIT ?3";
@@ -248,6 +251,24 @@ pl_status store_tx_open_follow_up(store_tx *tx, pl_id participant_id, pl_arena *
 {
     SQ_GET_ONE(tx->c, SQL_TASK_OPEN_FOLLOW_UP, participant_id, "open follow-up task",
                task_read(st, a, out));
+}
+
+pl_status store_tx_task_by_source(store_tx *tx, const char *source_entity, pl_id source_id,
+                                  pl_arena *a, store_task *out, pl_err *err)
+{
+    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TASK_BY_SOURCE, err);
+    if (!st)
+        return err->status;
+    sqlite3_bind_text(st, 1, source_entity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, source_id);
+    pl_status r = sq_step_row(tx->c, st, err, "open task");
+    if (r == PL_OK) {
+        task_read(st, a, out);
+        r = sq_arena_check(a, err);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r;
 }
 
 pl_status store_task_update(store_tx *tx, store_task *t, int expected_version, pl_err *err)

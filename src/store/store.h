@@ -370,6 +370,19 @@ pl_status store_followup_refresh(store_tx *tx, pl_id participant_id, pl_err *err
 pl_status store_risk_refresh(store_tx *tx, pl_id participant_id, const char *source_entity,
                              pl_id source_id, pl_id changed_by, bool *changed, pl_err *err);
 
+/*
+ * store_referral_task_refresh: an open referral has one open "referral"
+ * task for the participant's peer leader, due `referral_days` (program
+ * setting) after the referral's last status change, so a referral left
+ * open too long comes up on the worklist; a final status closes the task
+ * (done when completed, cancelled otherwise). Run by store_referral_insert
+ * and store_referral_transition in the same transaction. Idempotent.
+ */
+pl_status store_referral_task_refresh(store_tx *tx, pl_id referral_id, pl_err *err);
+/* The open task made for a source record (e.g. "referral", id); PL_NOTFOUND if none. */
+pl_status store_tx_task_by_source(store_tx *tx, const char *source_entity, pl_id source_id,
+                                  pl_arena *a, store_task *out, pl_err *err);
+
 /* The participant's latest contact by occurred_at (ties: the later id); PL_NOTFOUND if none. */
 pl_status store_tx_last_contact(store_tx *tx, pl_id participant_id, pl_arena *a, pl_contact *out,
                                 pl_err *err);
@@ -471,6 +484,8 @@ typedef struct store_activity {
     int64_t sessions_cancelled;
     int64_t attendance_records; /* attendance recorded at those sessions */
     int64_t attended;
+    int64_t referrals_made;      /* referrals of the participants made in the period */
+    int64_t referrals_completed; /* referrals of the participants completed in the period */
 } store_activity;
 
 /*
@@ -640,6 +655,284 @@ pl_status store_course_template_list(store *s, pl_id scope_unit, pl_id program_i
 pl_status store_group_schedule_course(store_tx *tx, pl_id group_id, const pl_course_template *t,
                                       pl_time first_at, const char *location, pl_arena *a,
                                       pl_group_session **out, pl_err *err);
+/* ---- community resource directory (Open Referral HSDS 3) ------------------
+ * docs/RESOURCES.md maps HSDS onto these records (src/hsds reads and writes
+ * the JSON). A directory belongs to one program (an org unit of kind
+ * program); every entity keeps its HSDS id (hsds_id) as its stable external
+ * id, unique per kind within the program, so importing a file again updates
+ * what the first import created. Child lists (phones, languages, schedules,
+ * addresses, attributes) belong to their owner: each has a has_* flag, and
+ * an import replaces the stored list only when the flag is set (an
+ * abbreviated object, as the HSDS list endpoints return, leaves them be).
+ * Strings are borrowed (arena) as everywhere; NULL is "not given".
+ */
+#define STORE_RSC_MAX_ENTITIES 20000 /* per import, and per export */
+#define STORE_RSC_MAX_CHILDREN 200   /* per list of one owner */
+
+typedef struct store_rsc_language {
+    const char *hsds_id, *name, *code, *note;
+} store_rsc_language;
+
+typedef struct store_rsc_phone {
+    const char *hsds_id, *number;
+    int extension; /* -1: none */
+    const char *type, *description;
+    store_rsc_language *languages;
+    int nlanguages;
+} store_rsc_phone;
+
+typedef struct store_rsc_schedule {
+    const char *hsds_id;
+    const char *freq; /* "WEEKLY", "MONTHLY" or NULL */
+    int interval;     /* 0: none */
+    const char *byday, *opens_at, *closes_at;
+    pl_date valid_from, valid_to; /* PL_DATE_NONE: none */
+    const char *description;
+} store_rsc_schedule;
+
+typedef struct store_rsc_address {
+    const char *hsds_id, *attention, *address_1, *address_2, *city, *region, *state_province,
+        *postal_code, *country, *address_type;
+} store_rsc_address;
+
+typedef struct store_rsc_term {
+    pl_id id;
+    const char *hsds_id, *code, *name, *description;
+    const char *parent_id; /* the parent term's HSDS id */
+    const char *taxonomy;  /* e.g. "AIRS", "Open Eligibility"; 1.1's vocabulary */
+    const char *language, *term_uri;
+    bool orphan; /* import: no attribute of the document uses it (kept only if it exists) */
+    const char *path;
+} store_rsc_term;
+
+/* An HSDS 3 attribute of a service: the service tagged with a taxonomy term. */
+typedef struct store_rsc_attribute {
+    const char *hsds_id;
+    store_rsc_term term; /* import: term.hsds_id names it; read: the whole term */
+    const char *value, *label;
+} store_rsc_attribute;
+
+typedef struct store_rsc_org {
+    pl_id id;
+    const char *hsds_id, *name, *alternate_name, *description, *email, *website;
+    store_rsc_phone *phones;
+    int nphones;
+    bool has_phones;
+    const char *path; /* import: where the document holds it, for messages ("[0]") */
+} store_rsc_org;
+
+typedef struct store_rsc_location {
+    pl_id id;
+    const char *hsds_id;
+    const char *organization_hsds_id; /* NULL: operated by no organization of the directory */
+    const char *location_type;        /* physical, postal, virtual */
+    const char *name, *alternate_name, *description, *transportation;
+    bool has_coordinates;
+    double latitude, longitude;
+    store_rsc_phone *phones;
+    store_rsc_language *languages;
+    store_rsc_schedule *schedules;
+    store_rsc_address *addresses;
+    int nphones, nlanguages, nschedules, naddresses;
+    bool has_phones, has_languages, has_schedules, has_addresses;
+    bool orphan; /* import: no organization and no service of the document uses it */
+    const char *path;
+} store_rsc_location;
+
+typedef struct store_rsc_service {
+    pl_id id;
+    pl_id program_id;
+    const char *hsds_id;
+    const char *organization_hsds_id;
+    const char *name, *alternate_name, *description, *url, *email;
+    const char *status; /* active, inactive, defunct, temporarily closed */
+    const char *interpretation_services, *application_process, *fees_description,
+        *eligibility_description;
+    store_rsc_phone *phones;
+    store_rsc_language *languages;
+    store_rsc_schedule *schedules;
+    store_rsc_attribute *attributes;
+    int nphones, nlanguages, nschedules, nattributes;
+    bool has_phones, has_languages, has_schedules, has_attributes;
+    pl_time updated_at;
+    /* reads only */
+    pl_id organization_id;
+    const char *organization_name;
+    struct store_rsc_location *locations; /* where it is offered (addresses filled) */
+    int nlocations;
+    const char *path;
+} store_rsc_service;
+
+typedef struct store_rsc_sal {
+    pl_id id;
+    const char *hsds_id, *service_hsds_id, *location_hsds_id, *description;
+    store_rsc_phone *phones;
+    store_rsc_schedule *schedules;
+    int nphones, nschedules;
+    bool has_phones, has_schedules;
+    const char *path;
+} store_rsc_sal;
+
+/* A whole directory, or what one import document holds (each hsds_id once per kind). */
+typedef struct store_rsc_dir {
+    store_rsc_org *orgs;
+    store_rsc_location *locations;
+    store_rsc_service *services;
+    store_rsc_sal *sals;
+    store_rsc_term *terms;
+    int norgs, nlocations, nservices, nsals, nterms;
+} store_rsc_dir;
+
+typedef enum store_rsc_kind {
+    STORE_RSC_ORGANIZATION,
+    STORE_RSC_LOCATION,
+    STORE_RSC_SERVICE,
+    STORE_RSC_SERVICE_AT_LOCATION,
+    STORE_RSC_TERM,
+    STORE_RSC__KINDS
+} store_rsc_kind;
+
+typedef struct store_rsc_import_counts {
+    int created[STORE_RSC__KINDS];
+    int updated[STORE_RSC__KINDS];
+    int not_kept[STORE_RSC__KINDS]; /* orphans that were not already in the directory */
+    int phones, languages, schedules, addresses, attributes; /* child records written */
+} store_rsc_import_counts;
+
+/*
+ * Writes dir into the directory of program_id inside the caller's
+ * transaction: terms, organizations, locations, services, then
+ * service-at-locations, each created or updated by its hsds_id. A reference
+ * (organization, location, service, taxonomy term) must name an entity of
+ * the same document or already in the directory, else PL_INVALID with a
+ * field error at the entity's path. Nothing is ever deleted but the child
+ * lists an entity brings. program_id must be a program (else PL_INVALID on
+ * field program_id).
+ */
+pl_status store_resource_import(store_tx *tx, pl_id program_id, const store_rsc_dir *dir,
+                                pl_time now, store_rsc_import_counts *out, pl_err *err);
+
+/*
+ * The whole directory of a program, every list ordered by hsds_id and every
+ * child list in its stored order, read in one snapshot; PL_LIMIT past
+ * STORE_RSC_MAX_ENTITIES entities. Services carry organization_hsds_id,
+ * SALs their service and location hsds ids, locations their organization's.
+ */
+pl_status store_resource_dir_load(store *s, pl_id program_id, pl_arena *a, store_rsc_dir *out,
+                                  pl_err *err);
+
+/* One service with its children, organization name and locations. */
+pl_status store_resource_service_get(store *s, pl_id id, pl_arena *a, store_rsc_service *out,
+                                     pl_err *err);
+
+typedef struct store_rsc_filter {
+    pl_id scope_unit;     /* directories of programs visible from this unit; 0 all */
+    pl_id program_id;     /* 0 any */
+    const char *category; /* a taxonomy term's code, or its name (any case); NULL any */
+    const char *text;     /* words, each matched as a prefix in name and description; NULL */
+    const char *language; /* a language code of the service or a location of it; NULL */
+    const char *status;   /* NULL any */
+} store_rsc_filter;
+
+/* Services matching every given filter, key-paged, each with its children. A text with
+ * no letter or digit is PL_INVALID on field q. */
+pl_status store_resource_search(store *s, const store_rsc_filter *f, store_page pg, pl_arena *a,
+                                store_rsc_service **items, int *n, pl_err *err);
+
+/* ---- referrals -------------------------------------------------------------
+ * A participant referred to a directory service or a free-text resource,
+ * with its closed-loop history (core/referral.h). Text fields hold the
+ * stable names of pl_referral_status and pl_referral_need.
+ */
+typedef struct store_referral {
+    pl_id id;
+    pl_id program_id;
+    pl_id participant_id;
+    pl_id service_id;          /* 0: a free-text resource */
+    const char *resource_text; /* NULL when service_id is set and nothing was added */
+    const char *need;
+    const char *notes;
+    const char *status;
+    pl_id referred_by; /* staff account; 0 for seeded data */
+    pl_time created_at;
+    pl_time status_changed_at; /* the last transition (or creation) */
+    pl_time closed_at;         /* PL_TIME_NONE while open */
+    int version;
+    /* reads only: the service's name and organization's name (NULL for free text) */
+    const char *service_name;
+    const char *organization_name;
+} store_referral;
+
+typedef struct store_referral_event {
+    pl_id id;
+    pl_id referral_id;
+    const char *from_status; /* NULL for the creation */
+    const char *to_status;
+    pl_time at;
+    pl_id actor_id;
+    const char *note;
+} store_referral_event;
+
+/*
+ * Inserts r with its first history event (from NULL to r->status, at
+ * r->created_at, by r->referred_by, with note); sets r->id and version 1.
+ * status_changed_at is created_at; closed_at is set when status is final.
+ */
+pl_status store_referral_insert(store_tx *tx, store_referral *r, const char *note, pl_err *err);
+pl_status store_referral_get(store *s, pl_id id, pl_arena *a, store_referral *out, pl_err *err);
+pl_status store_tx_referral_get(store_tx *tx, pl_id id, pl_arena *a, store_referral *out,
+                                pl_err *err);
+/*
+ * Moves r to ev->to_status at ev->at: writes status, status_changed_at,
+ * closed_at (when final) and version + 1, and appends ev (from_status is
+ * r's status before). PL_STALE when r is no longer at expected_version. The
+ * caller checks the transition with referral_transition_check() first.
+ */
+pl_status store_referral_transition(store_tx *tx, store_referral *r, store_referral_event *ev,
+                                    int expected_version, pl_err *err);
+/* The history of a referral, oldest first (at most STORE_RSC_MAX_CHILDREN events). */
+pl_status store_referral_events(store *s, pl_id referral_id, pl_arena *a,
+                                store_referral_event **items, int *n, pl_err *err);
+pl_status store_tx_referral_events(store_tx *tx, pl_id referral_id, pl_arena *a,
+                                   store_referral_event **items, int *n, pl_err *err);
+
+typedef struct store_referral_filter {
+    store_scope scope;
+    pl_id participant_id;   /* 0 any */
+    const char *status;     /* NULL any */
+    const char *need;       /* NULL any */
+    pl_time created_before; /* open referrals created before this instant; 0 any */
+} store_referral_filter;
+
+pl_status store_referral_list(store *s, const store_referral_filter *f, store_page pg, pl_arena *a,
+                              store_referral **items, int *n, pl_err *err);
+
+/*
+ * For the worklist (docs/RESOURCES.md): open referrals (not completed,
+ * declined or cancelled) whose last transition is older than
+ * changed_before, of one participant or of the participants of one peer
+ * leader (either may be 0: any), in scope, key-paged by id.
+ */
+typedef struct store_referral_stale_filter {
+    store_scope scope;
+    pl_id participant_id;
+    pl_id peer_leader_id;
+    pl_time changed_before; /* 0: any open referral */
+} store_referral_stale_filter;
+
+pl_status store_referral_stale_list(store *s, const store_referral_stale_filter *f, store_page pg,
+                                    pl_arena *a, store_referral **items, int *n, pl_err *err);
+
+/* Linkage to community resources for the evaluation: referrals made, completed, and the
+ * participants with at least one completed referral, in a program (0: all). */
+typedef struct store_referral_linkage {
+    int64_t referrals;
+    int64_t completed;
+    int64_t participants_linked;
+} store_referral_linkage;
+
+pl_status store_referral_linkage_get(store *s, pl_id program_id, store_referral_linkage *out,
+                                     pl_err *err);
 
 /* ---- sessions ------------------------------------------------------------
  * Only the hash of a session token is stored (STORE_TOKEN_HASH_BYTES).

@@ -69,6 +69,9 @@ before(async () => {
   });
   assert.equal(ses.status, 201, ses.text);
   d.sessionId = ses.json.id;
+  const rsc = await s.get200('admin', `/api/v1/resources?program_id=${d.shanghai}&limit=1`);
+  d.resourceId = rsc.items[0]?.id;
+  assert.ok(d.resourceId, 'the demo has no Shanghai resource');
 });
 after(async () => {
   if (s) await s.cleanup();
@@ -187,6 +190,20 @@ function routes() {
     ['GET', '/api/v1/implementation/indicators',
       () => `/api/v1/implementation/indicators?unit_id=${d.site}&since=${daysAgo(30)}&until=${daysAgo(0)}`,
       null, ALL],
+    ['GET', '/api/v1/resources', () => '/api/v1/resources?category=food&limit=5', null, ALL],
+    ['GET', '/api/v1/resources/export', () => '/api/v1/resources/export', null, ALL],
+    ['POST', '/api/v1/resources/import', () => `/api/v1/resources/import?program_id=${d.shanghai}`,
+      (role) => ({ id: `matrix-org-${role}`, name: `Matrix organization ${role}`,
+        description: 'made by the role matrix' }),
+      MANAGERS],
+    ['GET', '/api/v1/resources/{id}', () => `/api/v1/resources/${d.resourceId}`, null, ALL],
+    ['GET', '/api/v1/referrals', () => '/api/v1/referrals?limit=5', null, ALL],
+    ['POST', '/api/v1/referrals', () => '/api/v1/referrals',
+      () => ({ participant_id: pp(), need: 'food', resource_text: 'Matrix food pantry' }),
+      IDENTIFIED],
+    ['GET', '/api/v1/referrals/{id}', () => `/api/v1/referrals/${NONE}`, null, IDENTIFIED],
+    ['POST', '/api/v1/referrals/{id}/status', () => `/api/v1/referrals/${NONE}/status`,
+      () => ({ status: 'sent', note: 'role matrix' }), IDENTIFIED],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
     ['GET', '/api/v1/groups', () => '/api/v1/groups?limit=5', null, IDENTIFIED],
     ['POST', '/api/v1/groups', () => '/api/v1/groups',

@@ -208,22 +208,26 @@ test('a reset password shorter than 10 characters is refused with 422', async ()
   await s.login('clinician', 'a-brand-new-secret');
 });
 
-// Session expiry: a server with --session-idle 2 --session-max 9.
+// Session expiry: a server with --session-idle 3 --session-max 12. A login hashes a password
+// (argon2id), which takes a second or more on a loaded machine under the sanitizers: each
+// session is used at once after both logins, so the idle clock starts from that use.
 let idleToken, maxToken, maxLoginAt;
-const IDLE = 2;
-const MAX = 9;
+const IDLE = 3;
+const MAX = 12;
 
 test('a server restarted with --session-idle/--session-max keeps serving', async () => {
   await s.restart({ sessionIdle: IDLE, sessionMax: MAX });
+  idleToken = await s.login('manager');
   maxLoginAt = Date.now();
   maxToken = await s.login('admin');
-  idleToken = await s.login('manager');
+  for (const t of [idleToken, maxToken])
+    assert.equal((await s.req('GET', '/api/v1/me', { token: t })).status, 200);
 });
 
 test('a session used more often than --session-idle stays valid past it', async () => {
-  // four uses 0.8 s apart: 3.2 s in all, longer than the 2 s idle limit
+  // four uses 1.2 s apart: 4.8 s in all, longer than the 3 s idle limit
   for (let i = 0; i < 4; i++) {
-    await sleep(800);
+    await sleep(1200);
     const r = await s.req('GET', '/api/v1/me', { token: idleToken });
     assert.equal(r.status, 200, `use ${i + 1}: ${r.status} ${r.text}`);
     const m = await s.req('GET', '/api/v1/me', { token: maxToken });
@@ -232,9 +236,9 @@ test('a session used more often than --session-idle stays valid past it', async 
 });
 
 test('a session unused for longer than --session-idle answers 401', async () => {
-  // 3.2 s without using idleToken; maxToken is kept busy meanwhile
+  // 4.8 s without using idleToken; maxToken is kept busy meanwhile
   for (let i = 0; i < 4; i++) {
-    await sleep(800);
+    await sleep(1200);
     const m = await s.req('GET', '/api/v1/me', { token: maxToken });
     assert.equal(m.status, 200, `keep-alive ${i + 1}: ${m.status}`);
   }

@@ -281,3 +281,31 @@ test('reading the worklist is audited as reads of the participants listed', asyn
   });
   assert.ok(seen, 'no read event for the participant on the worklist');
 });
+
+test('an open referral gets a referral task due referral_days after its last change; completion closes it', async () => {
+  const p = d.peerParts.find((x) => x.status === 'enrolled');
+  const days = (await settings()).settings.referral_days;
+  const r = await post('peer', '/api/v1/referrals', {
+    participant_id: p.id, resource_text: 'Pilsen food pantry', need: 'food', status: 'sent' });
+  assert.equal(r.status, 201, r.text);
+  const open = await s.listAll('peer', `/api/v1/tasks?participant_id=${p.id}&kind=referral&status=open&limit=200`);
+  const t = open.find((x) => x.source_entity === 'referral' && x.source_id === r.json.id);
+  assert.ok(t, JSON.stringify(open));
+  assert.equal(dayDiff(today(), t.due_date), days);
+  assert.equal(t.peer_leader_id, p.peer_leader_id);
+  assert.match(t.title, /Pilsen food pantry/);
+  // on the worklist once due: ask for the day it falls due
+  const w = await s.get200('peer', `/api/v1/worklist?days=${days}`);
+  assert.ok(w.items.some((it) => it.tasks.some((x) => x.id === t.id)));
+
+  const done = await post('peer', `/api/v1/referrals/${r.json.id}/status`, { status: 'completed', note: 'Got a food box' });
+  assert.equal(done.status, 200, done.text);
+  const closed = await s.get200('peer', `/api/v1/tasks/${t.id}`);
+  assert.equal(closed.status, 'done');
+  assert.match(closed.close_note, /completed/);
+
+  // referrals completed count among the fidelity indicators
+  const ind = await s.get200('manager',
+    `/api/v1/implementation/indicators?unit_id=${p.home_unit_id}&since=${daysAgo(1)}&until=${today()}`);
+  assert.ok(ind.referrals_made >= 1 && ind.referrals_completed >= 1, JSON.stringify(ind));
+});

@@ -2,7 +2,7 @@
 # test_cli.sh - the peerlink command's behaviour on good and bad arguments:
 # exit codes (0 ok, 1 failure, 2 usage), one-line errors on stderr, help.
 . "$(dirname "$0")/tap.sh"
-plan 31
+plan 41
 
 # run ARGS...: runs peerlink, keeping status, stdout and stderr
 run() { "$PL" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
@@ -12,7 +12,7 @@ one_line() { [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" |
 run
 [ $rc -eq 2 ] && printf '%s' "$err" | grep -q 'usage: peerlink'; ok $? "no arguments: usage on stderr, exit 2" "rc=$rc" "$err"
 run --help
-[ $rc -eq 0 ] && for c in init serve demo user; do printf '%s' "$out" | grep -q "  $c " || exit 1; done; ok $? "--help lists every command, exit 0" "$out"
+[ $rc -eq 0 ] && for c in init serve demo user import export; do printf '%s' "$out" | grep -q "  $c " || exit 1; done; ok $? "--help lists every command, exit 0" "$out"
 run --version
 [ $rc -eq 0 ] && printf '%s' "$out" | grep -qE '^peerlink [0-9]+\.[0-9]+\.[0-9]+$'; ok $? "--version prints the version" "$out"
 run frobnicate
@@ -77,3 +77,43 @@ ok $? "account changes from the shell are audited" "$(q "SELECT action, entity_i
 
 run demo --db "$TMP/a.db"
 [ $rc -eq 1 ] && one_line && printf '%s' "$err" | grep -q -- '--force'; ok $? "demo refuses to overwrite without --force" "rc=$rc" "$err"
+
+# import hsds / export hsds: a program's community resource directory
+run import hsds --db "$TMP/a.db" "$TMP/none.json"
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q -- '--program is required'; ok $? "import hsds without --program: exit 2" "rc=$rc" "$err"
+run import csv --db "$TMP/a.db" --program 1 "$TMP/none.json"
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q "unknown format 'csv'"; ok $? "import of an unknown format: exit 2" "rc=$rc" "$err"
+run demo --db "$TMP/d.db" --participants 3 --no-accounts
+prog=$(sqlite3 "$TMP/d.db" "SELECT id FROM org_unit WHERE kind = 'program'")
+unit=$(sqlite3 "$TMP/d.db" "SELECT id FROM org_unit WHERE kind = 'community' LIMIT 1")
+cat >"$TMP/org.json" <<'JSON'
+{"id": "org-1", "name": "Tianping Community Canteen", "description": "Lunches for older residents",
+ "tax_status": "nonprofit",
+ "services": [{"id": "svc-1", "name": "Low-salt lunches", "status": "active",
+   "attributes": [{"id": "at-1", "taxonomy_term": {"id": "t-food", "code": "food", "name": "Food"}}]}]}
+JSON
+run import hsds --db "$TMP/d.db" --program "$unit" "$TMP/org.json"
+[ $rc -eq 2 ] && one_line && printf '%s' "$err" | grep -q 'not a program'; ok $? "import into a unit that is not a program: exit 2" "rc=$rc" "$err"
+run import hsds --db "$TMP/d.db" --program "$prog" "$TMP/org.json"
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -qE 'services +1 created, 0 updated' && printf '%s' "$out" | grep -q 'field not kept: organization.tax_status (1)'
+ok $? "import hsds creates the records and names the fields not kept" "rc=$rc" "$out$err"
+run import hsds --db "$TMP/d.db" --program "$prog" "$TMP/org.json"
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -qE 'services +0 created, 1 updated' && [ "$(sqlite3 "$TMP/d.db" "SELECT count(*) FROM resource_service")" = 1 ]
+ok $? "importing the same file again updates, creates nothing" "rc=$rc" "$out$err"
+printf '%s' '[{"id": "org-2", "name": "Broken", "description": "x", "services": [{"id": "svc-2", "status": "open"}]}]' >"$TMP/bad.json"
+cp "$TMP/org.json" "$TMP/org2.json" && sed -i 's/org-1/org-3/; s/svc-1/svc-3/' "$TMP/org2.json"
+run import hsds --db "$TMP/d.db" --program "$prog" "$TMP/org2.json" "$TMP/bad.json"
+[ $rc -eq 1 ] && printf '%s' "$err" | grep -q '\[0\].services\[0\].name: is required' && printf '%s' "$err" | grep -q 'nothing was written' && [ "$(sqlite3 "$TMP/d.db" "SELECT count(*) FROM resource_organization")" = 1 ]
+ok $? "a refused file: exit 1, errors named by path, nothing written from any file" "rc=$rc" "$err"
+[ "$(sqlite3 "$TMP/d.db" "SELECT count(*) FROM audit_event WHERE entity = 'resource_directory' AND action = 'import' AND client_addr = 'cli'")" = 2 ]
+ok $? "each import from the shell is audited once" "$(sqlite3 "$TMP/d.db" "SELECT action, entity, client_addr FROM audit_event")"
+run export hsds --db "$TMP/d.db" --program "$prog" --output "$TMP/e1.json"
+[ $rc -eq 0 ] && grep -q '"id": "svc-1"' "$TMP/e1.json" && ! grep -q 'tax_status' "$TMP/e1.json"
+ok $? "export hsds writes the directory, only what is kept" "rc=$rc" "$err"
+run demo --db "$TMP/e.db" --participants 3 --no-accounts
+run import hsds --db "$TMP/e.db" --program "$(sqlite3 "$TMP/e.db" "SELECT id FROM org_unit WHERE kind = 'program'")" "$TMP/e1.json"
+run export hsds --db "$TMP/e.db" --program "$(sqlite3 "$TMP/e.db" "SELECT id FROM org_unit WHERE kind = 'program'")"
+[ $rc -eq 0 ] && printf '%s\n' "$out" | cmp -s - "$TMP/e1.json"
+ok $? "export, import into a fresh database, export again: the same text" "rc=$rc" "$err"
+run export hsds --db "$TMP/d.db" --program "$prog" --output "$TMP/no/such/dir/e.json"
+[ $rc -eq 1 ] && one_line; ok $? "export to a path that cannot be written: exit 1" "rc=$rc" "$err"

@@ -214,6 +214,39 @@ static void test_reference_shape(void **state)
     assert_true(sh > 0);
     assert_true(ms > 0);
 
+    /* each program's resource directory, and referrals in every state of the loop */
+    {
+        pl_arena ra;
+        pl_arena_init(&ra, 0);
+        pl_err err;
+        pl_err_clear(&err);
+        store_rsc_service *items;
+        int n;
+        store_rsc_filter f = {.program_id = ms};
+        assert_int_equal(store_resource_search(s, &f, (store_page){0, 200}, &ra, &items, &n, &err),
+                         PL_OK);
+        assert_int_equal(n, 8);
+        f = (store_rsc_filter){.program_id = sh, .category = "food"};
+        assert_int_equal(store_resource_search(s, &f, (store_page){0, 200}, &ra, &items, &n, &err),
+                         PL_OK);
+        assert_int_equal(n, 1);
+        store_referral_linkage lk;
+        assert_int_equal(store_referral_linkage_get(s, ms, &lk, &err), PL_OK);
+        assert_int_equal(lk.referrals, 8);
+        assert_int_equal(lk.completed, 2);
+        const char *const statuses[] = {"proposed", "sent",    "accepted", "completed",
+                                        "declined", "no_show", "cancelled"};
+        for (int k = 0; k < 7; k++) {
+            store_referral *refs;
+            store_referral_filter rf = {.status = statuses[k]};
+            assert_int_equal(store_referral_list(s, &rf, (store_page){0, 50}, &ra, &refs, &n, &err),
+                             PL_OK);
+            if (n == 0)
+                fail_msg("no demo referral is %s", statuses[k]);
+        }
+        pl_arena_free(&ra);
+    }
+
     /* the org tree: districts, communities with arms 12:4, one CHC and RC each */
     pl_arena a;
     pl_arena_init(&a, 0);
