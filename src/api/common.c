@@ -683,6 +683,73 @@ void api_send_list(http_request *req, http_response *res, json_object *items, in
     api_send(res, 200, o);
 }
 
+bool api_program_visible(http_request *req, http_response *res, pl_id *id)
+{
+    api_context *app = req->app;
+    if (!api_path_id(req, res, 0, id))
+        return false;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_org_unit u;
+    if (store_org_unit_get(app->store, *id, &req->arena, &u, &err) != PL_OK ||
+        u.kind != PL_ORG_PROGRAM ||
+        store_unit_visible(app->store, api_scope_unit(req), *id, &err) != PL_OK) {
+        http_problem(res, 404, "program not found", NULL);
+        return false;
+    }
+    return true;
+}
+
+/* ---- body fields shared by contacts, sessions and templates ---------- */
+
+uint32_t api_body_key_functions(http_request *req, pl_id program_id, pl_err *err)
+{
+    int n;
+    const char **names = api_body_strings(req, "key_functions", &n);
+    const char *const *codes = api_key_function_codes(req, program_id);
+    uint32_t bits = 0;
+    for (int i = 0; i < n; i++) {
+        int bit = -1;
+        if (pl_key_function_parse(names[i], &bit) != PL_OK)
+            for (int b = PL_KF_PROGRAM_FIRST_BIT; b < PL_KF_MAX_BITS; b++)
+                if (codes && codes[b] && strcmp(codes[b], names[i]) == 0)
+                    bit = b;
+        if (bit < 0)
+            pl_err_field(err, "key_functions",
+                         "'%s' is not a key function of this program (daily_management, "
+                         "social_emotional, linkage, ongoing or the program's own)",
+                         names[i]);
+        else
+            bits |= 1u << bit;
+    }
+    return bits;
+}
+
+uint32_t api_body_topics(http_request *req, pl_err *err)
+{
+    int n;
+    const char **names = api_body_strings(req, "topics", &n);
+    uint32_t bits = 0;
+    for (int i = 0; i < n; i++) {
+        pl_topic t;
+        if (pl_topic_parse(names[i], &t) != PL_OK)
+            pl_err_field(err, "topics", "'%s' is not a known topic", names[i]);
+        else
+            bits |= 1u << t;
+    }
+    return bits;
+}
+
+uint32_t api_program_kf_mask(http_request *req, pl_id program_id)
+{
+    uint32_t mask = 0;
+    const char *const *codes = api_key_function_codes(req, program_id);
+    for (int b = PL_KF_PROGRAM_FIRST_BIT; codes && b < PL_KF_MAX_BITS; b++)
+        if (codes[b])
+            mask |= 1u << b;
+    return mask;
+}
+
 /* ---- de-identification -------------------------------------------------- */
 
 static void hmac(const api_context *app, const char *label, pl_id id,

@@ -19,6 +19,8 @@ bool api_scope(http_request *req, http_response *res, store_scope *out);
 bool api_is_evaluator(const http_request *req);
 /* The root of the caller's org-unit scope: 0 (everywhere) for an admin. */
 pl_id api_scope_unit(const http_request *req);
+/* The program {id} of the path when the caller may see it; else 404 written and false. */
+bool api_program_visible(http_request *req, http_response *res, pl_id *id);
 /*
  * True if the participant of a record is in the caller's scope. Otherwise
  * answers 404 ("<entity> not found", or "participant not found" when
@@ -79,6 +81,13 @@ pl_time api_body_time(const http_request *req, const char *name);
 const char **api_body_strings(http_request *req, const char *name, int *n);
 /* The integers of an array field (arena copy); *n = 0 if absent. */
 int *api_body_ints(http_request *req, const char *name, int *n);
+/* "key_functions" to PL_KF_* bits: the standard names, then the program's own codes; each
+ * unknown name is a field error. */
+uint32_t api_body_key_functions(http_request *req, pl_id program_id, pl_err *err);
+/* "topics" to 1u << pl_topic bits; each unknown name is a field error. */
+uint32_t api_body_topics(http_request *req, pl_err *err);
+/* The bits of the key functions the program declared (for *_validate). */
+uint32_t api_program_kf_mask(http_request *req, pl_id program_id);
 
 /* ---- JSON output -------------------------------------------------------- */
 

@@ -15,45 +15,6 @@
 
 #define ENTITY "contact"
 
-/* Key-function names to bits: standard names, then the program's own codes. */
-static uint32_t key_function_bits(http_request *req, pl_id program_id, pl_err *err)
-{
-    int n;
-    const char **names = api_body_strings(req, "key_functions", &n);
-    const char *const *codes = api_key_function_codes(req, program_id);
-    uint32_t bits = 0;
-    for (int i = 0; i < n; i++) {
-        int bit = -1;
-        if (pl_key_function_parse(names[i], &bit) != PL_OK)
-            for (int b = PL_KF_PROGRAM_FIRST_BIT; b < PL_KF_MAX_BITS; b++)
-                if (codes && codes[b] && strcmp(codes[b], names[i]) == 0)
-                    bit = b;
-        if (bit < 0)
-            pl_err_field(err, "key_functions",
-                         "'%s' is not a key function of this program (daily_management, "
-                         "social_emotional, linkage, ongoing or the program's own)",
-                         names[i]);
-        else
-            bits |= 1u << bit;
-    }
-    return bits;
-}
-
-static uint32_t topic_bits(http_request *req, pl_err *err)
-{
-    int n;
-    const char **names = api_body_strings(req, "topics", &n);
-    uint32_t bits = 0;
-    for (int i = 0; i < n; i++) {
-        pl_topic t;
-        if (pl_topic_parse(names[i], &t) != PL_OK)
-            pl_err_field(err, "topics", "'%s' is not a known topic", names[i]);
-        else
-            bits |= 1u << t;
-    }
-    return bits;
-}
-
 typedef struct create_ctx {
     pl_contact c;
 } create_ctx;
@@ -117,8 +78,8 @@ void api_contact_create(http_request *req, http_response *res)
         pl_err_field(&err, "mode",
                      "must be one_on_one, home_visit, phone, text, group, clinic_accompaniment or "
                      "neighbourhood_activity");
-    c->key_functions = key_function_bits(req, p.program_id, &err);
-    c->topics = topic_bits(req, &err);
+    c->key_functions = api_body_key_functions(req, p.program_id, &err);
+    c->topics = api_body_topics(req, &err);
     c->proactive = api_body_bool(req, "proactive", false);
     c->family_members = (int)api_body_int(req, "family_members", 0);
     c->note = api_body_str(req, "note");
@@ -134,11 +95,7 @@ void api_contact_create(http_request *req, http_response *res)
                          "must be a peer leader of the participant's "
                          "program");
     }
-    uint32_t mask = 0;
-    const char *const *codes = api_key_function_codes(req, p.program_id);
-    for (int b = PL_KF_PROGRAM_FIRST_BIT; codes && b < PL_KF_MAX_BITS; b++)
-        if (codes[b])
-            mask |= 1u << b;
+    uint32_t mask = api_program_kf_mask(req, p.program_id);
     if (err.nfields || contact_validate(c, mask, (pl_time)time(NULL), &err) != PL_OK) {
         api_fail(res, &err);
         api_audit(req, "create", ENTITY, 0, c->participant_id, res->status);

@@ -141,55 +141,6 @@ static json_object *attendance_json(const store_attendance *r)
 
 /* ---- parsing -------------------------------------------------------------------- */
 
-/* Key-function names of body field `field` to bits: the standard names, then the program's. */
-static uint32_t key_function_bits(http_request *req, pl_id program_id, pl_err *err)
-{
-    int n;
-    const char **names = api_body_strings(req, "key_functions", &n);
-    const char *const *codes = api_key_function_codes(req, program_id);
-    uint32_t bits = 0;
-    for (int i = 0; i < n; i++) {
-        int bit = -1;
-        if (pl_key_function_parse(names[i], &bit) != PL_OK)
-            for (int b = PL_KF_PROGRAM_FIRST_BIT; b < PL_KF_MAX_BITS; b++)
-                if (codes && codes[b] && strcmp(codes[b], names[i]) == 0)
-                    bit = b;
-        if (bit < 0)
-            pl_err_field(err, "key_functions",
-                         "'%s' is not a key function of this program (daily_management, "
-                         "social_emotional, linkage, ongoing or the program's own)",
-                         names[i]);
-        else
-            bits |= 1u << bit;
-    }
-    return bits;
-}
-
-static uint32_t topic_bits(http_request *req, pl_err *err)
-{
-    int n;
-    const char **names = api_body_strings(req, "topics", &n);
-    uint32_t bits = 0;
-    for (int i = 0; i < n; i++) {
-        pl_topic t;
-        if (pl_topic_parse(names[i], &t) != PL_OK)
-            pl_err_field(err, "topics", "'%s' is not a known topic", names[i]);
-        else
-            bits |= 1u << t;
-    }
-    return bits;
-}
-
-static uint32_t program_kf_mask(http_request *req, pl_id program_id)
-{
-    uint32_t mask = 0;
-    const char *const *codes = api_key_function_codes(req, program_id);
-    for (int b = PL_KF_PROGRAM_FIRST_BIT; codes && b < PL_KF_MAX_BITS; b++)
-        if (codes[b])
-            mask |= 1u << b;
-    return mask;
-}
-
 static pl_date today(void)
 {
     return pl_time_date((pl_time)time(NULL));
@@ -567,9 +518,9 @@ static void session_apply(http_request *req, pl_group_session *s, pl_err *err)
     if (api_body_has(req, "notes"))
         s->notes = api_body_str(req, "notes");
     if (api_body_has(req, "key_functions"))
-        s->key_functions = key_function_bits(req, s->program_id, err);
+        s->key_functions = api_body_key_functions(req, s->program_id, err);
     if (api_body_has(req, "topics"))
-        s->topics = topic_bits(req, err);
+        s->topics = api_body_topics(req, err);
     if (api_body_has(req, "cancel_reason"))
         s->cancel_reason = api_body_str(req, "cancel_reason");
 }
@@ -604,7 +555,7 @@ static pl_status session_write(store_tx *tx, http_request *req, void *ctx, api_r
         pl_err_field(err, "scheduled_at",
                      "is in the future: a session is held once it has taken place");
     if (err->nfields ||
-        pl_group_session_validate(&s, program_kf_mask(req, s.program_id), err) != PL_OK)
+        pl_group_session_validate(&s, api_program_kf_mask(req, s.program_id), err) != PL_OK)
         return PL_INVALID;
     st = c->create ? store_group_session_insert(tx, &s, err)
                    : store_group_session_update(tx, &s, before.version, err);
@@ -922,7 +873,7 @@ void api_course_template_create(http_request *req, http_response *res)
     t.sessions = (int)api_body_int(req, "sessions", 0);
     t.interval_days = (int)api_body_int(req, "interval_days", 0);
     t.minutes = (int)api_body_int(req, "minutes", 0);
-    t.key_functions = key_function_bits(req, t.program_id, &err);
+    t.key_functions = api_body_key_functions(req, t.program_id, &err);
     int n;
     const char **mods = api_body_strings(req, "modules", &n);
     size_t len = 1;
@@ -950,7 +901,7 @@ void api_course_template_create(http_request *req, http_response *res)
     }
     t.modules = joined;
     if (err.nfields ||
-        pl_course_template_validate(&t, program_kf_mask(req, t.program_id), &err) != PL_OK) {
+        pl_course_template_validate(&t, api_program_kf_mask(req, t.program_id), &err) != PL_OK) {
         refuse(req, res, &err, "create", "course_template", 0, 0);
         return;
     }

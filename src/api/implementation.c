@@ -25,24 +25,6 @@
 #define DAY_SECONDS 86400
 #define MONTH_DAYS  30.4375
 
-/* The program {id} (path) when the caller may see it; 404 otherwise. */
-static bool visible_program(http_request *req, http_response *res, pl_id *id)
-{
-    api_context *app = req->app;
-    if (!api_path_id(req, res, 0, id))
-        return false;
-    pl_err err;
-    pl_err_clear(&err);
-    pl_org_unit u;
-    if (store_org_unit_get(app->store, *id, &req->arena, &u, &err) != PL_OK ||
-        u.kind != PL_ORG_PROGRAM ||
-        store_unit_visible(app->store, api_scope_unit(req), *id, &err) != PL_OK) {
-        http_problem(res, 404, "program not found", NULL);
-        return false;
-    }
-    return true;
-}
-
 static json_object *features_json(pl_id program_id, const impl_feature *f, int n)
 {
     json_object *o = json_object_new_object();
@@ -62,7 +44,7 @@ void api_impl_features_get(http_request *req, http_response *res)
 {
     api_context *app = req->app;
     pl_id id;
-    if (!visible_program(req, res, &id))
+    if (!api_program_visible(req, res, &id))
         return;
     impl_feature *f;
     int n;
@@ -98,7 +80,7 @@ static pl_status features_write(store_tx *tx, http_request *req, void *ctx, api_
 void api_impl_features_put(http_request *req, http_response *res)
 {
     features_ctx c;
-    if (!visible_program(req, res, &c.program_id))
+    if (!api_program_visible(req, res, &c.program_id))
         return;
     int ncodes, nlabels;
     const char **codes = api_body_strings(req, "codes", &ncodes);

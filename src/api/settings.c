@@ -30,29 +30,11 @@ static json_object *settings_json(pl_id program_id, const rules_settings *rs, in
     return o;
 }
 
-/* The program {id} when the caller may see it; answers 404 otherwise. */
-static bool visible_program(http_request *req, http_response *res, pl_id *id)
-{
-    api_context *app = req->app;
-    if (!api_path_id(req, res, 0, id))
-        return false;
-    pl_err err;
-    pl_err_clear(&err);
-    pl_org_unit u;
-    if (store_org_unit_get(app->store, *id, &req->arena, &u, &err) != PL_OK ||
-        u.kind != PL_ORG_PROGRAM ||
-        store_unit_visible(app->store, api_scope_unit(req), *id, &err) != PL_OK) {
-        http_problem(res, 404, "program not found", NULL);
-        return false;
-    }
-    return true;
-}
-
 void api_settings_get(http_request *req, http_response *res)
 {
     api_context *app = req->app;
     pl_id id;
-    if (!visible_program(req, res, &id))
+    if (!api_program_visible(req, res, &id))
         return;
     rules_settings rs;
     int version;
@@ -105,7 +87,7 @@ static pl_status change_write(store_tx *tx, http_request *req, void *ctx, api_re
 void api_settings_update(http_request *req, http_response *res)
 {
     change_ctx c;
-    if (!visible_program(req, res, &c.program_id))
+    if (!api_program_visible(req, res, &c.program_id))
         return;
     c.if_match = api_if_match_version(req, res);
     if (c.if_match == -2)
