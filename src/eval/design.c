@@ -13,13 +13,19 @@
  *
  * Randomisation. Clusters are sorted by (stratum, unit id), so the input
  * order never matters, and a xoshiro256** generator is seeded with the seed
- * (splitmix64, core/rng.h). Stratum s with n_s of the n clusters is owed
- * n_s x ncontrol / n controls: it gets the floor, and the controls still
- * unplaced go one each to the strata with the largest remainders, ties
- * broken by a uniform key drawn per stratum in ascending stratum order.
- * Then, stratum by stratum in ascending order, the stratum's clusters are
- * shuffled (Fisher-Yates, indexes drawn without modulo bias) and the first
- * c_s become control, the rest intervention.
+ * (splitmix64, core/rng.h); every draw below comes from it in this order.
+ * Stratum s with n_s of the n clusters is owed q_s = n_s x ncontrol / n
+ * controls: it gets floor(q_s), and the controls still unplaced go one each
+ * to strata chosen by systematic sampling over the remainders q_s -
+ * floor(q_s): the strata are put in a random order (Fisher-Yates), one
+ * uniform start u in [0, 1) is drawn, and a stratum gets one more control
+ * for each point u, u + 1, u + 2 ... that falls in its stretch of the
+ * remainders laid end to end (in exact integer arithmetic, in units of
+ * 1 / n). So every stratum gets floor(q_s) or ceil(q_s), the total is
+ * exactly ncontrol, and every cluster's chance of control is exactly
+ * ncontrol / n. Then, stratum by stratum in ascending order, the stratum's
+ * clusters are shuffled (Fisher-Yates, indexes drawn without modulo bias)
+ * and the first c_s become control, the rest intervention.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,18 +168,9 @@ static uint64_t below(pl_rng *r, uint64_t bound)
 
 typedef struct stratum {
     int first, n;
-    int64_t rem; /* n_s x ncontrol mod n: the remainder of its share */
-    double key;  /* tie-break */
+    int64_t rem; /* n_s x ncontrol mod n: its share's remainder, in units of 1 / n */
     int controls;
 } stratum;
-
-static int cmp_stratum_rem(const void *a, const void *b)
-{
-    const stratum *x = *(const stratum *const *)a, *y = *(const stratum *const *)b;
-    if (x->rem != y->rem)
-        return x->rem > y->rem ? -1 : 1;
-    return (x->key > y->key) - (x->key < y->key);
-}
 
 pl_status eval_randomise(eval_cluster *c, int n, int ncontrol, uint64_t seed, pl_err *err)
 {
@@ -204,7 +201,7 @@ pl_status eval_randomise(eval_cluster *c, int n, int ncontrol, uint64_t seed, pl
     }
     pl_rng r;
     pl_rng_seed(&r, seed);
-    int k = -1, placed = 0;
+    int k = -1;
     for (int i = 0; i < n; i++) {
         if (i == 0 || c[i].stratum != c[i - 1].stratum)
             s[++k].first = i;
@@ -214,13 +211,21 @@ pl_status eval_randomise(eval_cluster *c, int n, int ncontrol, uint64_t seed, pl
         int64_t share = (int64_t)s[k].n * ncontrol;
         s[k].controls = (int)(share / n);
         s[k].rem = share % n;
-        s[k].key = pl_rng_uniform(&r);
-        placed += s[k].controls;
         order[k] = &s[k];
     }
-    qsort(order, (size_t)nstrata, sizeof *order, cmp_stratum_rem);
-    for (k = 0; placed < ncontrol && k < nstrata; k++, placed++)
-        order[k]->controls++;
+    /* systematic sampling over the remainders, the strata in a random order */
+    for (k = nstrata - 1; k > 0; k--) {
+        int j = (int)below(&r, (uint64_t)k + 1);
+        stratum *t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    int64_t u = (int64_t)below(&r, (uint64_t)n), cum = 0;
+    for (k = 0; k < nstrata; k++) {
+        int64_t before = (cum + n - 1 - u) / n;
+        cum += order[k]->rem;
+        order[k]->controls += (int)((cum + n - 1 - u) / n - before);
+    }
     for (k = 0; k < nstrata; k++) {
         eval_cluster *g = c + s[k].first;
         for (int i = s[k].n - 1; i > 0; i--) {
