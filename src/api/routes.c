@@ -284,7 +284,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/studies", api_study_list, EVALUATION, NULL,
      "Studies of the programs in scope"},
     {"POST", "/api/v1/studies", api_study_create, EVALUATION, &api_schema_study_create,
-     "Create a study of a program: waves, targets, optionally the org units' arms"},
+     "Create a study of a program with its waves, targets and optionally the org units' arms"},
     {"GET", "/api/v1/studies/{id}", api_study_get, EVALUATION, NULL,
      "One study with its waves, targets and the arm of each community"},
     {"PUT", "/api/v1/studies/{id}/arms", api_study_arms_set, EVALUATION, &api_schema_study_arms,

@@ -127,16 +127,13 @@ static char *slurp(const char *path, const char *what)
     }
     size_t cap = 65536, len = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    for (;;) {
+        if (!buf)
+            break;
         if (len + 1 >= cap) {
-            if (cap >= FILE_MAX) {
-                ev_fail(EXIT_RUNTIME, "%s: %s is larger than %u MiB", what, path, FILE_MAX >> 20);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *grown = realloc(buf, cap * 2);
+            char *grown = cap < FILE_MAX ? realloc(buf, cap * 2) : NULL;
             if (!grown) {
+                ev_fail(EXIT_RUNTIME, "%s: %s is larger than %u MiB", what, path, FILE_MAX >> 20);
                 free(buf);
                 buf = NULL;
                 break;
@@ -144,9 +141,9 @@ static char *slurp(const char *path, const char *what)
             buf = grown;
             cap *= 2;
         }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
             break;
     }
     if (buf)
@@ -570,7 +567,7 @@ static int load_report(store *s, pl_id id, const char *what, eval_data **d, eval
     *r = NULL;
     if (eval_data_load(s, id, d, &err) != PL_OK)
         return ev_fail_err(what, &err);
-    if (r && eval_report_build(*d, (pl_time)time(NULL), r, &err) != PL_OK)
+    if (eval_report_build(*d, (pl_time)time(NULL), r, &err) != PL_OK)
         return ev_fail_err(what, &err);
     return EXIT_OK;
 }
@@ -838,11 +835,8 @@ int evalcmd_export(int argc, char **argv)
         return rc;
     unsigned char secret[EVAL_SECRET_BYTES];
     eval_data *d = NULL;
-    if (store_install_secret(s, secret, &err) != PL_OK) {
+    if (store_install_secret(s, secret, &err) != PL_OK || eval_data_load(s, id, &d, &err) != PL_OK)
         rc = ev_fail_err("export research", &err);
-    } else if (eval_data_load(s, id, &d, &err) != PL_OK) {
-        rc = ev_fail_err("export research", &err);
-    }
     pl_date today = pl_time_date((pl_time)time(NULL));
     for (int f = 0; rc == EXIT_OK && f < EVAL_EXPORT__COUNT; f++) {
         char path[4096], tmp[4112];
@@ -871,7 +865,7 @@ int evalcmd_export(int argc, char **argv)
     if (rc == EXIT_OK)
         printf("wrote %s/{long.csv,wide.csv,codebook.csv,read_peerlink.R,read_peerlink.do}: %zu "
                "participants\n",
-               o.dir, d->n);
+               o.dir, d ? d->n : 0);
     eval_data_free(d);
     store_close(s);
     return rc;

@@ -193,7 +193,7 @@ pl_status eval_randomise(eval_cluster *c, int n, int ncontrol, uint64_t seed, pl
         if (i == 0 || c[i].stratum != c[i - 1].stratum)
             nstrata++;
     stratum *s = calloc((size_t)nstrata, sizeof *s);
-    stratum **order = calloc((size_t)nstrata, sizeof *order);
+    int *order = calloc((size_t)nstrata, sizeof *order); /* strata indexes, drawn order */
     if (!s || !order) {
         free(s);
         free(order);
@@ -211,20 +211,20 @@ pl_status eval_randomise(eval_cluster *c, int n, int ncontrol, uint64_t seed, pl
         int64_t share = (int64_t)s[k].n * ncontrol;
         s[k].controls = (int)(share / n);
         s[k].rem = share % n;
-        order[k] = &s[k];
+        order[k] = k;
     }
     /* systematic sampling over the remainders, the strata in a random order */
     for (k = nstrata - 1; k > 0; k--) {
         int j = (int)below(&r, (uint64_t)k + 1);
-        stratum *t = order[k];
+        int t = order[k];
         order[k] = order[j];
         order[j] = t;
     }
     int64_t u = (int64_t)below(&r, (uint64_t)n), cum = 0;
     for (k = 0; k < nstrata; k++) {
         int64_t before = (cum + n - 1 - u) / n;
-        cum += order[k]->rem;
-        order[k]->controls += (int)((cum + n - 1 - u) / n - before);
+        cum += s[order[k]].rem;
+        s[order[k]].controls += (int)((cum + n - 1 - u) / n - before);
     }
     for (k = 0; k < nstrata; k++) {
         eval_cluster *g = c + s[k].first;

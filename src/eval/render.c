@@ -625,7 +625,9 @@ static void h_plot(html *h, const eval_report *r, eval_outcome k)
     h_esc(h, def->label);
     h_raw(h, ": mean by wave with 95 % confidence intervals</title>");
     h_fmt(h, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>", W, H);
-    for (double v = lo; v <= hi + step / 2; v += step) {
+    int ticks = (int)lround((hi - lo) / step);
+    for (int i = 0; i <= ticks; i++) {
+        double v = lo + step * i;
         h_fmt(h,
               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
               "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>",

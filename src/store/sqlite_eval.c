@@ -273,7 +273,7 @@ pl_status store_study_arms_get(store *s, pl_id study_id, pl_arena *a, store_stud
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, study_id);
-    int rc, k = 0;
+    int rc = SQLITE_DONE, k = 0;
     while (k < count && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         out[k].unit_id = sqlite3_column_int64(st, 0);
         out[k].arm = PL_ARM_NONE;
@@ -281,6 +281,8 @@ pl_status store_study_arms_get(store *s, pl_id study_id, pl_arena *a, store_stud
         k++;
     }
     sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_error(c->db, rc, err, "study arms");
     *arms = out;
     *n = k;
     return PL_OK;

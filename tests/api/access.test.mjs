@@ -25,6 +25,7 @@ const ROLES = {
 const ALL = Object.keys(ROLES);
 const IDENTIFIED = ALL.filter((r) => r !== 'evaluator');
 const MANAGERS = ['admin', 'manager'];
+const EVALUATION = ['admin', 'manager', 'evaluator'];
 const NONE = 999999999; // an id no demo record has
 
 let s, d;
@@ -44,6 +45,9 @@ before(async () => {
     (p) => p.peer_leader_id !== d.leaderId && p.id !== d.otherPart.id && p.status === 'enrolled',
   );
   assert.ok(d.writePart, 'no enrolled participant for the matrix writes');
+  const studies = await s.listAll('admin', '/api/v1/studies?limit=200');
+  d.studyId = studies.find((x) => x.program_id === d.shanghai)?.id;
+  assert.ok(d.studyId, 'the demo has no Shanghai study');
 });
 after(async () => {
   if (s) await s.cleanup();
@@ -113,6 +117,22 @@ function routes() {
       [...MANAGERS, 'clinician', 'peer', 'navigator']],
     ['GET', '/api/v1/questionnaire-responses/{id}',
       () => `/api/v1/questionnaire-responses/${NONE}`, null, IDENTIFIED],
+    ['GET', '/api/v1/studies', () => '/api/v1/studies', null, EVALUATION],
+    ['POST', '/api/v1/studies', () => '/api/v1/studies',
+      (role) => ({ program_id: d.shanghai, name: `Matrix study ${role}` }), EVALUATION],
+    ['GET', '/api/v1/studies/{id}', () => `/api/v1/studies/${d.studyId}`, null, EVALUATION],
+    ['PUT', '/api/v1/studies/{id}/arms', () => `/api/v1/studies/${NONE}/arms`,
+      () => ({ intervention: [d.site] }), EVALUATION],
+    ['POST', '/api/v1/studies/{id}/arms/import', () => `/api/v1/studies/${NONE}/arms/import`,
+      () => 'community,arm', EVALUATION],
+    ['POST', '/api/v1/studies/{id}/randomise', () => `/api/v1/studies/${NONE}/randomise`,
+      () => ({ seed: 1, control: 4 }), EVALUATION],
+    ['GET', '/api/v1/studies/{id}/flow', () => `/api/v1/studies/${d.studyId}/flow`, null,
+      EVALUATION],
+    ['GET', '/api/v1/studies/{id}/report', () => `/api/v1/studies/${d.studyId}/report`, null,
+      EVALUATION],
+    ['GET', '/api/v1/studies/{id}/export', () => `/api/v1/studies/${d.studyId}/export?file=codebook`,
+      null, EVALUATION],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
   ];
 }
