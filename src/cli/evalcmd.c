@@ -723,6 +723,7 @@ int evalcmd_study(int argc, char **argv)
 
 typedef struct report_opts {
     const char *format, *out;
+    int timing;
 } report_opts;
 
 static int report_extra(int c, void *ctx)
@@ -732,15 +733,28 @@ static int report_extra(int c, void *ctx)
         o->format = optarg;
     else if (c == 'o')
         o->out = optarg;
+    else if (c == 'T')
+        o->timing = 1;
     return EXIT_OK;
+}
+
+static double ev_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 int evalcmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"study", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"study", required_argument, NULL, 's'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"timing", no_argument, NULL, 'T'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    double t_start = ev_now();
     const char *db;
     pl_id id;
     report_opts o = {0};
@@ -760,17 +774,30 @@ int evalcmd_report(int argc, char **argv)
     eval_report *r;
     pl_buf b;
     pl_buf_init(&b, 256u * 1024 * 1024);
+    double t_open = ev_now(), t_render = 0, t_write = 0;
     if ((rc = load_report(s, id, "report", &d, &r)) == EXIT_OK) {
+        if (o.timing)
+            fprintf(stderr,
+                    "timing: open %.3f s; load %.3f s (participants %.3f, measurements %.3f, "
+                    "questionnaires %.3f, contacts %.3f in parallel); report %.3f s",
+                    t_open - t_start, d->seconds[EVAL_T_LOAD], d->seconds[EVAL_T_PARTICIPANTS],
+                    d->seconds[EVAL_T_MEASUREMENTS], d->seconds[EVAL_T_QUESTIONNAIRES],
+                    d->seconds[EVAL_T_CONTACTS], eval_report_seconds(r));
         eval_data_free(d);
         d = NULL;
+        t_render = ev_now();
         if (eval_report_render(r, f, &b, &err) != PL_OK)
             rc = ev_fail_err("report", &err);
         else
             rc = write_out(o.out, b.data, b.len, "report");
+        t_write = ev_now();
     }
     audit_job aj = {"read", "study_report", id};
     if (rc == EXIT_OK && store_write(s, audit_write, &aj, &err) != PL_OK)
         rc = ev_fail_err("report", &err);
+    if (rc == EXIT_OK && o.timing)
+        fprintf(stderr, "; render and write %.3f s; total %.3f s\n", t_write - t_render,
+                ev_now() - t_start);
     if (rc == EXIT_OK && o.out)
         printf("wrote %s (%zu bytes)\n", o.out, b.len);
     pl_buf_free(&b);

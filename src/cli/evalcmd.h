@@ -13,7 +13,8 @@
     "       study show|flow --study ID [--db FILE]\n"                                              \
     "       study arms --study ID --csv FILE [--db FILE]\n"                                        \
     "       study randomise --study ID --seed N --control K [--db FILE]"
-#define EVALCMD_REPORT_USAGE "report --study ID [--format html|json|csv] [--out FILE] [--db FILE]"
+#define EVALCMD_REPORT_USAGE                                                                       \
+    "report --study ID [--format html|json|csv] [--out FILE] [--timing] [--db FILE]"
 #define EVALCMD_EXPORT_USAGE "export research --study ID --dir DIR [--db FILE]"
 
 int evalcmd_study(int argc, char **argv);

@@ -13,15 +13,18 @@
  *     is offered to the wave rule (design.c) of its participant and
  *     outcome; the PHQ-9 takes readings from both tables;
  *  4. contacts in participant order, counted from the enrolment day to the
- *     last wave's target day.
+ *     last wave's target day, on a second thread while 3 runs (its reader
+ *     connection is closed when it ends: store_eval_thread_done).
  *
  * Rows arrive in ascending participant id, as the participants do, so
  * finding a row's participant is a forward-moving cursor, not a search.
  * Value arrays are allocated for an outcome when its first reading comes.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/time.h"
 #include "eval.h"
@@ -279,20 +282,58 @@ static pl_status on_readings(void *ctx, const store_eval_reading *rows, int n, p
     return PL_OK;
 }
 
+/* The contacts are counted on a thread of their own while the readings are read. */
+typedef struct contacts_job {
+    store *s;
+    eval_data *d;
+    int last_day; /* the last wave's target, days after enrolment */
+    size_t cursor;
+    pl_status st;
+    pl_err err;
+    double seconds;
+} contacts_job;
+
 static pl_status on_contacts(void *ctx, const store_eval_contact *rows, int n, pl_err *err)
 {
-    loader *L = ctx;
-    eval_data *d = L->d;
-    int last = L->month_days[d->study.nwaves - 1];
+    (void)err;
+    contacts_job *j = ctx;
+    eval_data *d = j->d;
     for (int k = 0; k < n; k++) {
-        long i = find(L, rows[k].participant_id);
-        if (i < 0)
+        pl_id id = rows[k].participant_id;
+        while (j->cursor < d->n && d->pid[j->cursor] < id)
+            j->cursor++;
+        if (j->cursor >= d->n || d->pid[j->cursor] != id)
             continue;
+        size_t i = j->cursor;
         pl_date day = pl_time_date(rows[k].at);
-        if (day >= d->enrol[i] && day <= d->enrol[i] + last)
+        if (day >= d->enrol[i] && day <= d->enrol[i] + j->last_day)
             d->contacts[i]++;
     }
     return PL_OK;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void contacts_run(contacts_job *j)
+{
+    double t0 = now_seconds();
+    pl_err_clear(&j->err);
+    j->st =
+        store_eval_contacts(j->s, j->d->pid[0], j->d->pid[j->d->n - 1], on_contacts, j, &j->err);
+    j->seconds = now_seconds() - t0;
+}
+
+static void *contacts_thread(void *arg)
+{
+    contacts_job *j = arg;
+    contacts_run(j);
+    store_eval_thread_done(j->s); /* this thread's reader connection ends with it */
+    return NULL;
 }
 
 void eval_data_free(eval_data *d)
@@ -404,8 +445,10 @@ static pl_status load(store *s, pl_id study_id, eval_data *d, loader *L, pl_err 
         }
     }
 
+    double t0 = now_seconds();
     if ((st = store_eval_participants(s, d->study.program_id, on_participants, L, err)) != PL_OK)
         return st;
+    d->seconds[EVAL_T_PARTICIPANTS] = now_seconds() - t0;
     d->contacts = calloc(d->n ? d->n : 1, sizeof *d->contacts);
     if (!d->contacts)
         return pl_err_set(err, PL_NOMEM, "out of memory for %zu participants", d->n);
@@ -413,22 +456,35 @@ static pl_status load(store *s, pl_id study_id, eval_data *d, loader *L, pl_err 
         return PL_OK;
     pl_id first = d->pid[0], last = d->pid[d->n - 1];
 
+    contacts_job job = {.s = s, .d = d, .last_day = L->month_days[d->study.nwaves - 1]};
+    pthread_t worker;
+    bool threaded = pthread_create(&worker, NULL, contacts_thread, &job) == 0;
+    t0 = now_seconds();
     L->cursor = 0;
     L->outcome_of = meas_outcome;
-    if ((st = store_eval_measurements(s, first, last, meas_analytes, NMEAS, on_readings, L, err)) !=
-        PL_OK)
-        return st;
+    st = store_eval_measurements(s, first, last, meas_analytes, NMEAS, on_readings, L, err);
+    d->seconds[EVAL_T_MEASUREMENTS] = now_seconds() - t0;
+    t0 = now_seconds();
     L->cursor = 0;
     L->outcome_of = qr_outcome;
-    if ((st = store_eval_questionnaires(s, first, last, qr_instruments, NQR, on_readings, L,
-                                        err)) != PL_OK)
-        return st;
-    L->cursor = 0;
-    return store_eval_contacts(s, first, last, on_contacts, L, err);
+    if (st == PL_OK)
+        st = store_eval_questionnaires(s, first, last, qr_instruments, NQR, on_readings, L, err);
+    d->seconds[EVAL_T_QUESTIONNAIRES] = now_seconds() - t0;
+    if (threaded)
+        pthread_join(worker, NULL);
+    else
+        contacts_run(&job);
+    d->seconds[EVAL_T_CONTACTS] = job.seconds;
+    if (st == PL_OK && job.st != PL_OK) {
+        *err = job.err;
+        st = job.st;
+    }
+    return st;
 }
 
 pl_status eval_data_load(store *s, pl_id study_id, eval_data **out, pl_err *err)
 {
+    double t0 = now_seconds();
     *out = NULL;
     eval_data *d = calloc(1, sizeof *d);
     loader *L = calloc(1, sizeof *L);
@@ -449,6 +505,7 @@ pl_status eval_data_load(store *s, pl_id study_id, eval_data **out, pl_err *err)
         eval_data_free(d);
         return st;
     }
+    d->seconds[EVAL_T_LOAD] = now_seconds() - t0;
     *out = d;
     return PL_OK;
 }

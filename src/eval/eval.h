@@ -151,8 +151,19 @@ typedef struct eval_unit {
     pl_arm arm; /* the study's arm; PL_ARM_NONE when not allocated */
 } eval_unit;
 
+/* where eval_data_load spent its time (seconds), for benchmarks */
+enum {
+    EVAL_T_PARTICIPANTS,
+    EVAL_T_MEASUREMENTS,
+    EVAL_T_QUESTIONNAIRES,
+    EVAL_T_CONTACTS, /* on its own thread, alongside measurements and questionnaires */
+    EVAL_T_LOAD,     /* the whole load */
+    EVAL_T__COUNT
+};
+
 typedef struct eval_data {
     pl_arena arena; /* strings and units */
+    double seconds[EVAL_T__COUNT];
     store_study study;
     const char *program_name;
     const char *program_code;
@@ -246,8 +257,11 @@ typedef enum eval_format { EVAL_FORMAT_JSON, EVAL_FORMAT_HTML, EVAL_FORMAT_CSV }
 pl_status eval_format_parse(const char *s, eval_format *out);
 const char *eval_format_content_type(eval_format f);
 
-/* Computes every section of the report from d (d may be freed afterwards). */
+/* Computes every section of the report from d (d may be freed afterwards), the outcomes
+ * shared among up to two threads. */
 pl_status eval_report_build(const eval_data *d, pl_time now, eval_report **out, pl_err *err);
+/* Seconds eval_report_build took. */
+double eval_report_seconds(const eval_report *r);
 void eval_report_free(eval_report *r);
 /* Appends the report in format f to out (PL_LIMIT at the buffer's ceiling). */
 pl_status eval_report_render(const eval_report *r, eval_format f, pl_buf *out, pl_err *err);

@@ -20,12 +20,17 @@
  *    between arms by chi-square (Yates for 2x2), or Fisher's exact test
  *    when an expected count is below 5.
  * A statistic the stats layer refuses becomes its message, never a number.
+ * On a large study the outcomes are shared between two threads, each with
+ * its own working arrays (each outcome writes only its own section).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_cdf.h>
 
@@ -39,6 +44,13 @@ const char *rp_group_name(const eval_report *r, int g)
     if (!r->has_arms)
         return "all";
     return r->group_arm[g] == PL_ARM_INTERVENTION ? "intervention" : "control";
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static double q975(double df)
@@ -513,13 +525,117 @@ static void methods(eval_report *r)
     put(&t, "%s", r->implementation);
 }
 
+/* ---- running the outcomes ------------------------------------------------------------- */
+
+static void work_free(work *wk)
+{
+    free(wk->x);
+    free(wk->y);
+    free(wk->a);
+    free(wk->b);
+    free(wk->cl);
+    free(wk->seen);
+    memset(wk, 0, sizeof *wk);
+}
+
+static pl_status work_alloc(work *wk, const eval_data *d)
+{
+    size_t rows = d->n * (size_t)(d->study.nwaves > 1 ? d->study.nwaves : 1);
+    size_t cap = rows ? rows : 1;
+    wk->x = malloc(cap * 4 * sizeof *wk->x);
+    wk->y = malloc(cap * sizeof *wk->y);
+    wk->a = malloc(cap * sizeof *wk->a);
+    wk->b = malloc(cap * sizeof *wk->b);
+    wk->cl = malloc(cap * sizeof *wk->cl);
+    wk->seen = malloc((size_t)(d->nunits > 0 ? d->nunits : 1));
+    if (!wk->x || !wk->y || !wk->a || !wk->b || !wk->cl || !wk->seen) {
+        work_free(wk);
+        return PL_NOMEM;
+    }
+    return PL_OK;
+}
+
+static pl_status count_groups(eval_report *r, const eval_data *d)
+{
+    unsigned char *seen = malloc((size_t)(d->nunits > 0 ? d->nunits : 1));
+    if (!seen)
+        return PL_NOMEM;
+    for (int g = 0; g < r->ngroups; g++) {
+        memset(seen, 0, (size_t)(d->nunits > 0 ? d->nunits : 1));
+        for (size_t i = 0; i < d->n; i++)
+            if (group_of(r, d, i) == g && !seen[d->unit[i]]) {
+                seen[d->unit[i]] = 1;
+                r->nclusters[g]++;
+            }
+    }
+    free(seen);
+    return PL_OK;
+}
+
+#define REPORT_THREADS 2
+
+typedef struct runner {
+    eval_report *r;
+    const eval_data *d;
+    atomic_int next; /* the next outcome to take */
+    work wk[REPORT_THREADS];
+} runner;
+
+/* Takes outcomes until none is left (each thread with its own work buffers). */
+static void run_some(runner *ru, work *wk)
+{
+    for (;;) {
+        int k = atomic_fetch_add(&ru->next, 1);
+        if (k >= EVAL_OUTCOME__COUNT)
+            return;
+        if (ru->d->present[k])
+            outcome(ru->r, ru->d, (eval_outcome)k, wk);
+    }
+}
+
+static void *run_thread(void *arg)
+{
+    runner *ru = arg;
+    run_some(ru, &ru->wk[1]);
+    return NULL;
+}
+
+static pl_status run_outcomes(eval_report *r, const eval_data *d)
+{
+    runner *ru = calloc(1, sizeof *ru);
+    if (!ru)
+        return PL_NOMEM;
+    ru->r = r;
+    ru->d = d;
+    atomic_init(&ru->next, 0);
+    int present = 0;
+    for (int k = 0; k < EVAL_OUTCOME__COUNT; k++) {
+        r->out[k].present = d->present[k];
+        present += d->present[k];
+    }
+    pl_status st = work_alloc(&ru->wk[0], d);
+    pthread_t helper;
+    /* a second thread pays off only on a large study, and only with its own buffers */
+    bool threaded = st == PL_OK && present > 1 && d->n >= 20000 &&
+                    work_alloc(&ru->wk[1], d) == PL_OK &&
+                    pthread_create(&helper, NULL, run_thread, ru) == 0;
+    if (st == PL_OK)
+        run_some(ru, &ru->wk[0]);
+    if (threaded)
+        pthread_join(helper, NULL);
+    work_free(&ru->wk[0]);
+    work_free(&ru->wk[1]);
+    free(ru);
+    return st;
+}
+
 /* ---- entry points ------------------------------------------------------------------ */
 
 pl_status eval_report_build(const eval_data *d, pl_time now, eval_report **out, pl_err *err)
 {
     *out = NULL;
+    double t0 = now_seconds();
     eval_report *r = calloc(1, sizeof *r);
-    work wk = {0};
     if (!r)
         return pl_err_set(err, PL_NOMEM, "out of memory for the report");
     pl_arena_init(&r->arena, 0);
@@ -551,46 +667,22 @@ pl_status eval_report_build(const eval_data *d, pl_time now, eval_report **out, 
              "No implementation ratings are recorded for this program, so the association of "
              "implementation with outcomes was not computed.");
 
-    size_t rows = d->n * (size_t)(d->study.nwaves > 1 ? d->study.nwaves : 1);
-    size_t cap = rows ? rows : 1;
-    wk.x = malloc(cap * 4 * sizeof *wk.x);
-    wk.y = malloc(cap * sizeof *wk.y);
-    wk.a = malloc(cap * sizeof *wk.a);
-    wk.b = malloc(cap * sizeof *wk.b);
-    wk.cl = malloc(cap * sizeof *wk.cl);
-    wk.seen = malloc((size_t)(d->nunits > 0 ? d->nunits : 1));
-    if (!wk.x || !wk.y || !wk.a || !wk.b || !wk.cl || !wk.seen) {
-        free(wk.x);
-        free(wk.y);
-        free(wk.a);
-        free(wk.b);
-        free(wk.cl);
-        free(wk.seen);
+    pl_status st = count_groups(r, d);
+    if (st == PL_OK)
+        st = run_outcomes(r, d);
+    if (st != PL_OK) {
         eval_report_free(r);
-        return pl_err_set(err, PL_NOMEM, "out of memory for %zu rows", rows);
+        return pl_err_set(err, st, "out of memory for the report's %zu participants", d->n);
     }
-    for (int g = 0; g < r->ngroups; g++) {
-        memset(wk.seen, 0, (size_t)(d->nunits > 0 ? d->nunits : 1));
-        for (size_t i = 0; i < d->n; i++)
-            if (group_of(r, d, i) == g && !wk.seen[d->unit[i]]) {
-                wk.seen[d->unit[i]] = 1;
-                r->nclusters[g]++;
-            }
-    }
-    for (int k = 0; k < EVAL_OUTCOME__COUNT; k++) {
-        r->out[k].present = d->present[k];
-        if (d->present[k])
-            outcome(r, d, (eval_outcome)k, &wk);
-    }
-    free(wk.x);
-    free(wk.y);
-    free(wk.a);
-    free(wk.b);
-    free(wk.cl);
-    free(wk.seen);
     methods(r);
+    r->seconds = now_seconds() - t0;
     *out = r;
     return PL_OK;
+}
+
+double eval_report_seconds(const eval_report *r)
+{
+    return r->seconds;
 }
 
 void eval_report_free(eval_report *r)

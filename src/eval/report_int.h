@@ -102,6 +102,7 @@ struct eval_report {
     char implementation[RP_MSG];
     char methods[6144];
     pl_time generated_at;
+    double seconds; /* eval_report_build's time */
 };
 
 /* "intervention", "control" or "all" */

@@ -517,3 +517,8 @@ pl_status store_eval_fingerprint_get(store *s, pl_id study_id, store_eval_finger
     sqlite3_reset(st);
     return r;
 }
+
+void store_eval_thread_done(store *s)
+{
+    sq_reader_release(s);
+}

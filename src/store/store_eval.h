@@ -144,6 +144,14 @@ pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eva
                               void *ctx, pl_err *err);
 
 /*
+ * Ends the calling thread's use of the store: its reader connection (made by
+ * its first read) is closed. A worker thread that read through the store
+ * calls this before it ends, or the connection would stay open until
+ * store_close.
+ */
+void store_eval_thread_done(store *s);
+
+/*
  * What a cached report depends on, read in microseconds: the largest ids of
  * the insert-only tables (participant, measurement, contact, questionnaire
  * response, org unit), a counter every participant update bumps, and the

@@ -601,7 +601,7 @@ static void test_migrates_version_1_database(void **state)
     if (store_open(path, NULL, &s, &err) != PL_OK)
         fail_msg("%s", err.message);
     assert_int_equal(store_schema_version(s), store_schema_version_latest());
-    assert_int_equal(store_schema_version(s), 4);
+    assert_true(store_schema_version(s) >= 4); /* later migrations are appended in parallel */
 
     /* the closure was backfilled from the parent links */
     assert_int_equal(store_unit_in_subtree(s, 1, 3, &err), PL_OK);
