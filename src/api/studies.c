@@ -512,7 +512,7 @@ static bool with_report(http_request *req, http_response *res, pl_id id, report_
 
     eval_data *d = NULL;
     eval_report *r = NULL;
-    pl_status st = eval_data_load(app->store, id, &d, &err);
+    pl_status st = eval_data_load(app->store, id, 0, &d, &err);
     if (st == PL_OK)
         st = eval_report_build(d, (pl_time)time(NULL), &r, &err);
     eval_data_free(d);
@@ -627,7 +627,7 @@ void api_study_export(http_request *req, http_response *res)
     pl_err err;
     pl_err_clear(&err);
     eval_data *d = NULL;
-    pl_status s = eval_data_load(app->store, id, &d, &err);
+    pl_status s = eval_data_load(app->store, id, EVAL_LOAD_DEMOGRAPHICS, &d, &err);
     if (s == PL_OK) {
         res->body.max = EXPORT_MAX;
         s = eval_export_write(d, app->secret, f, pl_time_date((pl_time)time(NULL)), to_body, res,

@@ -565,7 +565,7 @@ static int load_report(store *s, pl_id id, const char *what, eval_data **d, eval
     pl_err_clear(&err);
     *d = NULL;
     *r = NULL;
-    if (eval_data_load(s, id, d, &err) != PL_OK)
+    if (eval_data_load(s, id, 0, d, &err) != PL_OK)
         return ev_fail_err(what, &err);
     if (eval_report_build(*d, (pl_time)time(NULL), r, &err) != PL_OK)
         return ev_fail_err(what, &err);
@@ -862,7 +862,8 @@ int evalcmd_export(int argc, char **argv)
         return rc;
     unsigned char secret[EVAL_SECRET_BYTES];
     eval_data *d = NULL;
-    if (store_install_secret(s, secret, &err) != PL_OK || eval_data_load(s, id, &d, &err) != PL_OK)
+    if (store_install_secret(s, secret, &err) != PL_OK ||
+        eval_data_load(s, id, EVAL_LOAD_DEMOGRAPHICS, &d, &err) != PL_OK)
         rc = ev_fail_err("export research", &err);
     pl_date today = pl_time_date((pl_time)time(NULL));
     for (int f = 0; rc == EXIT_OK && f < EVAL_EXPORT__COUNT; f++) {

@@ -404,7 +404,8 @@ pl_status eval_program_communities(store *s, pl_id program_id, pl_arena *a, eval
     return PL_OK;
 }
 
-static pl_status load(store *s, pl_id study_id, eval_data *d, loader *L, pl_err *err)
+static pl_status load(store *s, pl_id study_id, unsigned flags, eval_data *d, loader *L,
+                      pl_err *err)
 {
     pl_status st = store_study_get(s, study_id, &d->arena, &d->study, err);
     if (st != PL_OK)
@@ -446,7 +447,8 @@ static pl_status load(store *s, pl_id study_id, eval_data *d, loader *L, pl_err 
     }
 
     double t0 = now_seconds();
-    if ((st = store_eval_participants(s, d->study.program_id, on_participants, L, err)) != PL_OK)
+    if ((st = store_eval_participants(s, d->study.program_id, (flags & EVAL_LOAD_DEMOGRAPHICS) != 0,
+                                      on_participants, L, err)) != PL_OK)
         return st;
     d->seconds[EVAL_T_PARTICIPANTS] = now_seconds() - t0;
     d->contacts = calloc(d->n ? d->n : 1, sizeof *d->contacts);
@@ -482,7 +484,7 @@ static pl_status load(store *s, pl_id study_id, eval_data *d, loader *L, pl_err 
     return st;
 }
 
-pl_status eval_data_load(store *s, pl_id study_id, eval_data **out, pl_err *err)
+pl_status eval_data_load(store *s, pl_id study_id, unsigned flags, eval_data **out, pl_err *err)
 {
     double t0 = now_seconds();
     *out = NULL;
@@ -495,7 +497,7 @@ pl_status eval_data_load(store *s, pl_id study_id, eval_data **out, pl_err *err)
     }
     pl_arena_init(&d->arena, 0);
     L->d = d;
-    pl_status st = load(s, study_id, d, L, err);
+    pl_status st = load(s, study_id, flags, d, L, err);
     free(L->cluster_of);
     for (int k = 0; k < EVAL_OUTCOME__COUNT; k++)
         for (int w = 0; w < EVAL_WAVES_MAX; w++)

@@ -221,8 +221,11 @@ pl_status eval_arms_finish(eval_arms *b, pl_err *err);
 /* Every community of b, randomised (eval_randomise with districts as strata), then finished. */
 pl_status eval_arms_randomise(eval_arms *b, int ncontrol, uint64_t seed, pl_arena *a, pl_err *err);
 
+/* What eval_data_load reads beyond what the report needs. */
+#define EVAL_LOAD_DEMOGRAPHICS 1u /* sex and birth date (the research exports) */
+
 /* Reads the study (PL_NOTFOUND if none) and its data set from the store. */
-pl_status eval_data_load(store *s, pl_id study_id, eval_data **out, pl_err *err);
+pl_status eval_data_load(store *s, pl_id study_id, unsigned flags, eval_data **out, pl_err *err);
 void eval_data_free(eval_data *d);
 
 /* ---- flow (CONSORT) ------------------------------------------------------- */

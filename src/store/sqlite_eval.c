@@ -53,6 +53,9 @@ static const char SQL_PARTICIPANTS[] =
     "SELECT p.id, p.home_unit_id, p.enrol_date, p.status, p.status_date, pe.sex, pe.birth_date "
     "FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.program_id = ?1 "
     "ORDER BY p.id";
+static const char SQL_PARTICIPANTS_BARE[] =
+    "SELECT p.id, p.home_unit_id, p.enrol_date, p.status, p.status_date, NULL, NULL "
+    "FROM participant p WHERE p.program_id = ?1 ORDER BY p.id";
 static const char SQL_MEASUREMENTS[] =
     "SELECT participant_id, analyte, effective_at, value FROM measurement "
     "INDEXED BY measurement_participant WHERE participant_id BETWEEN ?1 AND ?2 "
@@ -340,13 +343,13 @@ pl_status store_eval_units(store *s, pl_id program_id, pl_arena *a, store_eval_u
 
 /* ---- streaming reads -------------------------------------------------------- */
 
-pl_status store_eval_participants(store *s, pl_id program_id, store_eval_participant_fn fn,
-                                  void *ctx, pl_err *err)
+pl_status store_eval_participants(store *s, pl_id program_id, bool with_person,
+                                  store_eval_participant_fn fn, void *ctx, pl_err *err)
 {
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_PARTICIPANTS, err);
+    sqlite3_stmt *st = sq_stmt(c, with_person ? SQL_PARTICIPANTS : SQL_PARTICIPANTS_BARE, err);
     if (!st)
         return err->status;
     sqlite3_bind_int64(st, 1, program_id);
@@ -366,7 +369,8 @@ pl_status store_eval_participants(store *s, pl_id program_id, store_eval_partici
         pl_enrol_status_parse((const char *)sqlite3_column_text(st, 3), &p->status);
         p->status_date = sq_col_date(st, 4);
         p->sex = PL_SEX_UNKNOWN;
-        pl_sex_parse((const char *)sqlite3_column_text(st, 5), &p->sex);
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            pl_sex_parse((const char *)sqlite3_column_text(st, 5), &p->sex);
         p->birth_date = sq_col_date(st, 6);
         if (++k == STORE_EVAL_BATCH) {
             if ((r = fn(ctx, rows, k, err)) != PL_OK)

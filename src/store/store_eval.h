@@ -100,9 +100,10 @@ typedef struct store_eval_participant {
 typedef pl_status (*store_eval_participant_fn)(void *ctx, const store_eval_participant *rows, int n,
                                                pl_err *err);
 
-/* The program's participants in ascending id, in batches. */
-pl_status store_eval_participants(store *s, pl_id program_id, store_eval_participant_fn fn,
-                                  void *ctx, pl_err *err);
+/* The program's participants in ascending id, in batches; sex and birth date only when
+ * with_person (the join with person costs a look-up per participant), else unknown. */
+pl_status store_eval_participants(store *s, pl_id program_id, bool with_person,
+                                  store_eval_participant_fn fn, void *ctx, pl_err *err);
 
 typedef struct store_eval_reading {
     pl_id participant_id;

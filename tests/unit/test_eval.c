@@ -493,7 +493,7 @@ static void test_data_and_flow(void **state)
     if (store_write(t.s, build_fixture, &f, &err) != PL_OK)
         fail_msg("fixture: %s", pl_err_text(&err));
     eval_data *d = NULL;
-    if (eval_data_load(t.s, f.study, &d, &err) != PL_OK)
+    if (eval_data_load(t.s, f.study, EVAL_LOAD_DEMOGRAPHICS, &d, &err) != PL_OK)
         fail_msg("eval_data_load: %s", pl_err_text(&err));
     assert_int_equal(d->n, 6);
     assert_int_equal(d->not_allocated, 1);
@@ -635,7 +635,7 @@ static eval_report *report_of(store *s, pl_id study, eval_data **keep)
     eval_report *r = NULL;
     pl_err err;
     pl_err_clear(&err);
-    if (eval_data_load(s, study, &d, &err) != PL_OK)
+    if (eval_data_load(s, study, keep ? EVAL_LOAD_DEMOGRAPHICS : 0, &d, &err) != PL_OK)
         fail_msg("eval_data_load(%lld): %s", (long long)study, pl_err_text(&err));
     if (eval_report_build(d, (pl_time)time(NULL), &r, &err) != PL_OK)
         fail_msg("eval_report_build: %s", pl_err_text(&err));
