@@ -293,20 +293,13 @@ pl_status stats_groups_build(const int64_t *ids, size_t n, stats_groups *g, pl_e
     pl_status st = PL_OK;
     g->ngroups = 0;
     g->size = NULL;
-    if (n > 0) {
-        g->of_row = malloc(n * sizeof *g->of_row);
-        if (!g->of_row)
-            return pl_err_set(err, PL_NOMEM, "out of memory grouping %zu rows by cluster", n);
-        if (groups_dense(ids, n, g))
-            return PL_OK;
-        free(g->of_row);
-        g->of_row = NULL;
-    }
-    id_row *sorted = malloc(n * sizeof *sorted);
-    g->ngroups = 0;
-    g->of_row = malloc(n * sizeof *g->of_row);
-    g->size = NULL;
-    if (!sorted || !g->of_row) {
+    g->of_row = malloc((n ? n : 1) * sizeof *g->of_row);
+    if (!g->of_row)
+        return pl_err_set(err, PL_NOMEM, "out of memory grouping %zu rows by cluster", n);
+    if (n > 0 && groups_dense(ids, n, g))
+        return PL_OK;
+    id_row *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) {
         st = pl_err_set(err, PL_NOMEM, "out of memory grouping %zu rows by cluster", n);
         goto fail;
     }
