@@ -23,6 +23,8 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +98,50 @@ static void field(out *o, const char *s)
     put(o, "\"", 1);
 }
 
-/* The shortest %g text that reads back as v. */
+/* An integer in decimal. */
+static void put_int(out *o, int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(o, p, (size_t)(buf + sizeof buf - p));
+}
+
+/*
+ * v with the fewest digits that read back as the same double. Most values
+ * were entered with a few decimals: if r / 10^k equals v for an integer r
+ * and k <= 4, the decimal r x 10^-k is exact text for v (r and 10^k are
+ * exact doubles and IEEE division rounds correctly, as strtod does), and the
+ * smallest such k is the shortest; anything else goes through %.*g.
+ */
 static void num(out *o, double v)
 {
+    static const double p10[] = {1, 10, 100, 1000, 10000};
+    if (fabs(v) < 1e11) {
+        for (int k = 0; k <= 4; k++) {
+            double r = nearbyint(v * p10[k]);
+            if (r / p10[k] != v)
+                continue;
+            int64_t ir = (int64_t)r;
+            uint64_t u = ir < 0 ? 0 - (uint64_t)ir : (uint64_t)ir;
+            char buf[32], *p = buf + sizeof buf;
+            for (int digit = 0; digit < k || u || digit <= k; digit++) {
+                if (digit == k && k > 0)
+                    *--p = '.';
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+            }
+            if (ir < 0)
+                *--p = '-';
+            put(o, p, (size_t)(buf + sizeof buf - p));
+            return;
+        }
+    }
     char buf[40];
     for (int prec = 6; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
@@ -214,18 +257,32 @@ static const char *arm_name(const eval_data *d, size_t i)
     return pl_arm_name((pl_arm)d->arm[i]);
 }
 
-static void ids(out *o, const eval_data *d, const unsigned char *secret, size_t i)
+/* s as a CSV field into buf (quoted when it holds a comma, quote or line break). */
+static void quoted(const char *s, char *buf, size_t n)
 {
-    char ps[EVAL_PSEUDONYM_LEN];
+    size_t k = 0;
+    bool q = s && strpbrk(s, ",\"\r\n");
+    if (q && k + 1 < n)
+        buf[k++] = '"';
+    for (const char *p = s ? s : ""; *p && k + 3 < n; p++) {
+        if (*p == '"')
+            buf[k++] = '"';
+        buf[k++] = *p;
+    }
+    if (q && k + 1 < n)
+        buf[k++] = '"';
+    buf[k] = '\0';
+}
+
+/* "pseudonym,community,district,arm" of participant i: the start of each of its rows. */
+static void ids_text(const eval_data *d, const unsigned char *secret, size_t i, char *buf, size_t n)
+{
+    char ps[EVAL_PSEUDONYM_LEN], code[96], district[96];
     eval_pseudonym(secret, d->pid[i], ps);
     const eval_unit *u = &d->units[d->unit[i]];
-    puts_(o, ps);
-    put(o, ",", 1);
-    field(o, u->code);
-    put(o, ",", 1);
-    field(o, u->district_code);
-    put(o, ",", 1);
-    puts_(o, arm_name(d, i));
+    quoted(u->code, code, sizeof code);
+    quoted(u->district_code, district, sizeof district);
+    snprintf(buf, n, "%s,%s,%s,%s", ps, code, district, arm_name(d, i));
 }
 
 static void write_wide(out *o, const eval_data *d, const unsigned char *secret, pl_date today)
@@ -236,8 +293,10 @@ static void write_wide(out *o, const eval_data *d, const unsigned char *secret, 
             for (int w = 0; w < d->study.nwaves; w++)
                 putf(o, ",%s_m%d", eval_outcome_get((eval_outcome)k)->var, d->study.waves[w].month);
     puts_(o, "\n");
+    char prefix[320];
     for (size_t i = 0; i < d->n && o->st == PL_OK; i++) {
-        ids(o, d, secret, i);
+        ids_text(d, secret, i, prefix, sizeof prefix);
+        puts_(o, prefix);
         putf(o, ",%s,", pl_sex_name((pl_sex)d->sex[i]));
         int by = eval_birth_year(d->birth[i], today);
         if (by == EVAL_BIRTH_90PLUS)
@@ -263,7 +322,9 @@ static void write_long(out *o, const eval_data *d, const unsigned char *secret)
 {
     puts_(o, "pseudonym,community,district,arm,outcome,month,value,unit,days_from_target,"
              "days_from_enrolment\n");
-    for (size_t i = 0; i < d->n && o->st == PL_OK; i++)
+    char prefix[320];
+    for (size_t i = 0; i < d->n && o->st == PL_OK; i++) {
+        ids_text(d, secret, i, prefix, sizeof prefix); /* one HMAC per participant */
         for (int k = 0; k < EVAL_OUTCOME__COUNT; k++) {
             if (!d->present[k])
                 continue;
@@ -272,15 +333,24 @@ static void write_long(out *o, const eval_data *d, const unsigned char *secret)
                 double v = d->value[k][w][i];
                 if (isnan(v))
                     continue;
-                ids(o, d, secret, i);
-                putf(o, ",%s,%d,", def->var, d->study.waves[w].month);
+                int day = d->day[k][w][i];
+                puts_(o, prefix);
+                put(o, ",", 1);
+                puts_(o, def->var);
+                put(o, ",", 1);
+                put_int(o, d->study.waves[w].month);
+                put(o, ",", 1);
                 num(o, v);
                 put(o, ",", 1);
                 field(o, def->unit);
-                int day = d->day[k][w][i];
-                putf(o, ",%d,%d\n", day, eval_wave_target(0, d->study.waves[w].month) + day);
+                put(o, ",", 1);
+                put_int(o, day);
+                put(o, ",", 1);
+                put_int(o, eval_wave_target(0, d->study.waves[w].month) + day);
+                put(o, "\n", 1);
             }
         }
+    }
 }
 
 static void write_codebook(out *o, const var *v, int n)
