@@ -15,8 +15,9 @@
  * Reports are cached per study (REPORT_SLOTS, least recently used out),
  * keyed by the store's fingerprint of what a report depends on (largest ids
  * of the insert-only tables, a counter of participant updates, the study's
- * version): a repeated request on unchanged data renders the cached report
- * without reading the data again; any change computes a new one.
+ * version), with each format's rendering kept once made: a repeated request
+ * on unchanged data sends the cached text without reading the data again;
+ * any change computes a new report.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -40,7 +41,17 @@ typedef struct report_slot {
     store_eval_fingerprint fp;
     eval_report *report;
     uint64_t used;
+    char *rendered[3]; /* per eval_format, made on first request */
+    size_t len[3];
 } report_slot;
+
+static void slot_clear(report_slot *s)
+{
+    eval_report_free(s->report);
+    for (int f = 0; f < 3; f++)
+        free(s->rendered[f]);
+    memset(s, 0, sizeof *s);
+}
 
 struct api_report_cache {
     pthread_mutex_t mu;
@@ -61,7 +72,7 @@ void api_report_cache_free(api_report_cache *c)
     if (!c)
         return;
     for (int i = 0; i < REPORT_SLOTS; i++)
-        eval_report_free(c->slots[i].report);
+        slot_clear(&c->slots[i]);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -484,7 +495,7 @@ void api_study_randomise(http_request *req, http_response *res)
 
 /* ---- flow and report ------------------------------------------------------------------ */
 
-typedef void (*report_fn)(http_request *req, http_response *res, const eval_report *r, void *ctx);
+typedef void (*report_fn)(http_request *req, http_response *res, report_slot *slot, void *ctx);
 
 /* Finds or computes the study's report and calls fn with it (under the cache's lock). */
 static bool with_report(http_request *req, http_response *res, pl_id id, report_fn fn, void *ctx)
@@ -503,7 +514,7 @@ static bool with_report(http_request *req, http_response *res, pl_id id, report_
         report_slot *s = &cache->slots[i];
         if (s->report && s->study_id == id && memcmp(&s->fp, &fp, sizeof fp) == 0) {
             s->used = ++cache->clock;
-            fn(req, res, s->report, ctx);
+            fn(req, res, s, ctx);
             pthread_mutex_unlock(&cache->mu);
             return true;
         }
@@ -531,20 +542,20 @@ static bool with_report(http_request *req, http_response *res, pl_id id, report_
         if (!s->report || s->used < victim->used)
             victim = s;
     }
-    eval_report_free(victim->report);
-    *victim = (report_slot){id, fp, r, ++cache->clock};
-    fn(req, res, r, ctx);
+    slot_clear(victim);
+    *victim = (report_slot){.study_id = id, .fp = fp, .report = r, .used = ++cache->clock};
+    fn(req, res, victim, ctx);
     pthread_mutex_unlock(&cache->mu);
     return true;
 }
 
-static void send_flow(http_request *req, http_response *res, const eval_report *r, void *ctx)
+static void send_flow(http_request *req, http_response *res, report_slot *slot, void *ctx)
 {
     (void)req;
     (void)ctx;
     pl_err err;
     pl_err_clear(&err);
-    if (eval_report_render_flow(r, &res->body, &err) != PL_OK) {
+    if (eval_report_render_flow(slot->report, &res->body, &err) != PL_OK) {
         pl_buf_free(&res->body);
         api_fail(res, &err);
         return;
@@ -563,13 +574,27 @@ void api_study_flow(http_request *req, http_response *res)
         api_audit(req, "read", "study_flow", id, 0, res->status);
 }
 
-static void send_report(http_request *req, http_response *res, const eval_report *r, void *ctx)
+/* Sends the slot's report in format f, rendered once per slot and format. */
+static void send_report(http_request *req, http_response *res, report_slot *slot, void *ctx)
 {
+    (void)req;
     eval_format f = *(const eval_format *)ctx;
     pl_err err;
     pl_err_clear(&err);
-    if (eval_report_render(r, f, &res->body, &err) != PL_OK) {
+    if (!slot->rendered[f]) {
+        pl_buf b;
+        pl_buf_init(&b, 0);
+        if (eval_report_render(slot->report, f, &b, &err) != PL_OK) {
+            pl_buf_free(&b);
+            api_fail(res, &err);
+            return;
+        }
+        slot->len[f] = b.len;
+        slot->rendered[f] = pl_buf_steal(&b);
+    }
+    if (!slot->rendered[f] || pl_buf_append(&res->body, slot->rendered[f], slot->len[f]) != PL_OK) {
         pl_buf_free(&res->body);
+        pl_err_set(&err, PL_NOMEM, "out of memory sending the report");
         api_fail(res, &err);
         return;
     }

@@ -143,7 +143,7 @@ static void num(out *o, double v)
         }
     }
     char buf[40];
-    for (int prec = 6; prec <= 17; prec++) {
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             break;

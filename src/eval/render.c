@@ -20,10 +20,11 @@
 #include "core/time.h"
 #include "report_int.h"
 
-/* The shortest %.*g text that reads back as v. */
+/* The shortest %.*g text that reads back as v. A value with 15 or fewer significant
+ * digits prints them at %.15g (trailing zeros dropped), so the search starts there. */
 static void num_text(double v, char *buf, size_t n)
 {
-    for (int prec = 6; prec <= 17; prec++) {
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             return;
