@@ -55,15 +55,19 @@ static void slot_clear(report_slot *s)
 
 struct api_report_cache {
     pthread_mutex_t mu;
+    pthread_cond_t built; /* a computation ended */
     uint64_t clock;
     report_slot slots[REPORT_SLOTS];
+    pl_id building[REPORT_SLOTS]; /* studies whose report a request is computing */
 };
 
 api_report_cache *api_report_cache_new(void)
 {
     api_report_cache *c = calloc(1, sizeof *c);
-    if (c)
+    if (c) {
         pthread_mutex_init(&c->mu, NULL);
+        pthread_cond_init(&c->built, NULL);
+    }
     return c;
 }
 
@@ -73,6 +77,7 @@ void api_report_cache_free(api_report_cache *c)
         return;
     for (int i = 0; i < REPORT_SLOTS; i++)
         slot_clear(&c->slots[i]);
+    pthread_cond_destroy(&c->built);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -498,6 +503,32 @@ void api_study_randomise(http_request *req, http_response *res)
 typedef void (*report_fn)(http_request *req, http_response *res, report_slot *slot, void *ctx);
 
 /* Finds or computes the study's report and calls fn with it (under the cache's lock). */
+/* The slot holding the study's report for fp, or NULL (the cache's lock held). */
+static report_slot *cached(api_report_cache *cache, pl_id id, const store_eval_fingerprint *fp)
+{
+    for (int i = 0; i < REPORT_SLOTS; i++) {
+        report_slot *s = &cache->slots[i];
+        if (s->report && s->study_id == id && memcmp(&s->fp, fp, sizeof *fp) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* True when another request is computing the study's report (the cache's lock held). */
+static bool building(const api_report_cache *cache, pl_id id)
+{
+    for (int i = 0; i < REPORT_SLOTS; i++)
+        if (cache->building[i] == id)
+            return true;
+    return false;
+}
+
+/*
+ * Finds or computes the study's report and calls fn with its slot (under
+ * the cache's lock). One request computes a study's report at a time: the
+ * others wait for it and use its result (single flight), so a burst of
+ * requests on a large study costs one computation, not one each.
+ */
 static bool with_report(http_request *req, http_response *res, pl_id id, report_fn fn, void *ctx)
 {
     api_context *app = req->app;
@@ -510,15 +541,21 @@ static bool with_report(http_request *req, http_response *res, pl_id id, report_
         return false;
     }
     pthread_mutex_lock(&cache->mu);
-    for (int i = 0; i < REPORT_SLOTS; i++) {
-        report_slot *s = &cache->slots[i];
-        if (s->report && s->study_id == id && memcmp(&s->fp, &fp, sizeof fp) == 0) {
-            s->used = ++cache->clock;
-            fn(req, res, s, ctx);
-            pthread_mutex_unlock(&cache->mu);
-            return true;
-        }
+    report_slot *hit;
+    while (!(hit = cached(cache, id, &fp)) && building(cache, id))
+        pthread_cond_wait(&cache->built, &cache->mu);
+    int mark = -1;
+    for (int i = 0; !hit && i < REPORT_SLOTS && mark < 0; i++)
+        if (cache->building[i] == 0)
+            mark = i;
+    if (hit) {
+        hit->used = ++cache->clock;
+        fn(req, res, hit, ctx);
+        pthread_mutex_unlock(&cache->mu);
+        return true;
     }
+    if (mark >= 0)
+        cache->building[mark] = id; /* else: many studies at once; compute unannounced */
     pthread_mutex_unlock(&cache->mu);
 
     eval_data *d = NULL;
@@ -527,11 +564,16 @@ static bool with_report(http_request *req, http_response *res, pl_id id, report_
     if (st == PL_OK)
         st = eval_report_build(d, (pl_time)time(NULL), &r, &err);
     eval_data_free(d);
+
+    pthread_mutex_lock(&cache->mu);
+    if (mark >= 0)
+        cache->building[mark] = 0;
+    pthread_cond_broadcast(&cache->built);
     if (st != PL_OK) {
+        pthread_mutex_unlock(&cache->mu);
         api_fail(res, &err);
         return false;
     }
-    pthread_mutex_lock(&cache->mu);
     report_slot *victim = &cache->slots[0];
     for (int i = 0; i < REPORT_SLOTS; i++) {
         report_slot *s = &cache->slots[i];

@@ -148,6 +148,24 @@ test('a cached report is recomputed when its data change', async () => {
   assert.equal(after.participants, before.participants + 1);
 });
 
+test('concurrent requests after a change share one computation of the report', async () => {
+  const study = await s.get200('admin', `/api/v1/studies/${shanghaiStudy.id}`);
+  const community = study.arms.find((a) => a.arm === 'control').unit_id;
+  const p = await s.req('POST', '/api/v1/participants', {
+    token: s.tokens.manager,
+    body: { given_name: 'Burst', sex: 'male', birth_date: '1958-05-05', enrol_date: daysAgo(2),
+      consent: true, home_unit_id: community },
+  });
+  assert.equal(p.status, 201, p.text);
+  const all = await Promise.all(['evaluator', 'manager', 'admin', 'evaluator'].map((who) =>
+    report(who, shanghaiStudy.id)));
+  for (const r of all) assert.equal(r.status, 200, r.text);
+  const stamps = new Set(all.map((r) => r.json.generated_at));
+  const counts = new Set(all.map((r) => r.json.participants));
+  assert.equal(counts.size, 1);
+  assert.equal(stamps.size, 1, `the burst computed ${stamps.size} reports`);
+});
+
 // ---- design -------------------------------------------------------------------
 
 test('an evaluator creates a study; bad waves are 422 naming the wave', async () => {
