@@ -443,6 +443,37 @@ static pl_status build_fixture(store_tx *tx, void *ctx, pl_err *err)
     TRY(put_reading(tx, f->p[5], "4548-4", 6.9, 0, 4, err));
     TRY(put_reading(tx, f->p[5], "4548-4", 6.6, 188, 4, err));
     TRY(put_reading(tx, f->p[5], "4548-4", 6.4, 178, 4, err));
+    /* PHQ-9 from both tables: a measurement on day 0 beats a questionnaire on day 2; DDS-17
+       from questionnaires only */
+    TRY(put_reading(tx, f->p[0], "44261-6", 12, 0, 6, err));
+    store_questionnaire q = {.participant_id = f->p[0],
+                             .instrument = "phq9",
+                             .answers = "1,1,1,1,1,1,1,1,2",
+                             .scored = true,
+                             .score = 10,
+                             .completed_at = pl_date_time(E + 2) + 3600};
+    TRY(store_questionnaire_insert(tx, &q, err));
+    store_questionnaire q2 = {.participant_id = f->p[0],
+                              .instrument = "phq9",
+                              .answers = "0,0,0,0,1,1,1,1,0",
+                              .scored = true,
+                              .score = 4,
+                              .completed_at = pl_date_time(E + 184) + 3600};
+    TRY(store_questionnaire_insert(tx, &q2, err));
+    store_questionnaire q3 = {.participant_id = f->p[3],
+                              .instrument = "dds17",
+                              .answers = "3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3",
+                              .scored = true,
+                              .score = 2.5,
+                              .completed_at = pl_date_time(E + 182) + 3600};
+    TRY(store_questionnaire_insert(tx, &q3, err));
+    store_questionnaire q4 = {.participant_id = f->p[3],
+                              .instrument = "phq2",
+                              .answers = "1,1",
+                              .scored = true,
+                              .score = 2,
+                              .completed_at = pl_date_time(E) + 3600};
+    TRY(store_questionnaire_insert(tx, &q4, err)); /* not an outcome: ignored */
     /* p6 is not allocated: its readings are not analysed */
     TRY(put_reading(tx, f->p[6], "4548-4", 12.0, 0, 5, err));
     /* contacts of p0: before enrolment, on day 0, day 200, on the last target (365), after */
@@ -517,6 +548,12 @@ static void test_data_and_flow(void **state)
     assert_true(v[0][i4] == 9.9 && isnan(v[2][i4]));
     assert_true(v[1][i5] == 6.4 && d->day[EVAL_HBA1C][1][i5] == -5);
     assert_true(d->value[EVAL_SBP][1][i2] == 150 && isnan(d->value[EVAL_SBP][0][i2]));
+    /* PHQ-9 merged from measurements and questionnaires; DDS from questionnaires */
+    assert_true(d->present[EVAL_PHQ9] && d->present[EVAL_DDS]);
+    assert_true(d->value[EVAL_PHQ9][0][i0] == 12 && d->day[EVAL_PHQ9][0][i0] == 0);
+    assert_true(d->value[EVAL_PHQ9][1][i0] == 4 && d->day[EVAL_PHQ9][1][i0] == 1);
+    assert_true(d->value[EVAL_DDS][1][i3] == 2.5 && d->day[EVAL_DDS][1][i3] == -1);
+    assert_true(isnan(d->value[EVAL_DDS][0][i3]));
     /* contacts: day 0, 200 and 365 count; the day before enrolment and after do not */
     assert_int_equal(d->contacts[i0], 3);
 
@@ -541,7 +578,7 @@ static void test_data_and_flow(void **state)
     assert_int_equal(co->deceased, 1);
     assert_int_equal(co->target, -1);
     assert_int_equal(co->assessed[0], 2);
-    assert_int_equal(co->assessed[1], 0);
+    assert_int_equal(co->assessed[1], 1); /* p3: the DDS-17 at month 6 */
     assert_int_equal(co->assessed[2], 1);
     assert_int_equal(co->analysed, 1);
 
