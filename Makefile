@@ -1,7 +1,7 @@
 # peerlink - the two commands of the README, and a few more.
 #   make demo    install what is missing, build, create the demo database, serve it
 #   make check   install what is missing, build with sanitizers, run every test
-.PHONY: demo check build release fuzz bench clean
+.PHONY: demo check build release fuzz bench bench-report clean
 
 RELEASE := build-release
 DEMO_DB ?= demo.db
@@ -33,6 +33,11 @@ bench: release
 	@test -f $(BENCH_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_DB) --participants 100000 --no-accounts
 	$(RELEASE)/bench/bench_store $(BENCH_DB) 64 3 5
 	bench/http.sh $(BENCH_DB) 10 3
+
+# the evaluation report at 1,000,000 participants (bench/report.sh; builds the database if missing)
+BENCH_1M_DB ?= bench-1m.db
+bench-report: release
+	bench/report.sh $(BENCH_1M_DB)
 
 clean:
 	rm -rf build-asan build-release build-fuzz
