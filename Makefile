@@ -1,7 +1,7 @@
 # peerlink - the two commands of the README, and a few more.
 #   make demo    install what is missing, build, create the demo database, serve it
 #   make check   install what is missing, build with sanitizers, run every test
-.PHONY: demo check build release fuzz bench bench-worklist clean
+.PHONY: demo check build release fuzz bench bench-worklist bench-report clean
 
 RELEASE := build-release
 DEMO_DB ?= demo.db
@@ -39,6 +39,10 @@ bench-worklist: release
 	@command -v wrk >/dev/null || scripts/install-deps bench
 	@test -f $(BENCH_1M_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_1M_DB) --participants 1000000 --no-accounts
 	bench/worklist.sh $(BENCH_1M_DB) 10 3
+
+# the evaluation report at 1,000,000 participants (bench/report.sh; builds the database if missing)
+bench-report: release
+	bench/report.sh $(BENCH_1M_DB)
 
 clean:
 	rm -rf build-asan build-release build-fuzz

@@ -17,6 +17,9 @@
 #include "http/throttle.h"
 #include "store/store.h"
 
+/* Outcome reports cached per study (studies.c). */
+typedef struct api_report_cache api_report_cache;
+
 typedef struct api_context {
     store *store;
     time_t started_at;
@@ -31,6 +34,7 @@ typedef struct api_context {
     pthread_mutex_t counts_mu;
     store_counts counts;
     time_t counts_at;
+    api_report_cache *reports;
 } api_context;
 
 typedef struct api_options {
@@ -132,5 +136,14 @@ void api_referral_list(http_request *req, http_response *res);
 void api_referral_create(http_request *req, http_response *res);
 void api_referral_get(http_request *req, http_response *res);
 void api_referral_transition(http_request *req, http_response *res);
+void api_study_list(http_request *req, http_response *res);
+void api_study_create(http_request *req, http_response *res);
+void api_study_get(http_request *req, http_response *res);
+void api_study_arms_set(http_request *req, http_response *res);
+void api_study_arms_import(http_request *req, http_response *res);
+void api_study_randomise(http_request *req, http_response *res);
+void api_study_flow(http_request *req, http_response *res);
+void api_study_report(http_request *req, http_response *res);
+void api_study_export(http_request *req, http_response *res);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "core/time.h"
+#include "eval/eval.h"
 
 /* ---- who is asking ------------------------------------------------------ */
 
@@ -443,16 +444,11 @@ json_object *api_participant_json(http_request *req, const pl_participant *p)
         ADD(o, "pseudonym", json_object_new_string(pseudonym));
         ADD(o, "program_id", api_json_id(p->program_id));
         ADD(o, "sex", json_object_new_string(pl_sex_name(p->person.sex)));
-        if (p->person.birth_date != PL_DATE_NONE) {
-            int by, bm, bd, ty, tm, td;
-            pl_date_to_ymd(p->person.birth_date, &by, &bm, &bd);
-            pl_date_to_ymd(pl_time_date((pl_time)time(NULL)), &ty, &tm, &td);
-            int age = ty - by - (tm < bm || (tm == bm && td < bd));
-            ADD(o, "birth_year",
-                age >= 90 ? json_object_new_string("90+") : json_object_new_int(by));
-        } else {
-            ADD(o, "birth_year", NULL);
-        }
+        int by = eval_birth_year(p->person.birth_date, pl_time_date((pl_time)time(NULL)));
+        ADD(o, "birth_year",
+            by == EVAL_BIRTH_90PLUS ? json_object_new_string("90+")
+            : by                    ? json_object_new_int(by)
+                                    : NULL);
         ADD(o, "language", api_json_str(p->person.language));
         ADD(o, "diagnosis_year", p->diagnosis_year ? json_object_new_int(p->diagnosis_year) : NULL);
         ADD(o, "treatment", json_object_new_string(pl_treatment_name(p->treatment)));
@@ -755,22 +751,12 @@ uint32_t api_program_kf_mask(http_request *req, pl_id program_id)
 static void hmac(const api_context *app, const char *label, pl_id id,
                  unsigned char out[crypto_auth_hmacsha256_BYTES])
 {
-    char msg[64];
-    int n = snprintf(msg, sizeof msg, "%s:%lld", label, (long long)id);
-    crypto_auth_hmacsha256(out, (const unsigned char *)msg, (unsigned long long)n, app->secret);
+    eval_deid_hmac(app->secret, label, id, out);
 }
 
 void api_pseudonym(const api_context *app, pl_id participant_id, char out[API_PSEUDONYM_LEN])
 {
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    hmac(app, "participant", participant_id, mac);
-    static const char hex[] = "0123456789ABCDEF";
-    out[0] = 'P';
-    for (int i = 0; i < 8; i++) {
-        out[1 + 2 * i] = hex[mac[i] >> 4];
-        out[2 + 2 * i] = hex[mac[i] & 15];
-    }
-    out[17] = '\0';
+    eval_pseudonym(app->secret, participant_id, out);
 }
 
 /*
@@ -810,10 +796,7 @@ static uint64_t cursor_permute(const api_context *app, uint64_t v, bool inverse)
 
 int api_date_shift(const api_context *app, pl_id participant_id)
 {
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    hmac(app, "shift", participant_id, mac);
-    uint32_t v = (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
-    return (int)(v % 61) - 30;
+    return eval_date_shift(app->secret, participant_id);
 }
 
 /* ---- audit trail -------------------------------------------------------- */

@@ -115,13 +115,18 @@ const char *const *api_key_function_codes(http_request *req, pl_id program_id);
 void api_send_list(http_request *req, http_response *res, json_object *items, int n,
                    const store_page *pg, pl_id last_id);
 
-/* ---- de-identification (docs/PRIVACY.md) -------------------------------- */
+/* ---- de-identification (docs/PRIVACY.md; computed by src/eval/deid.c) --- */
 
 /* "P" + 16 upper-case hex digits (64 bits) of HMAC-SHA-256(secret, "participant:<id>"). */
 #define API_PSEUDONYM_LEN 18
 void api_pseudonym(const api_context *app, pl_id participant_id, char out[API_PSEUDONYM_LEN]);
 /* The participant's date shift in days, -30..+30. */
 int api_date_shift(const api_context *app, pl_id participant_id);
+
+/* ---- the report cache (studies.c) --------------------------------------- */
+
+api_report_cache *api_report_cache_new(void);
+void api_report_cache_free(api_report_cache *c);
 
 /* ---- audit trail -------------------------------------------------------- */
 

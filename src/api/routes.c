@@ -18,6 +18,7 @@
 #define MANAGERS   (R(ADMIN) | R(PROGRAM_MANAGER))
 /* who runs a group's sessions: managers, the CHC co-leader (clinician) and the peer leader */
 #define SESSION_WRITERS (MANAGERS | R(CLINICIAN) | R(PEER_LEADER))
+#define EVALUATION      (R(ADMIN) | R(PROGRAM_MANAGER) | R(EVALUATOR))
 
 /* ---- body schemas ------------------------------------------------------- */
 
@@ -384,6 +385,33 @@ static const http_field referral_status_fields[] = {
 };
 const http_body_schema api_schema_referral_status = {"ReferralStatusChange",
                                                      referral_status_fields};
+static const http_field study_create_fields[] = {
+    {"program_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"name", HTTP_F_STRING, true, false, 0, 200, NULL},
+    {"description", HTTP_F_TEXT, false, true, 0, 2000, NULL},
+    {"wave_months", HTTP_F_INTS, false, false, 0, 240, NULL},
+    {"wave_windows", HTTP_F_INTS, false, false, 0, 366, NULL},
+    {"target_intervention", HTTP_F_INT, false, true, 0, 10000000, NULL},
+    {"target_control", HTTP_F_INT, false, true, 0, 10000000, NULL},
+    {"subgroup_threshold", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"arms_from_org_units", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_study_create = {"StudyCreate", study_create_fields};
+
+static const http_field study_arms_fields[] = {
+    {"intervention", HTTP_F_INTS, false, false, 1, 2147483647, NULL},
+    {"control", HTTP_F_INTS, false, false, 1, 2147483647, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_study_arms = {"StudyArms", study_arms_fields};
+
+static const http_field study_randomise_fields[] = {
+    {"seed", HTTP_F_INT, true, false, 1, 2147483647, NULL},
+    {"control", HTTP_F_INT, true, false, 1, 200000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+const http_body_schema api_schema_study_randomise = {"StudyRandomise", study_randomise_fields};
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -521,6 +549,25 @@ const http_route api_routes[] = {
      "One referral with its status history"},
     {"POST", "/api/v1/referrals/{id}/status", api_referral_transition, IDENTIFIED,
      &api_schema_referral_status, "Move a referral along its closed loop, with a note"},
+    {"GET", "/api/v1/studies", api_study_list, EVALUATION, NULL,
+     "Studies of the programs in scope"},
+    {"POST", "/api/v1/studies", api_study_create, EVALUATION, &api_schema_study_create,
+     "Create a study of a program with its waves, targets and optionally the org units' arms"},
+    {"GET", "/api/v1/studies/{id}", api_study_get, EVALUATION, NULL,
+     "One study with its waves, targets and the arm of each community"},
+    {"PUT", "/api/v1/studies/{id}/arms", api_study_arms_set, EVALUATION, &api_schema_study_arms,
+     "Enter the arm of each community (replaces every arm)"},
+    {"POST", "/api/v1/studies/{id}/arms/import", api_study_arms_import, EVALUATION, NULL,
+     "Import the arms from CSV (community,arm; replaces every arm)"},
+    {"POST", "/api/v1/studies/{id}/randomise", api_study_randomise, EVALUATION,
+     &api_schema_study_randomise,
+     "Draw the arms by seeded cluster randomisation stratified by district"},
+    {"GET", "/api/v1/studies/{id}/flow", api_study_flow, EVALUATION, NULL,
+     "CONSORT flow counts per arm"},
+    {"GET", "/api/v1/studies/{id}/report", api_study_report, EVALUATION, NULL,
+     "The outcome report (format json, html or csv; aggregates only)"},
+    {"GET", "/api/v1/studies/{id}/export", api_study_export, EVALUATION, NULL,
+     "One de-identified research export file (long, wide, codebook, r or stata)"},
 
     {"GET", "/api/v1/audit", api_audit_list, R(ADMIN), NULL, "The audit trail"},
 

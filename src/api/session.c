@@ -50,7 +50,8 @@ pl_status api_context_init(api_context *app, store *s, const api_options *opt, p
     throttle_options addr = {20, 900, 30, 900, 4096};
     app->login_by_user = throttle_new(&user);
     app->login_by_addr = throttle_new(&addr);
-    if (!app->login_by_user || !app->login_by_addr) {
+    app->reports = api_report_cache_new();
+    if (!app->login_by_user || !app->login_by_addr || !app->reports) {
         api_context_free(app);
         return pl_err_set(err, PL_NOMEM, "out of memory");
     }
@@ -62,6 +63,8 @@ void api_context_free(api_context *app)
     throttle_free(app->login_by_user);
     throttle_free(app->login_by_addr);
     app->login_by_user = app->login_by_addr = NULL;
+    api_report_cache_free(app->reports);
+    app->reports = NULL;
     sodium_memzero(app->secret, sizeof app->secret);
     pthread_mutex_destroy(&app->counts_mu);
 }

@@ -57,6 +57,12 @@
  * so that even the last enrolled has a complete 12-month wave; with a later
  * start, whatever would lie in the future is left out.
  *
+ * Studies: each program gets its evaluation study (docs/EVALUATION.md) with
+ * the default waves (months 0, 6 and 12): Shanghai's adopts the arms its
+ * communities were drawn to (allocation "org_units") with the planned
+ * participants per arm as recruitment targets; Mi Salud's, a before-after
+ * evaluation, has no arms. The Shanghai study is study 1.
+ *
  * Every record is checked with the core validators (measurement_prepare,
  * contact_validate, ...) before it is inserted, so the demo never holds
  * data the API would refuse; a refusal is a generator bug and stops the run
@@ -75,7 +81,9 @@
 #include "core/measure.h"
 #include "core/rng.h"
 #include "core/time.h"
+#include "eval/eval.h"
 #include "http/auth.h"
+#include "store/store_eval.h"
 
 #define DEMO_DEFAULT_SEED     20261123ull
 #define DEMO_BATCH            1000
@@ -1506,6 +1514,51 @@ static pl_status write_batch(store_tx *tx, void *ctx, pl_err *err)
     return PL_OK;
 }
 
+/* ---- studies ------------------------------------------------------------ */
+
+static pl_status write_studies(store_tx *tx, void *ctx, pl_err *err)
+{
+    demo_gen *g = ctx;
+    program_gen *pg = &g->sh;
+    store_study st = {0};
+    st.program_id = pg->program_id;
+    st.name = "Shanghai Integration Model expansion: intervention vs control communities";
+    st.description =
+        "Cluster-randomised comparison of community peer support (12 intervention "
+        "communities) with usual care (4 control communities), stratified by district.";
+    st.subgroup_threshold = 8.0;
+    st.target_intervention = 0;
+    st.target_control = 0;
+    eval_default_waves(&st);
+    store_study_arm *arms = calloc((size_t)pg->ncomm, sizeof *arms);
+    if (!arms)
+        return pl_err_set(err, PL_NOMEM, "demo: out of memory");
+    int n = 0;
+    for (int c = 0; c < pg->ncomm; c++) {
+        const community *cm = &pg->comm[c];
+        if (cm->arm == PL_ARM_NONE)
+            continue;
+        arms[n++] = (store_study_arm){cm->id, cm->arm};
+        *(cm->arm == PL_ARM_INTERVENTION ? &st.target_intervention : &st.target_control) +=
+            (int)cm->n;
+    }
+    pl_status r = store_study_insert(tx, &st, err);
+    if (r == PL_OK)
+        r = store_study_arms_set(tx, st.id, arms, n, "org_units", 0, st.version, err);
+    free(arms);
+    if (r != PL_OK || !g->with_ms)
+        return r;
+    store_study ms = {0};
+    ms.program_id = g->ms.program_id;
+    ms.name = "Mi Salud Es Primero: before and after";
+    ms.description = "Change from enrolment in the program's participants (no control arm).";
+    ms.subgroup_threshold = 8.0;
+    ms.target_intervention = (int)g->ms.n;
+    ms.target_control = -1;
+    eval_default_waves(&ms);
+    return store_study_insert(tx, &ms, err);
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 const demo_login *demo_logins(void)
@@ -1592,6 +1645,7 @@ pl_status demo_generate(store *s, const demo_options *opt, pl_err *err)
         goto fail;
     if (g->with_ms && (st = stream_program(s, g, &g->ms, opt, &done, total, err)) != PL_OK)
         goto fail;
+    st = store_write(s, write_studies, g, err);
 
     /* the reference demo's resource directories and referrals (demo_resources.c) */
     if (g->with_ms) {

@@ -1,5 +1,6 @@
 /*
- * main.c - the `peerlink` command: init, serve, demo, user, import, export.
+ * main.c - the `peerlink` command: init, serve, demo, user, import, export; the evaluation
+ * commands (study, report, export research) live in evalcmd.c.
  *
  * Each subcommand is a row of `commands`: name, one-line summary, usage
  * text and a function. Options are parsed with getopt_long; every error is
@@ -26,6 +27,7 @@
 #include "api/api.h"
 #include "cli/hsds_cli.h"
 #include "demo.h"
+#include "evalcmd.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -681,6 +683,19 @@ static const command commands[] = {
      "Export a program's community resource directory as HSDS 3 JSON (an array of\n"
      "organizations with their locations and services), which import reads back.",
      "export hsds --program PROGRAM_ID [--db FILE] [--output FILE]", cmd_export},
+    {"study",
+     "Design a program's evaluation study: waves, targets, and the arm of each community\n"
+     "(adopted from the org units, imported from CSV, or randomised by district); show its\n"
+     "CONSORT flow counts.",
+     EVALCMD_STUDY_USAGE, evalcmd_study},
+    {"report",
+     "Write a study's outcome report (aggregates only): JSON by default, or HTML with plots,\n"
+     "or CSV; to standard output or --out FILE.",
+     EVALCMD_REPORT_USAGE, evalcmd_report},
+    {"export",
+     "Write a study's de-identified research export: long and wide CSV, a codebook, and R and\n"
+     "Stata scripts that read them with labels.",
+     EVALCMD_EXPORT_USAGE, evalcmd_export},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -8,19 +8,13 @@
  * then the mean of the deviations added back) as R computes it, so a large
  * common offset does not cost digits; the SD is the n - 1 sum of squared
  * deviations from that mean. Quantiles sort a heap copy of the non-missing
- * values (freed before returning).
+ * values (a radix sort, stats_sort_doubles; freed before returning).
  */
 #include "internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 double stats_quantile_sorted(const double *sorted, size_t n, double prob)
 {
@@ -69,7 +63,7 @@ pl_status stats_describe(const double *x, size_t n, stats_summary *out, pl_err *
     mean += dev / (double)k;
     for (size_t i = 0; i < k; i++)
         ss += (v[i] - mean) * (v[i] - mean);
-    qsort(v, k, sizeof *v, cmp_double);
+    stats_sort_doubles(v, k);
 
     out->n = k;
     out->n_missing = n - k;

@@ -167,12 +167,6 @@ typedef struct signed_abs {
     int positive;
 } signed_abs;
 
-static int cmp_abs(const void *a, const void *b)
-{
-    double x = ((const signed_abs *)a)->abs, y = ((const signed_abs *)b)->abs;
-    return (x > y) - (x < y);
-}
-
 /* P(V <= v), or P(V >= v) when upper, under the null for n < EXACT_N_BELOW (R's
  * psignrank). The tail is summed directly rather than as 1 - P so that a tiny
  * p keeps its digits. */
@@ -225,7 +219,7 @@ pl_status stats_signrank_paired(const double *x, const double *y, size_t n, stat
             double diff = x[i] - y[i];
             d[m++] = (signed_abs){fabs(diff), diff > 0.0};
         }
-    qsort(d, m, sizeof *d, cmp_abs);
+    stats_sort_by_nonneg_key(d, m, sizeof *d); /* by |d|: the order within ties is immaterial */
 
     /* mid-ranks: a run of t equal |d| at positions i..i+t-1 all get i + (t + 1) / 2 */
     double v = 0.0, tie_term = 0.0;

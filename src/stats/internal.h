@@ -39,6 +39,14 @@ pl_status stats_design_check(const stats_design *d, int need_clusters, pl_err *e
  * of the span of the columns before it (R's lm tolerance). */
 pl_status stats_qr_full_rank(const stats_design *d, gsl_matrix **qr, gsl_vector **tau, pl_err *err);
 
+/* Sorts v[0..n) ascending (no NaN), as qsort with a numeric comparison would: an LSD radix
+ * sort on the IEEE bits, O(n) (falls back to qsort when its buffer cannot be allocated). */
+void stats_sort_doubles(double *v, size_t n);
+
+/* Sorts n records of `size` bytes whose first 8 bytes are a double key >= 0 (stable radix
+ * sort by the key; qsort by the key when the buffer cannot be allocated). */
+void stats_sort_by_nonneg_key(void *base, size_t n, size_t size);
+
 /* Rows grouped by cluster id: of_row[i] in 0..ngroups-1, size[g] rows in group g.
  * Groups are numbered in increasing id order. Both arrays are heap, owned by
  * the struct: stats_groups_free. */

@@ -631,6 +631,52 @@ const char *const store_sqlite_migrations[] = {
 
     /* 9: the task made for a source record (a referral's follow-up) is found by its source */
     "CREATE INDEX task_source ON task(source_entity, source_id) WHERE source_entity IS NOT NULL;\n",
+
+    /* 10: evaluation (docs/EVALUATION.md): studies, their assessment waves and arms per community
+     */
+    "CREATE TABLE study (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  program_id INTEGER NOT NULL REFERENCES org_unit(id),\n"
+    "  name TEXT NOT NULL,\n"
+    "  description TEXT,\n"
+    "  allocation TEXT NOT NULL DEFAULT 'none' CHECK (allocation IN ('none','entered','imported',\n"
+    "    'randomised','org_units')),\n"
+    "  seed INTEGER,\n"
+    "  subgroup_threshold REAL NOT NULL,\n"
+    "  target_intervention INTEGER,\n"
+    "  target_control INTEGER,\n"
+    "  created_by INTEGER REFERENCES staff_account(id),\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  version INTEGER NOT NULL DEFAULT 1,\n"
+    "  updated_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX study_program ON study(program_id, id);\n"
+    "CREATE TABLE study_wave (\n"
+    "  study_id INTEGER NOT NULL REFERENCES study(id),\n"
+    "  month INTEGER NOT NULL CHECK (month BETWEEN 0 AND 240),\n"
+    "  window_days INTEGER NOT NULL CHECK (window_days BETWEEN 0 AND 366),\n"
+    "  PRIMARY KEY (study_id, month)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE TABLE study_arm (\n"
+    "  study_id INTEGER NOT NULL REFERENCES study(id),\n"
+    "  unit_id INTEGER NOT NULL REFERENCES org_unit(id),\n"
+    "  arm TEXT NOT NULL CHECK (arm IN ('intervention','control')),\n"
+    "  PRIMARY KEY (study_id, unit_id)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    /* a counter every participant update bumps: with the largest ids of the insert-only
+       tables it tells a cached report that its data changed (store_eval_fingerprint) */
+    "CREATE TABLE eval_generation (\n"
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "  n INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "INSERT INTO eval_generation (id, n) VALUES (1, 0);\n"
+    "CREATE TRIGGER participant_eval_generation AFTER UPDATE ON participant\n"
+    "  BEGIN UPDATE eval_generation SET n = n + 1 WHERE id = 1; END;\n"
+    /* the same index with the value: the analysis read (participant, analyte, time, value)
+       becomes one covering range scan, without a table look-up per reading */
+    "DROP INDEX measurement_participant;\n"
+    "CREATE INDEX measurement_participant ON measurement(participant_id, analyte, effective_at,\n"
+    "  value);\n",
 };
 
 const int store_sqlite_migration_count =

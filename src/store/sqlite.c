@@ -447,6 +447,24 @@ conn *sq_reader(store *s, pl_err *err)
     return c;
 }
 
+/* Closes the calling thread's reader connection, if it has one (a worker thread about to end). */
+void sq_reader_release(store *s)
+{
+    conn *c = pthread_getspecific(s->reader_key);
+    if (!c)
+        return;
+    pthread_setspecific(s->reader_key, NULL);
+    pthread_mutex_lock(&s->mu);
+    for (conn **p = &s->readers; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    pthread_mutex_unlock(&s->mu);
+    conn_close(c);
+    free(c);
+}
+
 /* ---- opening and migrations --------------------------------------------- */
 
 /*

@@ -48,6 +48,8 @@ struct store_tx {
 pl_status sq_error(sqlite3 *db, int rc, pl_err *err, const char *what);
 /* The calling thread's reader connection, opened on first use; NULL with err set. */
 conn *sq_reader(store *s, pl_err *err);
+/* Closes the calling thread's reader connection (a thread that will end); harmless if none. */
+void sq_reader_release(store *s);
 /* The cached statement for sql on c (prepared on first use); NULL with err set. */
 sqlite3_stmt *sq_stmt(conn *c, const char *sql, pl_err *err);
 /* Runs a statement that returns no rows and resets it. */

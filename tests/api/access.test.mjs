@@ -25,6 +25,7 @@ const ROLES = {
 const ALL = Object.keys(ROLES);
 const IDENTIFIED = ALL.filter((r) => r !== 'evaluator');
 const MANAGERS = ['admin', 'manager'];
+const EVALUATION = ['admin', 'manager', 'evaluator'];
 const NONE = 999999999; // an id no demo record has
 
 let s, d;
@@ -72,6 +73,9 @@ before(async () => {
   const rsc = await s.get200('admin', `/api/v1/resources?program_id=${d.shanghai}&limit=1`);
   d.resourceId = rsc.items[0]?.id;
   assert.ok(d.resourceId, 'the demo has no Shanghai resource');
+  const studies = await s.listAll('admin', '/api/v1/studies?limit=200');
+  d.studyId = studies.find((x) => x.program_id === d.shanghai)?.id;
+  assert.ok(d.studyId, 'the demo has no Shanghai study');
 });
 after(async () => {
   if (s) await s.cleanup();
@@ -204,6 +208,22 @@ function routes() {
     ['GET', '/api/v1/referrals/{id}', () => `/api/v1/referrals/${NONE}`, null, IDENTIFIED],
     ['POST', '/api/v1/referrals/{id}/status', () => `/api/v1/referrals/${NONE}/status`,
       () => ({ status: 'sent', note: 'role matrix' }), IDENTIFIED],
+    ['GET', '/api/v1/studies', () => '/api/v1/studies', null, EVALUATION],
+    ['POST', '/api/v1/studies', () => '/api/v1/studies',
+      (role) => ({ program_id: d.shanghai, name: `Matrix study ${role}` }), EVALUATION],
+    ['GET', '/api/v1/studies/{id}', () => `/api/v1/studies/${d.studyId}`, null, EVALUATION],
+    ['PUT', '/api/v1/studies/{id}/arms', () => `/api/v1/studies/${NONE}/arms`,
+      () => ({ intervention: [d.site] }), EVALUATION],
+    ['POST', '/api/v1/studies/{id}/arms/import', () => `/api/v1/studies/${NONE}/arms/import`,
+      () => 'community,arm', EVALUATION],
+    ['POST', '/api/v1/studies/{id}/randomise', () => `/api/v1/studies/${NONE}/randomise`,
+      () => ({ seed: 1, control: 4 }), EVALUATION],
+    ['GET', '/api/v1/studies/{id}/flow', () => `/api/v1/studies/${d.studyId}/flow`, null,
+      EVALUATION],
+    ['GET', '/api/v1/studies/{id}/report', () => `/api/v1/studies/${d.studyId}/report`, null,
+      EVALUATION],
+    ['GET', '/api/v1/studies/{id}/export', () => `/api/v1/studies/${d.studyId}/export?file=codebook`,
+      null, EVALUATION],
     ['GET', '/api/v1/audit', () => '/api/v1/audit?limit=5', null, ['admin']],
     ['GET', '/api/v1/groups', () => '/api/v1/groups?limit=5', null, IDENTIFIED],
     ['POST', '/api/v1/groups', () => '/api/v1/groups',

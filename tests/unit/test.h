@@ -127,4 +127,13 @@ static inline void test_table_close(test_table *t)
         return cmocka_run_group_tests(tests, NULL, NULL);                                          \
     }
 
+/* The same with a teardown run once after the last test (shared fixtures). */
+#define PL_TEST_MAIN_TEARDOWN(teardown, ...)                                                       \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                                           \
+        cmocka_set_message_output(CM_OUTPUT_TAP);                                                  \
+        return cmocka_run_group_tests(tests, NULL, teardown);                                      \
+    }
+
 #endif

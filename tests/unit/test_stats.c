@@ -697,6 +697,89 @@ static void test_order_and_ids(void **state)
     free_datasets();
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A value for large-sample checks: signs, ties, -0.0, tiny and huge magnitudes. */
+static double awkward(uint64_t *state, size_t i)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    double u = (double)(*state >> 11) * 0x1.0p-53;
+    switch (i % 7) {
+    case 0:
+        return round(u * 40) / 4 - 5; /* ties */
+    case 1:
+        return -0.0;
+    case 2:
+        return (u - 0.5) * 1e-300;
+    case 3:
+        return (u - 0.5) * 1e300;
+    default:
+        return (u - 0.3) * 10;
+    }
+}
+
+/* Samples large enough for the radix sort (4,096 values and more) give exactly what a
+ * comparison sort gives: quartiles of describe, V and p of the signed-rank test. */
+static void test_large_samples(void **state)
+{
+    (void)state;
+    enum { N = 200003, M = 60000 };
+    double *x = malloc(N * sizeof(double)), *sorted = malloc(N * sizeof(double));
+    assert_non_null(x);
+    assert_non_null(sorted);
+    uint64_t st = 42;
+    for (size_t i = 0; i < N; i++)
+        x[i] = sorted[i] = awkward(&st, i);
+    qsort(sorted, N, sizeof(double), cmp_dbl);
+    stats_summary s;
+    pl_err err;
+    pl_err_clear(&err);
+    assert_int_equal(stats_describe(x, N, &s, &err), PL_OK);
+    assert_true(s.min == sorted[0] && s.max == sorted[N - 1]);
+    assert_true(s.median == stats_quantile_sorted(sorted, N, 0.5));
+    assert_true(s.q1 == stats_quantile_sorted(sorted, N, 0.25));
+    assert_true(s.q3 == stats_quantile_sorted(sorted, N, 0.75));
+
+    /* signed-rank: x against x shifted, with ties and zero differences */
+    double *y = malloc(M * sizeof(double)), *d = malloc(M * sizeof(double));
+    assert_non_null(y);
+    assert_non_null(d);
+    size_t m = 0;
+    for (size_t i = 0; i < M; i++) {
+        double a = round(x[i] * 100) / 100;
+        if (!isfinite(a) || fabs(a) > 1e6)
+            a = (double)(i % 17);
+        x[i] = a;
+        y[i] = a + ((int)(i % 11) - 5) * 0.25;
+        if (x[i] - y[i] != 0)
+            d[m++] = fabs(x[i] - y[i]);
+    }
+    qsort(d, m, sizeof(double), cmp_dbl);
+    double v = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && d[j] == d[i])
+            j++;
+        double rank = (double)i + ((double)(j - i) + 1) / 2;
+        for (size_t k = 0; k < M; k++)
+            if (x[k] - y[k] > 0 && fabs(x[k] - y[k]) == d[i])
+                v += rank;
+        i = j;
+    }
+    stats_signrank w;
+    assert_int_equal(stats_signrank_paired(x, y, M, &w, &err), PL_OK);
+    assert_int_equal(w.n, m);
+    assert_true(w.v == v);
+    free(x);
+    free(sorted);
+    free(y);
+    free(d);
+}
+
 PL_TEST_MAIN(cmocka_unit_test(test_against_r), cmocka_unit_test(test_refusals),
              cmocka_unit_test(test_ceilings), cmocka_unit_test(test_quantile_type7),
-             cmocka_unit_test(test_order_and_ids))
+             cmocka_unit_test(test_order_and_ids), cmocka_unit_test(test_large_samples))
