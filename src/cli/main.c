@@ -629,8 +629,10 @@ static int cmd_export(int argc, char **argv)
         print_usage(c, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
+    if (strcmp(argv[1], "research") == 0)
+        return evalcmd_export(argc, argv);
     if (strcmp(argv[1], "hsds") != 0)
-        return fail(EXIT_USAGE, "export: unknown format '%s' (expected hsds)", argv[1]);
+        return fail(EXIT_USAGE, "export: unknown export '%s' (expected hsds or research)", argv[1]);
     const char *db = default_db(), *output = NULL;
     long program = 0;
     int rc = directory_options(argc - 1, argv + 1, c, &db, &program, &output);
@@ -681,8 +683,12 @@ static const command commands[] = {
      "import hsds --program PROGRAM_ID [--db FILE] FILE...", cmd_import},
     {"export",
      "Export a program's community resource directory as HSDS 3 JSON (an array of\n"
-     "organizations with their locations and services), which import reads back.",
-     "export hsds --program PROGRAM_ID [--db FILE] [--output FILE]", cmd_export},
+     "organizations with their locations and services), which import reads back; or a\n"
+     "study's de-identified research export: long and wide CSV, a codebook, and R and Stata\n"
+     "scripts that read them with labels.",
+     "export hsds --program PROGRAM_ID [--db FILE] [--output FILE]\n"
+     "       " EVALCMD_EXPORT_USAGE,
+     cmd_export},
     {"study",
      "Design a program's evaluation study: waves, targets, and the arm of each community\n"
      "(adopted from the org units, imported from CSV, or randomised by district); show its\n"
@@ -692,10 +698,6 @@ static const command commands[] = {
      "Write a study's outcome report (aggregates only): JSON by default, or HTML with plots,\n"
      "or CSV; to standard output or --out FILE.",
      EVALCMD_REPORT_USAGE, evalcmd_report},
-    {"export",
-     "Write a study's de-identified research export: long and wide CSV, a codebook, and R and\n"
-     "Stata scripts that read them with labels.",
-     EVALCMD_EXPORT_USAGE, evalcmd_export},
     {NULL, NULL, NULL, NULL},
 };
 
