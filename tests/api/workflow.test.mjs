@@ -207,7 +207,9 @@ test('program settings: defaults, validation naming each setting, If-Match, and 
 test('a high HbA1c makes a participant high need, with history, and moves the follow-up to the 7-day cadence', async () => {
   const p = d.peerParts.find((x) => x.status === 'enrolled' && x.risk_tier === 'standard');
   // start from a known state: a contact today, so the next follow-up counts from it
-  assert.equal((await post('peer', '/api/v1/contacts', contactBody(p.id, { follow_up_date: null }))).status, 201);
+  const c = await post('peer', '/api/v1/contacts', contactBody(p.id, { follow_up_date: null }));
+  assert.equal(c.status, 201, c.text);
+  const contactDay = c.json.occurred_at.slice(0, 10); // an hour ago: yesterday just after midnight
   const m = await post('peer', '/api/v1/measurements', measurementBody(p.id, { value: '9.6' }));
   assert.equal(m.status, 201, m.text);
   assert.equal(m.json.risk_tier_changed, true);
@@ -222,14 +224,14 @@ test('a high HbA1c makes a participant high need, with history, and moves the fo
   assert.equal(lastChange.source_id, m.json.id);
   assert.match(lastChange.reason, /HbA1c 9\.6/);
   const [fu] = await openFollowUps(p.id);
-  assert.equal(dayDiff(today(), fu.due_date), 7);
+  assert.equal(dayDiff(contactDay, fu.due_date), 7);
   assert.match(fu.title, /high need/);
 
   const m2 = await post('peer', '/api/v1/measurements', measurementBody(p.id, { value: '7.2' }));
   assert.equal(m2.json.risk_tier_changed, true);
   assert.equal((await s.get200('admin', `/api/v1/participants/${p.id}`)).risk_tier, 'standard');
   const [fu2] = await openFollowUps(p.id);
-  assert.equal(dayDiff(today(), fu2.due_date), 14);
+  assert.equal(dayDiff(contactDay, fu2.due_date), 14);
   const m3 = await post('peer', '/api/v1/measurements', measurementBody(p.id, { value: '7.0' }));
   assert.equal(m3.json.risk_tier_changed, false, 'no change, no new history');
   const h2 = await s.get200('peer', `/api/v1/participants/${p.id}/risk-history`);
