@@ -24,27 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "core/measure.h"
 #include "core/time.h"
 #include "eval/eval.h"
 #include "store/store.h"
 #include "store/store_eval.h"
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
-
 #define FILE_MAX (64u * 1024 * 1024) /* an arms CSV read whole */
-
-static int ev_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ev_fail(int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("peerlink: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return code;
-}
 
 /* Every field error of err, one line each, after what failed. */
 static int ev_fail_err(const char *what, const pl_err *err)
@@ -53,37 +40,20 @@ static int ev_fail_err(const char *what, const pl_err *err)
     if (err->status == PL_NOTFOUND)
         code = EXIT_RUNTIME;
     if (err->nfields == 0)
-        return ev_fail(code, "%s: %s", what, err->message);
+        return cli_fail(code, "%s: %s", what, err->message);
     for (int i = 0; i < err->nfields; i++)
         fprintf(stderr, "peerlink: %s: %s: %s\n", what, err->fields[i].field,
                 err->fields[i].message);
     return code;
 }
 
-static int ev_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const char *ev_db(void)
-{
-    const char *env = getenv("PEERLINK_DB");
-    return env && *env ? env : "peerlink.db";
-}
-
 static int ev_opt(int argc, char **argv, const struct option *longopts, const char *what)
 {
     int c = getopt_long(argc, argv, ":h", longopts, NULL);
     if (c == '?')
-        ev_fail(EXIT_USAGE, "%s: unknown option '%s'", what, argv[optind - 1]);
+        cli_fail(EXIT_USAGE, "%s: unknown option '%s'", what, argv[optind - 1]);
     else if (c == ':')
-        ev_fail(EXIT_USAGE, "%s: option '%s' needs a value", what, argv[optind - 1]);
+        cli_fail(EXIT_USAGE, "%s: option '%s' needs a value", what, argv[optind - 1]);
     return c == ':' ? '?' : c;
 }
 
@@ -113,7 +83,7 @@ static pl_status audit_write(store_tx *tx, void *ctx, pl_err *err)
 static int open_store(const char *db, store **s, pl_err *err)
 {
     if (access(db, F_OK) != 0)
-        return ev_fail(EXIT_RUNTIME, "%s: no such database (create one with peerlink init)", db);
+        return cli_fail(EXIT_RUNTIME, "%s: no such database (create one with peerlink init)", db);
     return store_open(db, NULL, s, err) == PL_OK ? EXIT_OK : ev_fail_err(db, err);
 }
 
@@ -122,7 +92,7 @@ static char *slurp(const char *path, const char *what)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        ev_fail(EXIT_RUNTIME, "%s: cannot open %s: %s", what, path, strerror(errno));
+        cli_fail(EXIT_RUNTIME, "%s: cannot open %s: %s", what, path, strerror(errno));
         return NULL;
     }
     size_t cap = 65536, len = 0;
@@ -133,7 +103,7 @@ static char *slurp(const char *path, const char *what)
         if (len + 1 >= cap) {
             char *grown = cap < FILE_MAX ? realloc(buf, cap * 2) : NULL;
             if (!grown) {
-                ev_fail(EXIT_RUNTIME, "%s: %s is larger than %u MiB", what, path, FILE_MAX >> 20);
+                cli_fail(EXIT_RUNTIME, "%s: %s is larger than %u MiB", what, path, FILE_MAX >> 20);
                 free(buf);
                 buf = NULL;
                 break;
@@ -160,7 +130,7 @@ static pl_id find_program(store *s, const char *name, pl_arena *a)
     long id;
     pl_err err;
     pl_err_clear(&err);
-    if (ev_long(name, 1, 0x7fffffffL, &id) == 0) {
+    if (cli_parse_long(name, 1, 0x7fffffffL, &id) == 0) {
         pl_org_unit u;
         if (store_org_unit_get(s, id, a, &u, &err) == PL_OK && u.kind == PL_ORG_PROGRAM)
             return id;
@@ -179,7 +149,7 @@ static pl_id find_program(store *s, const char *name, pl_arena *a)
             pg.after = items[n - 1].id;
         }
     }
-    ev_fail(EXIT_USAGE, "study create: --program: no program has id or code '%s'", name);
+    cli_fail(EXIT_USAGE, "study create: --program: no program has id or code '%s'", name);
     return 0;
 }
 
@@ -190,19 +160,20 @@ static int parse_waves(const char *text, store_study *st)
     const char *p = text;
     while (*p) {
         if (st->nwaves == EVAL_WAVES_MAX)
-            return ev_fail(EXIT_USAGE, "study create: --waves: at most %d waves", EVAL_WAVES_MAX);
+            return cli_fail(EXIT_USAGE, "study create: --waves: at most %d waves", EVAL_WAVES_MAX);
         char *end;
         errno = 0;
         long m = strtol(p, &end, 10), w;
         if (errno || end == p)
-            return ev_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...", text);
+            return cli_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...",
+                            text);
         if (*end == ':') {
             const char *q = end + 1;
             errno = 0;
             w = strtol(q, &end, 10);
             if (errno || end == q)
-                return ev_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...",
-                               text);
+                return cli_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...",
+                                text);
         } else {
             w = m == 0 ? 30 : 45;
         }
@@ -214,7 +185,8 @@ static int parse_waves(const char *text, store_study *st)
         if (*end == ',')
             end++;
         else if (*end)
-            return ev_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...", text);
+            return cli_fail(EXIT_USAGE, "study create: --waves: '%s' is not month[:days],...",
+                            text);
         p = end;
     }
     pl_err err;
@@ -252,7 +224,7 @@ static int study_create(int argc, char **argv)
                                          {"arms-from-org-units", no_argument, NULL, 'a'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = ev_db(), *program = NULL, *waves = NULL;
+    const char *db = cli_default_db(), *program = NULL, *waves = NULL;
     store_study st = {.target_intervention = -1, .target_control = -1, .subgroup_threshold = 8};
     long v;
     int adopt = 0, c;
@@ -275,16 +247,16 @@ static int study_create(int argc, char **argv)
             break;
         case 'i':
         case 'c':
-            if (ev_long(optarg, 0, 10000000, &v) != 0)
-                return ev_fail(EXIT_USAGE, "study create: --target-%s must be 0 to 10000000",
-                               c == 'i' ? "intervention" : "control");
+            if (cli_parse_long(optarg, 0, 10000000, &v) != 0)
+                return cli_fail(EXIT_USAGE, "study create: --target-%s must be 0 to 10000000",
+                                c == 'i' ? "intervention" : "control");
             *(c == 'i' ? &st.target_intervention : &st.target_control) = (int)v;
             break;
         case 't':
             if (measure_parse_decimal(optarg, &st.subgroup_threshold) != PL_OK ||
                 st.subgroup_threshold < 3 || st.subgroup_threshold > 20)
-                return ev_fail(EXIT_USAGE,
-                               "study create: --threshold must be an HbA1c (%%) from 3 to 20");
+                return cli_fail(EXIT_USAGE,
+                                "study create: --threshold must be an HbA1c (%%) from 3 to 20");
             break;
         case 'a':
             adopt = 1;
@@ -297,9 +269,9 @@ static int study_create(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return ev_fail(EXIT_USAGE, "study create: unexpected argument '%s'", argv[optind]);
+        return cli_fail(EXIT_USAGE, "study create: unexpected argument '%s'", argv[optind]);
     if (!program || !st.name || !*st.name)
-        return ev_fail(EXIT_USAGE, "study create: --program and --name are required");
+        return cli_fail(EXIT_USAGE, "study create: --program and --name are required");
     int rc;
     if (waves) {
         if ((rc = parse_waves(waves, &st)) != EXIT_OK)
@@ -334,8 +306,8 @@ static int study_create(int argc, char **argv)
             if (units[i].arm != PL_ARM_NONE)
                 eval_arms_add(&arms, units[i].id, units[i].arm, units[i].code, &err);
         if (arms.narms == 0) {
-            rc = ev_fail(EXIT_USAGE, "study create: --arms-from-org-units: no community of the "
-                                     "program has an arm");
+            rc = cli_fail(EXIT_USAGE, "study create: --arms-from-org-units: no community of the "
+                                      "program has an arm");
             goto done;
         }
         if (eval_arms_finish(&arms, &err) != PL_OK) {
@@ -365,14 +337,14 @@ static int study_opts(int argc, char **argv, const char *what, const struct opti
 {
     int c;
     long v;
-    *db = ev_db();
+    *db = cli_default_db();
     *study = 0;
     while ((c = ev_opt(argc, argv, opts, what)) != -1) {
         if (c == 'd') {
             *db = optarg;
         } else if (c == 's') {
-            if (ev_long(optarg, 1, 0x7fffffffL, &v) != 0)
-                return ev_fail(EXIT_USAGE, "%s: --study must be a study id", what);
+            if (cli_parse_long(optarg, 1, 0x7fffffffL, &v) != 0)
+                return cli_fail(EXIT_USAGE, "%s: --study must be a study id", what);
             *study = v;
         } else if (c == 'h') {
             printf("usage: peerlink %s\n", usage);
@@ -386,9 +358,9 @@ static int study_opts(int argc, char **argv, const char *what, const struct opti
         }
     }
     if (optind < argc)
-        return ev_fail(EXIT_USAGE, "%s: unexpected argument '%s'", what, argv[optind]);
+        return cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", what, argv[optind]);
     if (!*study)
-        return ev_fail(EXIT_USAGE, "%s: --study is required", what);
+        return cli_fail(EXIT_USAGE, "%s: --study is required", what);
     return EXIT_OK;
 }
 
@@ -423,10 +395,10 @@ static int arms_extra(int c, void *ctx)
     arms_opts *o = ctx;
     if (c == 'f')
         o->csv = optarg;
-    else if (c == 'S' && ev_long(optarg, 1, 0x7fffffffL, &o->seed) != 0)
-        return ev_fail(EXIT_USAGE, "study randomise: --seed must be 1 to 2147483647");
-    else if (c == 'c' && ev_long(optarg, 1, EVAL_CLUSTERS_MAX, &o->control) != 0)
-        return ev_fail(EXIT_USAGE, "study randomise: --control must be a number of communities");
+    else if (c == 'S' && cli_parse_long(optarg, 1, 0x7fffffffL, &o->seed) != 0)
+        return cli_fail(EXIT_USAGE, "study randomise: --seed must be 1 to 2147483647");
+    else if (c == 'c' && cli_parse_long(optarg, 1, EVAL_CLUSTERS_MAX, &o->control) != 0)
+        return cli_fail(EXIT_USAGE, "study randomise: --control must be a number of communities");
     return EXIT_OK;
 }
 
@@ -447,9 +419,9 @@ static int study_allocate(int argc, char **argv, bool randomise)
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     if (randomise && (!o.seed || !o.control || o.csv))
-        return ev_fail(EXIT_USAGE, "study randomise: --seed and --control are required");
+        return cli_fail(EXIT_USAGE, "study randomise: --seed and --control are required");
     if (!randomise && (!o.csv || o.seed || o.control))
-        return ev_fail(EXIT_USAGE, "study arms: --csv FILE is required (community,arm lines)");
+        return cli_fail(EXIT_USAGE, "study arms: --csv FILE is required (community,arm lines)");
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -515,7 +487,7 @@ static int study_list(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    const char *db = ev_db();
+    const char *db = cli_default_db();
     int c, rc;
     while ((c = ev_opt(argc, argv, opts, "study list")) != -1) {
         if (c == 'd')
@@ -527,7 +499,7 @@ static int study_list(int argc, char **argv)
             return EXIT_USAGE;
     }
     if (optind < argc)
-        return ev_fail(EXIT_USAGE, "study list: unexpected argument '%s'", argv[optind]);
+        return cli_fail(EXIT_USAGE, "study list: unexpected argument '%s'", argv[optind]);
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -577,20 +549,20 @@ static int write_out(const char *path, const char *data, size_t n, const char *w
 {
     if (!path) {
         if (fwrite(data, 1, n, stdout) != n || fflush(stdout) != 0)
-            return ev_fail(EXIT_RUNTIME, "%s: writing to standard output failed", what);
+            return cli_fail(EXIT_RUNTIME, "%s: writing to standard output failed", what);
         return EXIT_OK;
     }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f)
-        return ev_fail(EXIT_RUNTIME, "%s: cannot write %s: %s", what, tmp, strerror(errno));
+        return cli_fail(EXIT_RUNTIME, "%s: cannot write %s: %s", what, tmp, strerror(errno));
     bool ok = fwrite(data, 1, n, f) == n;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return ev_fail(EXIT_RUNTIME, "%s: cannot write %s: %s", what, path, strerror(e));
+        return cli_fail(EXIT_RUNTIME, "%s: cannot write %s: %s", what, path, strerror(e));
     }
     return EXIT_OK;
 }
@@ -713,10 +685,10 @@ int evalcmd_study(int argc, char **argv)
         return study_allocate(argc, argv, true);
     if (strcmp(action, "flow") == 0)
         return study_flow(argc, argv);
-    return ev_fail(EXIT_USAGE,
-                   "study: unknown action '%s' (expected create, list, show, arms, randomise or "
-                   "flow)",
-                   action);
+    return cli_fail(EXIT_USAGE,
+                    "study: unknown action '%s' (expected create, list, show, arms, randomise or "
+                    "flow)",
+                    action);
 }
 
 /* ---- report ----------------------------------------------------------------------- */
@@ -764,7 +736,7 @@ int evalcmd_report(int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     eval_format f;
     if (eval_format_parse(o.format, &f) != PL_OK)
-        return ev_fail(EXIT_USAGE, "report: --format must be html, json or csv");
+        return cli_fail(EXIT_USAGE, "report: --format must be html, json or csv");
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -840,7 +812,7 @@ int evalcmd_export(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "research") != 0)
-        return ev_fail(EXIT_USAGE, "export: unknown export '%s' (expected research)", argv[1]);
+        return cli_fail(EXIT_USAGE, "export: unknown export '%s' (expected research)", argv[1]);
     argc--;
     argv++;
     const char *db;
@@ -851,10 +823,10 @@ int evalcmd_export(int argc, char **argv)
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     if (!o.dir)
-        return ev_fail(EXIT_USAGE, "export research: --dir DIR is required");
+        return cli_fail(EXIT_USAGE, "export research: --dir DIR is required");
     if (mkdir(o.dir, 0700) != 0 && errno != EEXIST)
-        return ev_fail(EXIT_RUNTIME, "export research: cannot create %s: %s", o.dir,
-                       strerror(errno));
+        return cli_fail(EXIT_RUNTIME, "export research: cannot create %s: %s", o.dir,
+                        strerror(errno));
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -872,8 +844,8 @@ int evalcmd_export(int argc, char **argv)
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         FILE *fp = fopen(tmp, "wb");
         if (!fp) {
-            rc =
-                ev_fail(EXIT_RUNTIME, "export research: cannot write %s: %s", tmp, strerror(errno));
+            rc = cli_fail(EXIT_RUNTIME, "export research: cannot write %s: %s", tmp,
+                          strerror(errno));
             break;
         }
         pl_status st = eval_export_write(d, secret, (eval_export_file)f, today, to_file, fp, &err);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "cli/cli.h"
 #include "cli/hsds_cli.h"
 #include "demo.h"
 #include "evalcmd.h"
@@ -32,43 +33,9 @@
 #include "http/server.h"
 #include "store/store.h"
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
-
-#define DEFAULT_DB "peerlink.db"
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("peerlink: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return code;
-}
-
 static int fail_err(const pl_err *err)
 {
-    return fail(err->status == PL_USAGE ? EXIT_USAGE : EXIT_RUNTIME, "%s", pl_err_text(err));
-}
-
-/* Parses a whole decimal number in [lo, hi]. */
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const char *default_db(void)
-{
-    const char *env = getenv("PEERLINK_DB");
-    return env && *env ? env : DEFAULT_DB;
+    return cli_fail(err->status == PL_USAGE ? EXIT_USAGE : EXIT_RUNTIME, "%s", pl_err_text(err));
 }
 
 typedef struct command {
@@ -91,9 +58,9 @@ static int next_opt(int argc, char **argv, const struct option *longopts)
 {
     int c = getopt_long(argc, argv, ":h", longopts, NULL);
     if (c == '?')
-        fail(EXIT_USAGE, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+        cli_fail(EXIT_USAGE, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
     else if (c == ':')
-        fail(EXIT_USAGE, "%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+        cli_fail(EXIT_USAGE, "%s: option '%s' needs a value", argv[0], argv[optind - 1]);
     return c == ':' ? '?' : c;
 }
 
@@ -103,7 +70,7 @@ static int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    const char *db = default_db();
+    const char *db = cli_default_db();
     int c;
     while ((c = next_opt(argc, argv, opts)) != -1) {
         if (c == 'd')
@@ -114,7 +81,7 @@ static int cmd_init(int argc, char **argv)
             return EXIT_USAGE;
     }
     if (optind < argc)
-        return fail(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
+        return cli_fail(EXIT_USAGE, "init: unexpected argument '%s'", argv[optind]);
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -138,7 +105,7 @@ static int cmd_serve(int argc, char **argv)
                                          {"max-body", required_argument, NULL, 'b'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = default_db();
+    const char *db = cli_default_db();
     const char *listen = "127.0.0.1:8080";
     long threads = 0, idle = 1800, max_age = 43200, max_body = 1024 * 1024;
     int c;
@@ -151,20 +118,20 @@ static int cmd_serve(int argc, char **argv)
             listen = optarg;
             break;
         case 't':
-            if (parse_long(optarg, 1, 256, &threads) != 0)
-                return fail(EXIT_USAGE, "serve: --threads must be a number from 1 to 256");
+            if (cli_parse_long(optarg, 1, 256, &threads) != 0)
+                return cli_fail(EXIT_USAGE, "serve: --threads must be a number from 1 to 256");
             break;
         case 'i':
-            if (parse_long(optarg, 1, 86400, &idle) != 0)
-                return fail(EXIT_USAGE, "serve: --session-idle must be 1 to 86400 seconds");
+            if (cli_parse_long(optarg, 1, 86400, &idle) != 0)
+                return cli_fail(EXIT_USAGE, "serve: --session-idle must be 1 to 86400 seconds");
             break;
         case 'm':
-            if (parse_long(optarg, 1, 30L * 86400, &max_age) != 0)
-                return fail(EXIT_USAGE, "serve: --session-max must be 1 to 2592000 seconds");
+            if (cli_parse_long(optarg, 1, 30L * 86400, &max_age) != 0)
+                return cli_fail(EXIT_USAGE, "serve: --session-max must be 1 to 2592000 seconds");
             break;
         case 'b':
-            if (parse_long(optarg, 256, 256L * 1024 * 1024, &max_body) != 0)
-                return fail(EXIT_USAGE, "serve: --max-body must be 256 to 268435456 bytes");
+            if (cli_parse_long(optarg, 256, 256L * 1024 * 1024, &max_body) != 0)
+                return cli_fail(EXIT_USAGE, "serve: --max-body must be 256 to 268435456 bytes");
             break;
         case 'h':
             return print_usage(&commands[1], stdout);
@@ -173,11 +140,11 @@ static int cmd_serve(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+        return cli_fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
     pl_err err;
     pl_err_clear(&err);
     if (http_listen_check(listen, &err) != PL_OK)
-        return fail(EXIT_USAGE, "serve: %s", err.message);
+        return cli_fail(EXIT_USAGE, "serve: %s", err.message);
 
     /* before any thread exists, so that every thread inherits the mask */
     sigset_t sigs;
@@ -253,7 +220,7 @@ static int cmd_demo(int argc, char **argv)
                                          {"no-accounts", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = default_db();
+    const char *db = cli_default_db();
     long seed = 0, participants = 0;
     int force = 0, accounts = 1, c;
     while ((c = next_opt(argc, argv, opts)) != -1) {
@@ -262,12 +229,13 @@ static int cmd_demo(int argc, char **argv)
             db = optarg;
             break;
         case 's':
-            if (parse_long(optarg, 1, 0x7fffffffL, &seed) != 0)
-                return fail(EXIT_USAGE, "demo: --seed must be a positive number");
+            if (cli_parse_long(optarg, 1, 0x7fffffffL, &seed) != 0)
+                return cli_fail(EXIT_USAGE, "demo: --seed must be a positive number");
             break;
         case 'p':
-            if (parse_long(optarg, 1, 50000000L, &participants) != 0)
-                return fail(EXIT_USAGE, "demo: --participants must be a number from 1 to 50000000");
+            if (cli_parse_long(optarg, 1, 50000000L, &participants) != 0)
+                return cli_fail(EXIT_USAGE,
+                                "demo: --participants must be a number from 1 to 50000000");
             break;
         case 'f':
             force = 1;
@@ -282,16 +250,17 @@ static int cmd_demo(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return fail(EXIT_USAGE, "demo: unexpected argument '%s'", argv[optind]);
+        return cli_fail(EXIT_USAGE, "demo: unexpected argument '%s'", argv[optind]);
     if (access(db, F_OK) == 0) {
         if (!force)
-            return fail(EXIT_RUNTIME, "demo: %s already exists; pass --force to replace it", db);
+            return cli_fail(EXIT_RUNTIME, "demo: %s already exists; pass --force to replace it",
+                            db);
         char side[4096];
         const char *suffixes[] = {"", "-wal", "-shm"};
         for (int i = 0; i < 3; i++) {
             snprintf(side, sizeof side, "%s%s", db, suffixes[i]);
             if (unlink(side) != 0 && errno != ENOENT)
-                return fail(EXIT_RUNTIME, "demo: cannot remove %s: %s", side, strerror(errno));
+                return cli_fail(EXIT_RUNTIME, "demo: cannot remove %s: %s", side, strerror(errno));
         }
     }
     pl_err err;
@@ -418,14 +387,14 @@ static int read_and_hash(const char *what, char hash[AUTH_HASH_MAX])
     pl_err err;
     pl_err_clear(&err);
     if (read_password(password, sizeof password) != 0)
-        return fail(EXIT_USAGE, "%s: no password on standard input", what);
+        return cli_fail(EXIT_USAGE, "%s: no password on standard input", what);
     pl_status st = auth_init(&err);
     if (st == PL_OK)
         st = auth_password_hash(password, hash, &err);
     sodium_memzero(password, sizeof password);
     if (st != PL_OK)
-        return fail(st == PL_INVALID ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s %s", what,
-                    err.nfields ? err.fields[0].field : "", pl_err_text(&err));
+        return cli_fail(st == PL_INVALID ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s %s", what,
+                        err.nfields ? err.fields[0].field : "", pl_err_text(&err));
     return EXIT_OK;
 }
 
@@ -446,13 +415,14 @@ static int cmd_user(int argc, char **argv)
     bool add = strcmp(action, "add") == 0;
     if (!add && strcmp(action, "passwd") != 0 && strcmp(action, "disable") != 0 &&
         strcmp(action, "enable") != 0)
-        return fail(EXIT_USAGE,
-                    "user: unknown action '%s' (expected add, passwd, disable or enable)", action);
+        return cli_fail(EXIT_USAGE,
+                        "user: unknown action '%s' (expected add, passwd, disable or enable)",
+                        action);
     char what[32];
     snprintf(what, sizeof what, "user %s", action);
     argc--;
     argv++;
-    const char *db = default_db();
+    const char *db = cli_default_db();
     pl_staff_account a = {.role = PL_ROLE__COUNT};
     const char *role = NULL;
     long scope = 0;
@@ -469,8 +439,8 @@ static int cmd_user(int argc, char **argv)
             role = optarg;
             break;
         case 's':
-            if (parse_long(optarg, 1, 0x7fffffffL, &scope) != 0)
-                return fail(EXIT_USAGE, "%s: --scope must be an org unit id", what);
+            if (cli_parse_long(optarg, 1, 0x7fffffffL, &scope) != 0)
+                return cli_fail(EXIT_USAGE, "%s: --scope must be an org unit id", what);
             break;
         case 'n':
             a.display_name = optarg;
@@ -482,22 +452,24 @@ static int cmd_user(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return fail(EXIT_USAGE, "%s: unexpected argument '%s'", what, argv[optind]);
+        return cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", what, argv[optind]);
     if (!a.username)
-        return fail(EXIT_USAGE, "%s: --username is required", what);
+        return cli_fail(EXIT_USAGE, "%s: --username is required", what);
     if (!add && (role || scope || a.display_name))
-        return fail(EXIT_USAGE, "%s: takes only --username and --db", what);
+        return cli_fail(EXIT_USAGE, "%s: takes only --username and --db", what);
     pl_err err;
     pl_err_clear(&err);
     if (add) {
         if (!role)
-            return fail(EXIT_USAGE, "user add: --username and --role are required");
+            return cli_fail(EXIT_USAGE, "user add: --username and --role are required");
         if (pl_role_parse(role, &a.role) != PL_OK)
-            return fail(EXIT_USAGE, "user add: --role must be admin, program_manager, clinician, "
-                                    "peer_leader, navigator or evaluator");
+            return cli_fail(EXIT_USAGE,
+                            "user add: --role must be admin, program_manager, clinician, "
+                            "peer_leader, navigator or evaluator");
         a.scope_unit_id = scope;
         if (staff_account_validate(&a, &err) != PL_OK)
-            return fail(EXIT_USAGE, "user add: %s %s", err.fields[0].field, err.fields[0].message);
+            return cli_fail(EXIT_USAGE, "user add: %s %s", err.fields[0].field,
+                            err.fields[0].message);
     }
     char hash[AUTH_HASH_MAX] = "";
     int rc;
@@ -523,8 +495,8 @@ static int cmd_user(int argc, char **argv)
     store_close(s);
     sodium_memzero(hash, sizeof hash);
     if (st != PL_OK)
-        return fail(EXIT_RUNTIME, "%s: %s%s%s", what, err.nfields ? err.fields[0].field : "",
-                    err.nfields ? " " : "", pl_err_text(&err));
+        return cli_fail(EXIT_RUNTIME, "%s: %s%s%s", what, err.nfields ? err.fields[0].field : "",
+                        err.nfields ? " " : "", pl_err_text(&err));
     if (add)
         printf("created %s account '%s' (id %lld)\n", role, a.username, (long long)a.id);
     else if (strcmp(action, "passwd") == 0)
@@ -553,12 +525,12 @@ static int directory_options(int argc, char **argv, const command *c, const char
             *db = optarg;
             break;
         case 'p':
-            if (parse_long(optarg, 1, 0x7fffffffL, program) != 0)
-                return fail(EXIT_USAGE, "%s: --program must be the id of a program", c->name);
+            if (cli_parse_long(optarg, 1, 0x7fffffffL, program) != 0)
+                return cli_fail(EXIT_USAGE, "%s: --program must be the id of a program", c->name);
             break;
         case 'o':
             if (!output)
-                return fail(EXIT_USAGE, "%s: unknown option '--output'", c->name);
+                return cli_fail(EXIT_USAGE, "%s: unknown option '--output'", c->name);
             *output = optarg;
             break;
         case 'h':
@@ -569,7 +541,7 @@ static int directory_options(int argc, char **argv, const command *c, const char
         }
     }
     if (*program == 0)
-        return fail(EXIT_USAGE, "%s: --program is required", c->name);
+        return cli_fail(EXIT_USAGE, "%s: --program is required", c->name);
     return EXIT_OK;
 }
 
@@ -591,8 +563,8 @@ static int open_program(const char *what, const char *db, long program, store **
     *s = NULL;
     if (st != PL_OK && st != PL_NOTFOUND)
         return fail_err(&err);
-    return fail(EXIT_USAGE, "%s: --program %ld is not a program (an org unit of kind program)",
-                what, program);
+    return cli_fail(EXIT_USAGE, "%s: --program %ld is not a program (an org unit of kind program)",
+                    what, program);
 }
 
 static const command *find_command(const char *name);
@@ -605,15 +577,15 @@ static int cmd_import(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "hsds") != 0)
-        return fail(EXIT_USAGE, "import: unknown format '%s' (expected hsds)", argv[1]);
-    const char *db = default_db();
+        return cli_fail(EXIT_USAGE, "import: unknown format '%s' (expected hsds)", argv[1]);
+    const char *db = cli_default_db();
     long program = 0;
     int rc = directory_options(argc - 1, argv + 1, c, &db, &program, NULL);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     int first = optind + 1; /* getopt ran on argv + 1 */
     if (first >= argc)
-        return fail(EXIT_USAGE, "import: name at least one HSDS JSON file");
+        return cli_fail(EXIT_USAGE, "import: name at least one HSDS JSON file");
     store *s = NULL;
     if ((rc = open_program("import", db, program, &s)) != EXIT_OK)
         return rc;
@@ -632,25 +604,26 @@ static int cmd_export(int argc, char **argv)
     if (strcmp(argv[1], "research") == 0)
         return evalcmd_export(argc, argv);
     if (strcmp(argv[1], "hsds") != 0)
-        return fail(EXIT_USAGE, "export: unknown export '%s' (expected hsds or research)", argv[1]);
-    const char *db = default_db(), *output = NULL;
+        return cli_fail(EXIT_USAGE, "export: unknown export '%s' (expected hsds or research)",
+                        argv[1]);
+    const char *db = cli_default_db(), *output = NULL;
     long program = 0;
     int rc = directory_options(argc - 1, argv + 1, c, &db, &program, &output);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     if (optind + 1 < argc)
-        return fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind + 1]);
+        return cli_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind + 1]);
     store *s = NULL;
     if ((rc = open_program("export", db, program, &s)) != EXIT_OK)
         return rc;
     FILE *out = stdout;
     if (output && !(out = fopen(output, "w"))) {
         store_close(s);
-        return fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
+        return cli_fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
     }
     rc = hsds_cli_export(s, (pl_id)program, out);
     if (out != stdout && fclose(out) != 0 && rc == EXIT_OK)
-        rc = fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
+        rc = cli_fail(EXIT_RUNTIME, "export: %s: %s", output, strerror(errno));
     store_close(s);
     return rc;
 }
@@ -720,7 +693,7 @@ static void main_usage(FILE *f)
             "\nThe database defaults to $PEERLINK_DB or ./%s.\n"
             "'peerlink COMMAND --help' describes a command. Exit status: 0 ok, 1 failure, "
             "2 usage error.\n",
-            DEFAULT_DB);
+            CLI_DEFAULT_DB);
 }
 
 int main(int argc, char **argv)
@@ -746,5 +719,5 @@ int main(int argc, char **argv)
             return rc;
         }
     }
-    return fail(EXIT_USAGE, "unknown command '%s' (try 'peerlink --help')", argv[1]);
+    return cli_fail(EXIT_USAGE, "unknown command '%s' (try 'peerlink --help')", argv[1]);
 }
