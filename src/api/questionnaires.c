@@ -107,25 +107,6 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     return PL_OK;
 }
 
-/* The result's subscales as a JSON array text in the arena, or NULL when none. */
-static const char *subscales_text(http_request *req, const instrument_result *r)
-{
-    if (r->nsubscales == 0)
-        return NULL;
-    json_object *arr = json_object_new_array();
-    for (int i = 0; i < r->nsubscales; i++) {
-        const instrument_subscale_result *sr = &r->subscales[i];
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", api_json_str(sr->name));
-        json_object_object_add(o, "scored", json_object_new_boolean(sr->scored));
-        json_object_object_add(o, "score", sr->scored ? json_object_new_double(sr->score) : NULL);
-        json_object_object_add(o, "answered", json_object_new_int(sr->answered));
-        json_object_object_add(o, "band", api_json_str(sr->band));
-        json_object_array_add(arr, o);
-    }
-    return api_json_text(req, arr);
-}
-
 void api_questionnaire_create(http_request *req, http_response *res)
 {
     store_questionnaire q = {0};
@@ -155,26 +136,10 @@ void api_questionnaire_create(http_request *req, http_response *res)
         api_audit(req, "create", ENTITY, 0, q.participant_id, res->status);
         return;
     }
-    size_t cap = (size_t)n * 4 + 1;
-    char *text = pl_arena_alloc(&req->arena, cap);
-    if (!text) {
-        pl_err_set(&err, PL_LIMIT, "the request memory limit was reached");
+    if (store_questionnaire_set_result(&q, &r, answers, n, &req->arena, &err) != PL_OK) {
         api_fail(res, &err);
         return;
     }
-    size_t len = 0;
-    text[0] = '\0';
-    for (int i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(text + len, cap - len, "%s%d", i ? "," : "", answers[i]);
-    q.answers = text;
-    q.scored = r.scored;
-    q.score = r.score;
-    q.band = r.band;
-    q.flags = (r.positive_screen ? STORE_QR_POSITIVE_SCREEN : 0) |
-              (r.urgent ? STORE_QR_URGENT : 0) |
-              (r.safety_item_missing ? STORE_QR_SAFETY_ITEM_MISSING : 0) |
-              (r.prorated ? STORE_QR_PRORATED : 0);
-    q.subscales = subscales_text(req, &r);
     api_write(req, res, create_write, &q, sizeof q, ENTITY, q.participant_id);
 }
 

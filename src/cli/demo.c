@@ -57,6 +57,12 @@
  * so that even the last enrolled has a complete 12-month wave; with a later
  * start, whatever would lie in the future is left out.
  *
+ * Implementation and questionnaires: each community has a fidelity
+ * (0.45-0.95, from its own rng stream) that scales the intervention's HbA1c
+ * effect and drives its half-yearly implementation ratings; every
+ * participant answers the DDS-17 and PHQ-9 at the waves, from a stream of
+ * their own, so adding them moved none of the other draws.
+ *
  * Studies: each program gets its evaluation study (docs/EVALUATION.md) with
  * the default waves (months 0, 6 and 12): Shanghai's adopts the arms its
  * communities were drawn to (allocation "org_units") with the planned
@@ -77,6 +83,7 @@
 #include <time.h>
 
 #include "core/group.h"
+#include "core/instrument.h"
 #include "cli/demo_resources.h"
 #include "core/measure.h"
 #include "core/rng.h"
@@ -106,6 +113,9 @@ enum {
     STREAM_PARTICIPANT = 3,
     STREAM_SESSION = 4,
     STREAM_ONGOING = 5,
+    STREAM_FIDELITY = 6,
+    STREAM_QUESTIONNAIRE = 7,
+    STREAM_RATING = 8,
 };
 
 typedef enum flavor { FLAVOR_SHANGHAI, FLAVOR_MISALUD } flavor;
@@ -115,10 +125,11 @@ typedef struct community {
     int district;    /* index into the program's districts */
     int in_district; /* 0-based position inside its district */
     pl_arm arm;
-    double level;   /* community random intercept of HbA1c */
-    int64_t first;  /* index of its first participant */
-    int64_t n;      /* participants */
-    int leader_off; /* its slots in program_gen.leader_id */
+    double level;    /* community random intercept of HbA1c */
+    double fidelity; /* 0.45-0.95: how well the program is delivered there (0.7 typical) */
+    int64_t first;   /* index of its first participant */
+    int64_t n;       /* participants */
+    int leader_off;  /* its slots in program_gen.leader_id */
     int nleaders;
     int npatients;  /* the first npatients slots are participants too */
     char name[96];  /* e.g. "Wuliqiao" */
@@ -502,6 +513,9 @@ static pl_status plan_shanghai(demo_gen *g, int64_t n, pl_err *err)
         wcum += cm->arm == PL_ARM_CONTROL ? 3 : 2;
         cm->n = n * wcum / wtot - cm->first;
         cm->level = pl_rng_normal(&r, 0.0, 0.25);
+        pl_rng fr;
+        rng_for(&fr, g->seed, pg->stream_base + STREAM_FIDELITY, (uint64_t)c);
+        cm->fidelity = 0.45 + 0.5 * pl_rng_uniform(&fr);
         if (cm->arm != PL_ARM_INTERVENTION || cm->n == 0)
             continue;
         /* ~8 per community in the reference, ~1 per 22 participants when scaled;
@@ -537,6 +551,7 @@ static pl_status plan_misalud(demo_gen *g, pl_err *err)
         return pl_err_set(err, PL_NOMEM, "demo: out of memory");
     community *cm = &pg->comm[0];
     cm->arm = PL_ARM_NONE;
+    cm->fidelity = 0.7;
     cm->first = 0;
     cm->n = DEMO_MISALUD_N;
     cm->nleaders = DEMO_MISALUD_LEADERS;
@@ -838,6 +853,7 @@ typedef struct part_ctx {
     store_tx *tx;
     const community *cm;
     pl_id pid;
+    uint64_t index; /* the participant's number in the program (their rng streams) */
     pl_id leader;
     pl_date cend; /* last day of contacts */
     char ident[32];
@@ -1304,6 +1320,71 @@ static pl_status write_measurements(part_ctx *x, pl_rng *r, const latent *lt, pl
     return PL_OK;
 }
 
+/* Scores answers[0..n) of instrument code and stores the response. */
+static pl_status put_questionnaire(part_ctx *x, const char *code, const int *answers, int n,
+                                   const char *lang, pl_time at, pl_err *err)
+{
+    const instrument_def *d = instrument_find(code);
+    instrument_result res;
+    pl_err v;
+    pl_err_clear(&v);
+    if (!d || instrument_score(d, answers, n, &res, &v) != PL_OK)
+        return refused(err, &v, code, x->ident);
+    store_questionnaire q = {
+        .participant_id = x->pid, .instrument = code, .language = lang, .completed_at = at};
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    pl_status st = store_questionnaire_set_result(&q, &res, answers, n, &a, err);
+    if (st == PL_OK)
+        st = store_questionnaire_insert(x->tx, &q, err);
+    pl_arena_free(&a);
+    return st;
+}
+
+/*
+ * The DDS-17 and PHQ-9 at each wave, from their own rng stream (so the other
+ * data do not move): distress (mean item score) and depressive symptoms fall
+ * with engagement in intervention communities and the Mi Salud program. PHQ-9
+ * item 9 is always 0 here: the demo opens no safety alerts (docs/DEMO.md).
+ */
+static pl_status write_questionnaires(part_ctx *x, const latent *lt, pl_date enrol,
+                                      const pl_participant *p, const char *lang, pl_err *err)
+{
+    static const int waves[] = {0, 6, 12};
+    pl_rng r;
+    rng_for(&r, x->g->seed, x->pg->stream_base + STREAM_QUESTIONNAIRE, x->index);
+    double dds_mu = tnormal(&r, 2.2, 0.6, 1.0, 5.5);
+    double phq_mu = clampd(exp(pl_rng_normal(&r, log(4.5), 0.6)), 0, 24);
+    double effect = x->cm->arm == PL_ARM_CONTROL ? 0.1 : lt->engage / 0.7 * x->cm->fidelity / 0.7;
+    for (int wi = 0; wi < COUNT(waves); wi++) {
+        int w = waves[wi];
+        double f = w / 12.0;
+        pl_date day = enrol + (w == 0 ? 0 : w * 365 / 12 + pl_rng_range(&r, -10, 10));
+        pl_time at = pl_date_time(day) + pl_rng_range(&r, 9 * 3600, 17 * 3600);
+        double dds = dds_mu - 0.35 * effect * f + pl_rng_normal(&r, 0, 0.25);
+        double phq = phq_mu - 1.5 * effect * f + pl_rng_normal(&r, 0, 1.5);
+        int dds_items[17], phq_items[9];
+        for (int k = 0; k < 17; k++)
+            dds_items[k] = (int)lround(clampd(dds + pl_rng_normal(&r, 0, 0.8), 1, 6));
+        for (int k = 0; k < 8; k++) {
+            double pk = clampd(phq / 24.0, 0, 1);
+            phq_items[k] = chance(&r, pk) + chance(&r, pk) + chance(&r, pk);
+        }
+        phq_items[8] = 0;
+        bool missing = w > 0 && chance(&r, 0.12);
+        if (missing || at > x->g->now)
+            continue;
+        if (w > 0 && p->status != PL_ENROL_ENROLLED && day > p->status_date)
+            continue;
+        pl_status st = put_questionnaire(x, "dds17", dds_items, 17, lang, at, err);
+        if (st == PL_OK)
+            st = put_questionnaire(x, "phq9", phq_items, 9, lang, at + 600, err);
+        if (st != PL_OK)
+            return st;
+    }
+    return PL_OK;
+}
+
 static pl_treatment draw_treatment(pl_rng *r, bool sh)
 {
     static const pl_treatment t[] = {PL_TREAT_ORAL, PL_TREAT_ORAL_AND_INSULIN, PL_TREAT_INSULIN,
@@ -1359,7 +1440,7 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
     person_text t;
     latent lt;
     pl_participant p = {0};
-    part_ctx x = {.g = g, .pg = pg, .tx = tx, .cm = cm};
+    part_ctx x = {.g = g, .pg = pg, .tx = tx, .cm = cm, .index = (uint64_t)i};
     char mrn[32];
     pl_err v;
     pl_status st;
@@ -1394,7 +1475,7 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
         tier = PL_RISK_HIGH_NEED;
     double slope_noise = pl_rng_normal(&r, 0, 0.3);
     if (cm->arm == PL_ARM_INTERVENTION)
-        lt.a1c_change = -0.1 - 0.4 * lt.engage / 0.7 + slope_noise;
+        lt.a1c_change = -0.1 - 0.4 * lt.engage / 0.7 * cm->fidelity / 0.7 + slope_noise;
     else if (cm->arm == PL_ARM_CONTROL)
         lt.a1c_change = -0.1 + slope_noise;
     else
@@ -1484,7 +1565,8 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
         if (st != PL_OK)
             return st;
     }
-    if ((st = write_measurements(&x, &r, &lt, enrol, &p, err)) != PL_OK)
+    if ((st = write_measurements(&x, &r, &lt, enrol, &p, err)) != PL_OK ||
+        (st = write_questionnaires(&x, &lt, enrol, &p, lang, err)) != PL_OK)
         return st;
     if (x.leader && p.status == PL_ENROL_ENROLLED &&
         (st = write_ongoing(&x, (uint64_t)i, enrol + DEMO_FOLLOW_DAYS, err)) != PL_OK)
@@ -1493,7 +1575,10 @@ static pl_status write_participant(demo_gen *g, program_gen *pg, store_tx *tx, i
         .participant_id = p.id, .tier = pl_risk_tier_name(p.risk_tier), .reason = "at enrolment"};
     if ((st = store_risk_change_insert(tx, &rc, err)) != PL_OK)
         return st;
-    /* the follow-up task a program's worklist starts from, as the API keeps it */
+    /* the tier the rule gives from the latest HbA1c, DDS-17 and PHQ-9, with its history, and
+       the follow-up task a program's worklist starts from, as the API keeps them */
+    if ((st = store_risk_refresh(tx, p.id, NULL, 0, 0, NULL, err)) != PL_OK)
+        return st;
     return store_followup_refresh(tx, p.id, err);
 }
 
@@ -1557,6 +1642,69 @@ static pl_status write_studies(store_tx *tx, void *ctx, pl_err *err)
     ms.target_control = -1;
     eval_default_waves(&ms);
     return store_study_insert(tx, &ms, err);
+}
+
+/*
+ * Implementation ratings: each intervention community (and the Mi Salud
+ * practice) is rated on the default features for each past half-year since
+ * the start, the scores following the community's fidelity, the same
+ * fidelity that scales its participants' HbA1c change, so the report's
+ * implementation association has something to find.
+ */
+static pl_status write_program_ratings(demo_gen *g, program_gen *pg, store_tx *tx, pl_err *err)
+{
+    int nf = 0;
+    while (impl_default_features[nf].code)
+        nf++;
+    for (int c = 0; c < pg->ncomm; c++) {
+        const community *cm = &pg->comm[c];
+        if (cm->arm == PL_ARM_CONTROL || cm->n == 0)
+            continue;
+        pl_rng r;
+        rng_for(&r, g->seed, pg->stream_base + STREAM_RATING, (uint64_t)c);
+        for (int half = 0; half < 2; half++) {
+            store_impl_rating ir = {.program_id = pg->program_id, .unit_id = cm->id};
+            ir.period_start = g->start + half * 183;
+            ir.period_end = ir.period_start + 182;
+            if (ir.period_end > g->today)
+                break;
+            int scores[IMPL_FEATURES_MAX];
+            for (int k = 0; k < nf; k++)
+                scores[k] =
+                    (int)lround(clampd(1 + 4 * cm->fidelity + pl_rng_normal(&r, 0, 0.7), 1, 5));
+            char features[IMPL_FEATURES_MAX * 40], list[IMPL_FEATURES_MAX * 3];
+            size_t fl = 0, ll = 0;
+            for (int k = 0; k < nf; k++) {
+                fl += (size_t)snprintf(features + fl, sizeof features - fl, "%s%s", k ? "," : "",
+                                       impl_default_features[k].code);
+                ll +=
+                    (size_t)snprintf(list + ll, sizeof list - ll, "%s%d", k ? "," : "", scores[k]);
+            }
+            pl_err v;
+            pl_err_clear(&v);
+            impl_level level;
+            if (impl_scores_check(scores, nf, nf, &ir.mean, &v) != PL_OK ||
+                impl_level_of(ir.mean, &level) != PL_OK)
+                return refused(err, &v, "implementation rating", cm->name);
+            ir.level = impl_level_name(level);
+            ir.features = features;
+            ir.scores = list;
+            ir.note = "Rated by the program's evaluation team from site visits and records";
+            pl_status st = store_impl_rating_insert(tx, &ir, err);
+            if (st != PL_OK)
+                return st;
+        }
+    }
+    return PL_OK;
+}
+
+static pl_status write_ratings(store_tx *tx, void *ctx, pl_err *err)
+{
+    demo_gen *g = ctx;
+    pl_status st = write_program_ratings(g, &g->sh, tx, err);
+    if (st == PL_OK && g->with_ms)
+        st = write_program_ratings(g, &g->ms, tx, err);
+    return st;
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -1645,7 +1793,9 @@ pl_status demo_generate(store *s, const demo_options *opt, pl_err *err)
         goto fail;
     if (g->with_ms && (st = stream_program(s, g, &g->ms, opt, &done, total, err)) != PL_OK)
         goto fail;
-    st = store_write(s, write_studies, g, err);
+    if ((st = store_write(s, write_studies, g, err)) != PL_OK ||
+        (st = store_write(s, write_ratings, g, err)) != PL_OK)
+        goto fail;
 
     /* the reference demo's resource directories and referrals (demo_resources.c) */
     if (g->with_ms) {

@@ -13,8 +13,12 @@
  *     is offered to the wave rule (design.c) of its participant and
  *     outcome; the PHQ-9 takes readings from both tables;
  *  4. contacts in participant order, counted from the enrolment day to the
- *     last wave's target day, on a second thread while 3 runs (its reader
- *     connection is closed when it ends: store_eval_thread_done).
+ *     last wave's target day (attendance at group sessions counted apart as
+ *     well; voided contacts never), on a second thread while 3 runs (its
+ *     reader connection is closed when it ends: store_eval_thread_done);
+ *  5. the program's implementation ratings: each community's mean over the
+ *     ratings of that community whose period overlaps the study period
+ *     (the first enrolment to the latest last-wave target day).
  *
  * Rows arrive in ascending participant id, as the participants do, so
  * finding a row's participant is a forward-moving cursor, not a search.
@@ -137,6 +141,8 @@ static int cluster_for(loader *L, pl_id home, pl_err *err)
         e->arm = arm_of_unit(L, c->id);
         e->district_id = 0;
         e->district_code = NULL;
+        e->nratings = 0;
+        e->rating = NAN;
         for (int u = c->parent_id ? unit_index(L, c->parent_id) : -1, guard = 0;
              u >= 0 && guard < 64; guard++) {
             if (L->units[u].kind == PL_ORG_DISTRICT) {
@@ -306,8 +312,10 @@ static pl_status on_contacts(void *ctx, const store_eval_contact *rows, int n, p
             continue;
         size_t i = j->cursor;
         pl_date day = pl_time_date(rows[k].at);
-        if (day >= d->enrol[i] && day <= d->enrol[i] + j->last_day)
+        if (day >= d->enrol[i] && day <= d->enrol[i] + j->last_day) {
             d->contacts[i]++;
+            d->sessions[i] += rows[k].session;
+        }
     }
     return PL_OK;
 }
@@ -349,6 +357,7 @@ void eval_data_free(eval_data *d)
     free(d->sex);
     free(d->birth);
     free(d->contacts);
+    free(d->sessions);
     for (int k = 0; k < EVAL_OUTCOME__COUNT; k++)
         for (int w = 0; w < EVAL_WAVES_MAX; w++) {
             free(d->value[k][w]);
@@ -404,6 +413,43 @@ pl_status eval_program_communities(store *s, pl_id program_id, pl_arena *a, eval
     return PL_OK;
 }
 
+/* Step 5: the communities' implementation ratings within the study period, page by page. */
+static pl_status ratings(store *s, loader *L, pl_err *err)
+{
+    eval_data *d = L->d;
+    double *sum = calloc((size_t)d->nunits + 1, sizeof *sum);
+    if (!sum)
+        return pl_err_set(err, PL_NOMEM, "out of memory for %d communities", d->nunits);
+    pl_arena a;
+    pl_arena_init(&a, 0);
+    store_page pg = {.after = 0, .limit = 200};
+    pl_status st;
+    for (;;) {
+        store_impl_rating *items;
+        int n;
+        pl_arena_reset(&a);
+        st = store_impl_rating_list(s, 0, 0, d->study.program_id, pg, &a, &items, &n, err);
+        if (st != PL_OK || n == 0)
+            break;
+        for (int k = 0; k < n; k++) {
+            int u = unit_index(L, items[k].unit_id);
+            int c = u >= 0 ? L->cluster_of[u] : -1;
+            if (c < 0 || d->units[c].id != items[k].unit_id ||
+                items[k].period_end < d->period_start || items[k].period_start > d->period_end)
+                continue;
+            d->units[c].nratings++;
+            sum[c] += items[k].mean;
+        }
+        pg.after = items[n - 1].id;
+    }
+    for (int c = 0; st == PL_OK && c < d->nunits; c++)
+        if (d->units[c].nratings > 0)
+            d->units[c].rating = sum[c] / d->units[c].nratings;
+    pl_arena_free(&a);
+    free(sum);
+    return st;
+}
+
 static pl_status load(store *s, pl_id study_id, unsigned flags, eval_data *d, loader *L,
                       pl_err *err)
 {
@@ -452,10 +498,22 @@ static pl_status load(store *s, pl_id study_id, unsigned flags, eval_data *d, lo
         return st;
     d->seconds[EVAL_T_PARTICIPANTS] = now_seconds() - t0;
     d->contacts = calloc(d->n ? d->n : 1, sizeof *d->contacts);
-    if (!d->contacts)
+    d->sessions = calloc(d->n ? d->n : 1, sizeof *d->sessions);
+    if (!d->contacts || !d->sessions)
         return pl_err_set(err, PL_NOMEM, "out of memory for %zu participants", d->n);
     if (d->n == 0)
         return PL_OK;
+    d->period_start = d->enrol[0];
+    d->period_end = d->enrol[0];
+    for (size_t i = 1; i < d->n; i++) {
+        if (d->enrol[i] < d->period_start)
+            d->period_start = d->enrol[i];
+        if (d->enrol[i] > d->period_end)
+            d->period_end = d->enrol[i];
+    }
+    d->period_end += L->month_days[d->study.nwaves - 1];
+    if ((st = ratings(s, L, err)) != PL_OK)
+        return st;
     pl_id first = d->pid[0], last = d->pid[d->n - 1];
 
     contacts_job job = {.s = s, .d = d, .last_day = L->month_days[d->study.nwaves - 1]};

@@ -148,7 +148,9 @@ typedef struct eval_unit {
     const char *name;
     pl_id district_id; /* the district above it; 0 when none */
     const char *district_code;
-    pl_arm arm; /* the study's arm; PL_ARM_NONE when not allocated */
+    pl_arm arm;    /* the study's arm; PL_ARM_NONE when not allocated */
+    int nratings;  /* implementation ratings of this community within the study period */
+    double rating; /* their mean score (1-5); NaN when none */
 } eval_unit;
 
 /* where eval_data_load spent its time (seconds), for benchmarks */
@@ -181,7 +183,9 @@ typedef struct eval_data {
     pl_date *status_date;
     uint8_t *sex; /* pl_sex */
     pl_date *birth;
-    int32_t *contacts; /* contacts from enrolment to the last wave's target day */
+    int32_t *contacts;                /* contacts from enrolment to the last wave's target day */
+    int32_t *sessions;                /* of those, attendances at group sessions */
+    pl_date period_start, period_end; /* first enrolment to the latest last-wave target day */
     bool present[EVAL_OUTCOME__COUNT];
     /* per outcome and wave: the picked value (NaN: none) and its day from the target */
     double *value[EVAL_OUTCOME__COUNT][EVAL_WAVES_MAX];

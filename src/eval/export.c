@@ -165,7 +165,7 @@ typedef struct var {
     const char *labels; /* "code=Label;code=Label" for categorical variables */
 } var;
 
-#define VARS_MAX (16 + EVAL_OUTCOME__COUNT * EVAL_WAVES_MAX)
+#define VARS_MAX (20 + EVAL_OUTCOME__COUNT * EVAL_WAVES_MAX)
 
 static const char arm_labels[] = "intervention=Intervention;control=Control";
 static const char no_arm_labels[] = "none=No arm (a study without arms)";
@@ -222,6 +222,11 @@ static int codebook(const eval_data *d, var *v, char *olabels, size_t olabels_n)
             NULL);
     n = add(v, n, "wide", "contacts", "Contacts from enrolment to the last wave's target day",
             V_INTEGER, NULL, NULL);
+    n = add(v, n, "wide", "sessions", "Group sessions attended in the same time (of the contacts)",
+            V_INTEGER, NULL, NULL);
+    n = add(v, n, "wide", "impl_rating",
+            "Community's mean implementation rating in the study period (1-5; empty: not rated)",
+            V_NUMERIC, "{score}", NULL);
     for (int k = 0; k < EVAL_OUTCOME__COUNT; k++) {
         if (!d->present[k])
             continue;
@@ -287,7 +292,8 @@ static void ids_text(const eval_data *d, const unsigned char *secret, size_t i, 
 
 static void write_wide(out *o, const eval_data *d, const unsigned char *secret, pl_date today)
 {
-    puts_(o, "pseudonym,community,district,arm,sex,birth_year,status,status_day,contacts");
+    puts_(o, "pseudonym,community,district,arm,sex,birth_year,status,status_day,contacts,sessions,"
+             "impl_rating");
     for (int k = 0; k < EVAL_OUTCOME__COUNT; k++)
         if (d->present[k])
             for (int w = 0; w < d->study.nwaves; w++)
@@ -295,6 +301,7 @@ static void write_wide(out *o, const eval_data *d, const unsigned char *secret, 
     puts_(o, "\n");
     char prefix[320];
     for (size_t i = 0; i < d->n && o->st == PL_OK; i++) {
+        const eval_unit *u = &d->units[d->unit[i]];
         ids_text(d, secret, i, prefix, sizeof prefix);
         puts_(o, prefix);
         putf(o, ",%s,", pl_sex_name((pl_sex)d->sex[i]));
@@ -306,7 +313,9 @@ static void write_wide(out *o, const eval_data *d, const unsigned char *secret, 
         putf(o, ",%s,", pl_enrol_status_name((pl_enrol_status)d->status[i]));
         if (d->status_date[i] != PL_DATE_NONE && d->status[i] != PL_ENROL_ENROLLED)
             putf(o, "%d", d->status_date[i] - d->enrol[i]);
-        putf(o, ",%d", d->contacts[i]);
+        putf(o, ",%d,%d,", d->contacts[i], d->sessions[i]);
+        if (u->nratings > 0)
+            num(o, u->rating);
         for (int k = 0; k < EVAL_OUTCOME__COUNT; k++)
             if (d->present[k])
                 for (int w = 0; w < d->study.nwaves; w++) {

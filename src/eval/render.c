@@ -221,6 +221,8 @@ static json_object *outcome_json(const eval_report *r, eval_outcome k)
     ADD(j, "arm_comparison", fit_json(&o->ancova));
     ADD(j, "difference_in_differences", fit_json(&o->did));
     ADD(j, "dose_response", fit_json(&o->dose));
+    ADD(j, "dose_response_sessions", fit_json(&o->dose_sessions));
+    ADD(j, "implementation", fit_json(&o->impl));
     if (o->has_goals) {
         json_object *gs = json_object_new_array();
         for (int q = 0; q < RP_GOALS; q++)
@@ -331,7 +333,14 @@ static json_object *report_json(const eval_report *r)
     ADD(o, "outcomes", outs);
     ADD(o, "outcomes_without_data", none);
     json_object *impl = json_object_new_object();
-    ADD(impl, "computed", json_object_new_boolean(0));
+    const rp_impl *im = &r->impl;
+    ADD(impl, "computed", json_object_new_boolean(im->rated > 0));
+    ADD(impl, "communities", json_object_new_int(im->communities));
+    ADD(impl, "rated_communities", json_object_new_int(im->rated));
+    ADD(impl, "ratings", json_object_new_int(im->ratings));
+    ADD(impl, "mean_rating", im->rated ? jnum(im->mean) : NULL);
+    ADD(impl, "min_rating", im->rated ? jnum(im->lo) : NULL);
+    ADD(impl, "max_rating", im->rated ? jnum(im->hi) : NULL);
     ADD(impl, "message", json_object_new_string(r->implementation));
     ADD(o, "implementation", impl);
     ADD(o, "methods", json_object_new_string(r->methods));
@@ -484,6 +493,8 @@ static pl_status report_csv(const eval_report *r, pl_buf *b)
         csv_fit(&c, "arm_comparison", var, &o->ancova);
         csv_fit(&c, "difference_in_differences", var, &o->did);
         csv_fit(&c, "dose_response", var, &o->dose);
+        csv_fit(&c, "dose_response_sessions", var, &o->dose_sessions);
+        csv_fit(&c, "implementation", var, &o->impl);
         if (!o->has_goals)
             continue;
         for (int q = 0; q < RP_GOALS; q++)
@@ -800,6 +811,8 @@ static void h_outcome(html *h, const eval_report *r, eval_outcome k)
     h_fit(h, "Arm comparison (change adjusted for baseline)", &o->ancova);
     h_fit(h, "Difference in differences (per year)", &o->did);
     h_fit(h, "Dose-response (contacts)", &o->dose);
+    h_fit(h, "Dose-response (group sessions attended)", &o->dose_sessions);
+    h_fit(h, "Implementation rating (community mean)", &o->impl);
     if (o->has_goals) {
         h_raw(h, "<h3>Goals</h3><table><tr><th>share</th><th>month</th>");
         for (int g = 0; g < r->ngroups; g++)

@@ -13,9 +13,13 @@
  *  - with two arms: change ~ arm + baseline + (1 | community) and the long
  *    value ~ time * arm + (1 | community), time in years (month / 12), both
  *    REML with Satterthwaite df;
- *  - dose-response: OLS change ~ contacts in the intervention arm (or
- *    everyone), CR1 cluster-robust SEs by community when there are 3 or
- *    more communities;
+ *  - dose-response: OLS change ~ contacts, and change ~ sessions attended,
+ *    in the intervention arm (or everyone), CR1 cluster-robust SEs by
+ *    community when there are 3 or more communities;
+ *  - the implementation association: change ~ rating + baseline +
+ *    (1 | community) in the same group, the rating being each community's
+ *    mean implementation rating in the study period (data.c), among the
+ *    participants of rated communities;
  *  - HbA1c only: shares < 7 %, < 8 % and > 9 % per group and wave, compared
  *    between arms by chi-square (Yates for 2x2), or Fisher's exact test
  *    when an expected count is below 5.
@@ -278,6 +282,38 @@ static const char *const did_terms[] = {"(Intercept)", "time", "armintervention"
                                         "time:armintervention"};
 static const char *const icc_terms[] = {"(Intercept)"};
 static const char *const dose_terms[] = {"(Intercept)", "contacts"};
+static const char *const session_terms[] = {"(Intercept)", "sessions"};
+static const char *const impl_terms[] = {"(Intercept)", "rating", "baseline"};
+
+/*
+ * OLS of change on a count per participant (contacts, sessions attended) in
+ * the intervention arm (or everyone): refused with a message when nobody has
+ * both values or when nobody has any count (a slope on a constant is not a
+ * dose-response).
+ */
+static void fit_dose(const eval_report *r, const eval_data *d, eval_outcome k, work *wk, rp_fit *f,
+                     const int32_t *count, const char *what, const char *lastname)
+{
+    const double *base = d->value[k][0], *lastv = d->value[k][d->study.nwaves - 1];
+    size_t m = 0;
+    int64_t total = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (group_of(r, d, i) == 0 && !isnan(base[i]) && !isnan(lastv[i])) {
+            wk->x[2 * m] = 1;
+            wk->x[2 * m + 1] = count[i];
+            total += count[i];
+            wk->y[m] = lastv[i] - base[i];
+            wk->cl[m++] = d->unit[i];
+        }
+    if (m == 0)
+        snprintf(f->msg, sizeof f->msg, "no participant has values %s", lastname);
+    else if (total == 0) {
+        snprintf(f->msg, sizeof f->msg, "no %s is recorded for the %zu participants with values %s",
+                 what, m, lastname);
+        f->n = m;
+    } else
+        fit_ols(f, m, wk->x, wk->y, wk->cl, count_clusters(wk, d->nunits, wk->cl, m));
+}
 
 static void outcome(eval_report *r, const eval_data *d, eval_outcome k, work *wk)
 {
@@ -381,22 +417,41 @@ static void outcome(eval_report *r, const eval_data *d, eval_outcome k, work *wk
             fit_lmm(&o->did, m, wk->x, wk->y, wk->cl, count_clusters(wk, d->nunits, wk->cl, m));
     }
 
-    /* dose-response */
+    /* dose-response: contacts, and attendance at group sessions */
     fit_set(&o->dose, r->has_arms ? "change ~ contacts (intervention arm)" : "change ~ contacts",
             dose_terms, 2);
-    {
+    fit_dose(r, d, k, wk, &o->dose, d->contacts, "contact", lastname);
+    fit_set(&o->dose_sessions,
+            r->has_arms ? "change ~ sessions (intervention arm)" : "change ~ sessions",
+            session_terms, 2);
+    fit_dose(r, d, k, wk, &o->dose_sessions, d->sessions, "group session attended", lastname);
+
+    /* the implementation association */
+    fit_set(&o->impl,
+            r->has_arms ? "change ~ rating + baseline + (1 | community) (intervention arm)"
+                        : "change ~ rating + baseline + (1 | community)",
+            impl_terms, 3);
+    if (r->impl.rated == 0) {
+        snprintf(o->impl.msg, sizeof o->impl.msg,
+                 "no community%s has an implementation rating in the study period",
+                 r->has_arms ? " of the intervention arm" : "");
+    } else {
         size_t m = 0;
         for (size_t i = 0; i < d->n; i++)
-            if (group_of(r, d, i) == 0 && !isnan(base[i]) && !isnan(lastv[i])) {
-                wk->x[2 * m] = 1;
-                wk->x[2 * m + 1] = d->contacts[i];
+            if (group_of(r, d, i) == 0 && d->units[d->unit[i]].nratings > 0 && !isnan(base[i]) &&
+                !isnan(lastv[i])) {
+                double *row = wk->x + 3 * m;
+                row[0] = 1;
+                row[1] = d->units[d->unit[i]].rating;
+                row[2] = base[i];
                 wk->y[m] = lastv[i] - base[i];
                 wk->cl[m++] = d->unit[i];
             }
         if (m == 0)
-            snprintf(o->dose.msg, sizeof o->dose.msg, "no participant has values %s", lastname);
+            snprintf(o->impl.msg, sizeof o->impl.msg,
+                     "no participant of a rated community has values %s", lastname);
         else
-            fit_ols(&o->dose, m, wk->x, wk->y, wk->cl, count_clusters(wk, d->nunits, wk->cl, m));
+            fit_lmm(&o->impl, m, wk->x, wk->y, wk->cl, count_clusters(wk, d->nunits, wk->cl, m));
     }
 
     /* goals */
@@ -514,6 +569,8 @@ static void methods(eval_report *r)
         "cluster-robust standard errors by community on G - 1 degrees of freedom where there "
         "were at least 3 communities. ",
         r->waves[nw - 1].month, r->has_arms ? ", in the intervention arm" : "");
+    put(&t, "The same regression was fitted on the number of group sessions attended in that "
+            "time. ");
     put(&t, "Shares with HbA1c < 7 %%, < 8 %% and > 9 %% were computed per %s and wave%s. ",
         r->has_arms ? "arm" : "group",
         r->has_arms ? " and compared between arms by Pearson's chi-square test (Yates' "
@@ -523,6 +580,49 @@ static void methods(eval_report *r)
             "values it needs. Every statistic is computed by peerlink's statistics layer, "
             "checked against R (stats, lme4, lmerTest, sandwich). ");
     put(&t, "%s", r->implementation);
+}
+
+/* The ratings of the first group's communities, and the section's summary for people. */
+static void implementation(eval_report *r, const eval_data *d)
+{
+    rp_impl *im = &r->impl;
+    /* the period is told in days, not dates: a participant's enrolment date is no aggregate */
+    long days = (long)(d->period_end - d->period_start) + 1;
+    unsigned char *seen = calloc((size_t)(d->nunits > 0 ? d->nunits : 1), 1);
+    for (size_t i = 0; seen && i < d->n; i++) {
+        const eval_unit *u = &d->units[d->unit[i]];
+        if (group_of(r, d, i) != 0 || seen[d->unit[i]])
+            continue;
+        seen[d->unit[i]] = 1;
+        im->communities++;
+        if (u->nratings == 0)
+            continue;
+        im->ratings += u->nratings;
+        im->mean += u->rating;
+        im->lo = im->rated == 0 || u->rating < im->lo ? u->rating : im->lo;
+        im->hi = im->rated == 0 || u->rating > im->hi ? u->rating : im->hi;
+        im->rated++;
+    }
+    free(seen);
+    const char *which = r->has_arms ? "intervention " : "";
+    if (im->rated == 0) {
+        snprintf(r->implementation, sizeof r->implementation,
+                 "No implementation rating of the %d %scommunities falls within the study period "
+                 "(the %ld days from the first enrolment to the last wave's latest target day), "
+                 "so the association of implementation with outcomes was not computed.",
+                 im->communities, which, days);
+        return;
+    }
+    im->mean /= im->rated;
+    snprintf(r->implementation, sizeof r->implementation,
+             "%d of the %d %scommunities had implementation ratings within the study period (the "
+             "%ld days from the first enrolment to the last wave's latest target day; %d "
+             "ratings); a community's rating is the mean of its ratings' mean scores "
+             "(1-5), which ranged from %.2f to %.2f (mean %.2f). The association of "
+             "implementation with change was fitted as change ~ rating + baseline + (1 | "
+             "community) by REML with Satterthwaite degrees of freedom, among the %s"
+             "participants of rated communities.",
+             im->rated, im->communities, which, days, im->ratings, im->lo, im->hi, im->mean, which);
 }
 
 /* ---- running the outcomes ------------------------------------------------------------- */
@@ -663,11 +763,10 @@ pl_status eval_report_build(const eval_data *d, pl_time now, eval_report **out, 
         return pl_err_set(err, PL_NOMEM, "out of memory for the report");
     }
     eval_flow_compute(d, &r->flow);
-    snprintf(r->implementation, sizeof r->implementation,
-             "No implementation ratings are recorded for this program, so the association of "
-             "implementation with outcomes was not computed.");
 
     pl_status st = count_groups(r, d);
+    if (st == PL_OK)
+        implementation(r, d);
     if (st == PL_OK)
         st = run_outcomes(r, d);
     if (st != PL_OK) {

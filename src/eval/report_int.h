@@ -70,10 +70,18 @@ typedef struct rp_outcome {
     bool has_subgroup;
     double threshold;
     rp_change sub[EVAL_GROUPS_MAX];
-    rp_fit icc_base, ancova, did, dose;
+    rp_fit icc_base, ancova, did, dose, dose_sessions, impl;
     bool has_goals;
     rp_goal goals[RP_GOALS][EVAL_WAVES_MAX];
 } rp_outcome;
+
+/* The implementation ratings of the group the association is fitted in (intervention, or all). */
+typedef struct rp_impl {
+    int communities; /* of the group, with participants */
+    int rated;       /* of those, with a rating in the study period */
+    int ratings;
+    double mean, lo, hi; /* over the rated communities' mean ratings */
+} rp_impl;
 
 extern const char *const rp_goal_labels[RP_GOALS]; /* "< 7 %", "< 8 %", "> 9 %" */
 extern const char *const rp_goal_keys[RP_GOALS];   /* "lt7", "lt8", "gt9" */
@@ -99,7 +107,8 @@ struct eval_report {
     size_t not_allocated;
     eval_flow flow;
     rp_outcome out[EVAL_OUTCOME__COUNT];
-    char implementation[RP_MSG];
+    rp_impl impl;
+    char implementation[2 * RP_MSG]; /* the implementation section's summary, for people */
     char methods[6144];
     pl_time generated_at;
     double seconds; /* eval_report_build's time */

@@ -677,6 +677,12 @@ const char *const store_sqlite_migrations[] = {
     "DROP INDEX measurement_participant;\n"
     "CREATE INDEX measurement_participant ON measurement(participant_id, analyte, effective_at,\n"
     "  value);\n",
+
+    /* 11: the contacts index covers the evaluation's dose read: whether a contact is a group
+       session's attendance (the attendance dose) and whether it was voided (never counted) */
+    "DROP INDEX contact_participant;\n"
+    "CREATE INDEX contact_participant ON contact(participant_id, occurred_at, group_session_id,\n"
+    "  voided_at);\n",
 };
 
 const int store_sqlite_migration_count =

@@ -10,8 +10,10 @@
  *    order with no sort and no table look-up; analytes are matched in C
  *    against the caller's short list (comparing a few bytes is cheaper than
  *    an IN list per index entry);
- *  - contacts: the covering index contact_participant(participant_id,
- *    occurred_at);
+ *  - contacts: the index contact_participant(participant_id, occurred_at,
+ *    group_session_id, voided_at), covering since migration 11, so the dose
+ *    read tells attendance from other contacts and skips voided ones without
+ *    a table look-up;
  *  - participants: the table in id order, joined to person for sex and
  *    birth date.
  * Rows are handed to the callback STORE_EVAL_BATCH at a time from a
@@ -65,8 +67,9 @@ static const char SQL_QUESTIONNAIRES[] =
     "INDEXED BY questionnaire_response_participant "
     "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";
 static const char SQL_CONTACTS[] =
-    "SELECT participant_id, occurred_at FROM contact INDEXED BY contact_participant "
-    "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, occurred_at";
+    "SELECT participant_id, occurred_at, group_session_id IS NOT NULL FROM contact "
+    "INDEXED BY contact_participant WHERE participant_id BETWEEN ?1 AND ?2 AND voided_at IS NULL "
+    "ORDER BY participant_id, occurred_at";
 static const char SQL_FINGERPRINT[] =
     "SELECT (SELECT max(id) FROM participant), (SELECT max(id) FROM measurement), "
     "(SELECT max(id) FROM contact), (SELECT max(id) FROM questionnaire_response), "
@@ -489,6 +492,7 @@ pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eva
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rows[k].participant_id = sqlite3_column_int64(st, 0);
         rows[k].at = sqlite3_column_int64(st, 1);
+        rows[k].session = sqlite3_column_int(st, 2) != 0;
         if (++k == STORE_EVAL_BATCH) {
             if ((r = fn(ctx, rows, k, err)) != PL_OK)
                 break;

@@ -32,6 +32,7 @@
 #include "core/domain.h"
 #include "core/group.h"
 #include "core/implementation.h"
+#include "core/instrument.h"
 #include "core/rules.h"
 #include "core/status.h"
 
@@ -260,6 +261,12 @@ typedef struct store_questionnaire {
 
 /* Inserts; sets q->id and q->created_at. */
 pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_err *err);
+/*
+ * Sets q's answers, scored, score, band, flags and subscales from a scored
+ * result of answers[0..n) (questionnaire.c); the texts go into the arena.
+ */
+pl_status store_questionnaire_set_result(store_questionnaire *q, const instrument_result *r,
+                                         const int *answers, int n, pl_arena *a, pl_err *err);
 pl_status store_questionnaire_get(store *s, pl_id id, pl_arena *a, store_questionnaire *out,
                                   pl_err *err);
 

@@ -134,13 +134,14 @@ pl_status store_eval_questionnaires(store *s, pl_id first_id, pl_id last_id,
 typedef struct store_eval_contact {
     pl_id participant_id;
     pl_time at;
+    bool session; /* attendance at a group session (a contact linked to the session) */
 } store_eval_contact;
 
 typedef pl_status (*store_eval_contact_fn)(void *ctx, const store_eval_contact *rows, int n,
                                            pl_err *err);
 
-/* Contacts of participants first_id..last_id ordered by participant and time (the covering
- * index contact_participant). */
+/* Contacts of participants first_id..last_id ordered by participant and time, voided ones left
+ * out (the covering index contact_participant). */
 pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eval_contact_fn fn,
                               void *ctx, pl_err *err);
 

@@ -45,7 +45,17 @@ test('an evaluator gets the JSON report of its program\'s study: aggregates only
   assert.ok(h.difference_in_differences.computed);
   assert.equal(h.goals.length, 9);
   assert.equal(j.flow.groups[0].communities + j.flow.groups[1].communities, 16);
-  assert.match(j.implementation.message, /No implementation ratings/);
+  // the demo rates its intervention communities: the association is fitted for every outcome
+  assert.ok(j.implementation.computed);
+  assert.equal(j.implementation.communities, 12);
+  assert.equal(j.implementation.rated_communities, 12);
+  assert.ok(j.implementation.min_rating >= 1 && j.implementation.max_rating <= 5);
+  assert.ok(h.implementation.computed, JSON.stringify(h.implementation));
+  assert.ok(h.implementation.coefficients.some((c) => c.term === 'rating'));
+  assert.ok(h.dose_response_sessions.computed, JSON.stringify(h.dose_response_sessions));
+  // the questionnaires are outcomes too
+  assert.ok(j.outcomes.some((o) => o.outcome === 'dds') && j.outcomes.some((o) => o.outcome === 'phq9'));
+  assert.doesNotMatch(j.implementation.message, /\d{4}-\d\d-\d\d/, 'a date in the report');
   assert.match(j.methods, /Satterthwaite/);
   // nothing that points at a person
   assert.doesNotMatch(r.text, /P[0-9A-F]{16}/, 'a pseudonym in the report');
@@ -297,7 +307,7 @@ test('the research export carries the evaluator view\'s pseudonyms and nothing i
   assert.match(r.headers.get('content-type'), /^text\/csv/);
   assert.match(r.headers.get('content-disposition'), /attachment; filename="study-\d+-wide.csv"/);
   const lines = r.text.trim().split('\n');
-  assert.match(lines[0], /^pseudonym,community,district,arm,sex,birth_year,status,status_day,contacts,hba1c_m0,/);
+  assert.match(lines[0], /^pseudonym,community,district,arm,sex,birth_year,status,status_day,contacts,sessions,impl_rating,hba1c_m0,/);
   const pseudonyms = new Set(lines.slice(1).map((l) => l.split(',')[0]));
   const page = await s.get200('evaluator', '/api/v1/participants?limit=50');
   const seen = page.items.filter((p) => pseudonyms.has(p.pseudonym));

@@ -20,8 +20,11 @@
 #   baseline ICC         lmer(base ~ 1 + (1 | community))
 #   arm comparison       lmer(change ~ arm + baseline + (1 | community))
 #   difference in diff.  lmer(value ~ time * arm + (1 | community)), time = month / 12
-#   dose-response        lm(change ~ contacts) in the intervention arm with
-#                        sandwich::vcovCL(type = "HC1"), t on G - 1 df
+#   dose-response        lm(change ~ contacts) and lm(change ~ sessions) in the
+#                        intervention arm with sandwich::vcovCL(type = "HC1"),
+#                        t on G - 1 df
+#   implementation       lmer(change ~ rating + baseline + (1 | community)) in
+#                        the intervention arm's rated communities
 #   HbA1c goals          chisq.test, or fisher.test when an expected count < 5
 #   flow                 enrolled, withdrawn, lost, assessed per wave, analysed
 # Mixed models use lmerTest's summary() at the REML optimum found from the
@@ -125,7 +128,7 @@ fit_lmm <- function(formula, data) {
 
 arms <- c("intervention", "control")
 months <- c(0, 6, 12)
-outcomes <- c("hba1c", "sbp", "dbp", "ldl", "weight", "bmi")
+outcomes <- c("hba1c", "sbp", "dbp", "ldl", "weight", "bmi", "dds", "phq9")
 wide$arm <- factor(wide$arm, levels = c("control", "intervention"))
 
 add_lmm <- function(prefix, fit, terms) {
@@ -199,7 +202,8 @@ for (o in outcomes) {
 
     # the arm comparison: change adjusted for baseline
     dc <- data.frame(change = last - base, arm = wide$arm, baseline = base,
-                     community = factor(wide$community), contacts = wide$contacts)
+                     community = factor(wide$community), contacts = wide$contacts,
+                     sessions = wide$sessions, rating = wide$impl_rating)
     dc <- dc[!is.na(dc$change), ]
     fit <- fit_lmm(change ~ arm + baseline + (1 | community), dc)
     add_lmm(paste0(op, ".arm_comparison"), fit, c("(Intercept)", "armintervention", "baseline"))
@@ -213,25 +217,32 @@ for (o in outcomes) {
     add_lmm(paste0(op, ".difference_in_differences"), fit,
             c("(Intercept)", "time", "armintervention", "time:armintervention"))
 
-    # dose-response in the intervention arm, cluster-robust
+    # dose-response in the intervention arm, cluster-robust: contacts and sessions attended
     di <- dc[dc$arm == "intervention", ]
-    m <- lm(change ~ contacts, data = di)
-    V <- vcovCL(m, cluster = droplevels(di$community), type = "HC1") # G: communities present
-    G <- length(unique(di$community))
-    co <- coef(m)
-    se <- sqrt(diag(V))
-    for (j in seq_along(co)) {
-        p <- sprintf("%s.dose_response.coefficients[term=%s]", op,
-                     c("(Intercept)", "contacts")[j])
-        tv <- co[j] / se[j]
-        add(paste0(p, ".estimate"), "est", co[j])
-        add(paste0(p, ".se"), "est", se[j])
-        add(paste0(p, ".df"), "est", G - 1)
-        add(paste0(p, ".t"), "est", tv)
-        add(paste0(p, ".p"), "p", 2 * pt(-abs(tv), G - 1))
+    for (dose in c("contacts", "sessions")) {
+        section <- if (dose == "contacts") "dose_response" else "dose_response_sessions"
+        m <- lm(as.formula(paste("change ~", dose)), data = di)
+        V <- vcovCL(m, cluster = droplevels(di$community), type = "HC1") # G: communities present
+        G <- length(unique(di$community))
+        co <- coef(m)
+        se <- sqrt(diag(V))
+        for (j in seq_along(co)) {
+            p <- sprintf("%s.%s.coefficients[term=%s]", op, section, c("(Intercept)", dose)[j])
+            tv <- co[j] / se[j]
+            add(paste0(p, ".estimate"), "est", co[j])
+            add(paste0(p, ".se"), "est", se[j])
+            add(paste0(p, ".df"), "est", G - 1)
+            add(paste0(p, ".t"), "est", tv)
+            add(paste0(p, ".p"), "p", 2 * pt(-abs(tv), G - 1))
+        }
+        add(sprintf("%s.%s.n", op, section), "int", nrow(di))
+        add(sprintf("%s.%s.clusters", op, section), "int", G)
     }
-    add(paste0(op, ".dose_response.n"), "int", nrow(di))
-    add(paste0(op, ".dose_response.clusters"), "int", G)
+
+    # the implementation association: the community's mean rating as a predictor
+    dr <- di[!is.na(di$rating), ]
+    fit <- fit_lmm(change ~ rating + baseline + (1 | community), dr)
+    add_lmm(paste0(op, ".implementation"), fit, c("(Intercept)", "rating", "baseline"))
 
     if (o == "hba1c") {
         goals <- list(lt7 = function(v) v < 7, lt8 = function(v) v < 8, gt9 = function(v) v > 9)

@@ -489,6 +489,52 @@ static pl_status build_fixture(store_tx *tx, void *ctx, pl_err *err)
                         .follow_up_date = PL_DATE_NONE};
         TRY(store_contact_insert(tx, &c, err));
     }
+    /* p0's group in C1: attended sessions on days 10 and 20, then marked absent from the
+       second, which voids its contact: one session counts (and as a contact) */
+    pl_group gr = {.program_id = f->program,
+                   .unit_id = f->c1,
+                   .kind = PL_GROUP_CSMG,
+                   .name = "C1 group",
+                   .peer_leader_id = f->leader,
+                   .active = true};
+    TRY(store_group_insert(tx, &gr, err));
+    pl_group_member gm = {
+        .group_id = gr.id, .participant_id = f->p[0], .joined_on = E, .left_on = PL_DATE_NONE};
+    TRY(store_group_member_add(tx, &gm, err));
+    pl_time now = (pl_time)time(NULL);
+    for (int k = 0; k < 2; k++) {
+        pl_group_session gs = {.group_id = gr.id,
+                               .peer_leader_id = f->leader,
+                               .status = PL_SESSION_SCHEDULED,
+                               .scheduled_at = pl_date_time(E + 10 + 10 * k) + 3600,
+                               .minutes = 90,
+                               .topic = "diet",
+                               .key_functions = PL_KF_DAILY_MANAGEMENT};
+        TRY(store_group_session_insert(tx, &gs, err));
+        pl_id contact;
+        TRY(store_group_attendance_set(tx, &gs, f->p[0], PL_ATTEND_ATTENDED, 0, now, &contact,
+                                       err));
+        if (k == 1)
+            TRY(store_group_attendance_set(tx, &gs, f->p[0], PL_ATTEND_ABSENT, 0, now, &contact,
+                                           err));
+    }
+    /* implementation ratings: C1 twice in the study period (mean 3.5), C3 once before it */
+    const struct {
+        pl_id unit;
+        int from;
+        double mean;
+    } ratings[] = {{f->c1, 0, 3.0}, {f->c1, 180, 4.0}, {f->c3, -400, 2.0}};
+    for (int k = 0; k < 3; k++) {
+        store_impl_rating ir = {.program_id = f->program,
+                                .unit_id = ratings[k].unit,
+                                .period_start = E + ratings[k].from,
+                                .period_end = E + ratings[k].from + 90,
+                                .features = "regular_contact",
+                                .scores = "3",
+                                .mean = ratings[k].mean,
+                                .level = "medium"};
+        TRY(store_impl_rating_insert(tx, &ir, err));
+    }
     store_study sy = {.program_id = f->program,
                       .name = "fixture",
                       .subgroup_threshold = 8,
@@ -554,8 +600,17 @@ static void test_data_and_flow(void **state)
     assert_true(d->value[EVAL_PHQ9][1][i0] == 4 && d->day[EVAL_PHQ9][1][i0] == 1);
     assert_true(d->value[EVAL_DDS][1][i3] == 2.5 && d->day[EVAL_DDS][1][i3] == -1);
     assert_true(isnan(d->value[EVAL_DDS][0][i3]));
-    /* contacts: day 0, 200 and 365 count; the day before enrolment and after do not */
-    assert_int_equal(d->contacts[i0], 3);
+    /* contacts: day 0, 200 and 365 count, and the attended session of day 10; the day before
+       enrolment, after the last target and the voided attendance of day 20 do not */
+    assert_int_equal(d->contacts[i0], 4);
+    assert_int_equal(d->sessions[i0], 1);
+    assert_int_equal(d->sessions[i3], 0);
+    /* ratings: C1's two in the period averaged; C3's only rating lies before the period */
+    const eval_unit *c1 = &d->units[d->unit[i0]], *c3 = &d->units[d->unit[i5]];
+    assert_int_equal(c1->nratings, 2);
+    assert_true(c1->rating == 3.5);
+    assert_int_equal(c3->nratings, 0);
+    assert_true(isnan(c3->rating));
 
     eval_flow fl;
     eval_flow_compute(d, &fl);
@@ -923,7 +978,7 @@ static void test_research_export(void **state)
     assert_int_equal(eval_export_write(d, secret, EVAL_EXPORT_CODEBOOK, today, to_buf, &c, &err),
                      PL_OK);
     const char *wide_header = "pseudonym,community,district,arm,sex,birth_year,status,status_day,"
-                              "contacts,hba1c_m0,hba1c_m6,hba1c_m12,";
+                              "contacts,sessions,impl_rating,hba1c_m0,hba1c_m6,hba1c_m12,";
     assert_true(strncmp(w.b.data, wide_header, strlen(wide_header)) == 0);
     /* one line per participant, keyed by the API's pseudonym */
     size_t lines = 0;
