@@ -55,10 +55,11 @@ void web_worklist(web_ctx *w)
         json_object *it = json_object_array_get_idx(items, (size_t)i);
         int64_t pid = web_ji(it, "participant_id");
         const char *prio = web_js(it, "priority");
-        const char *cls = prio && (strcmp(prio, "alert") == 0 || strcmp(prio, "overdue") == 0)
-                              ? "urgent"
-                          : prio && strcmp(prio, "late") == 0 ? "attention"
-                                                              : "ok";
+        const char *cls =
+            !prio                                                               ? "ok"
+            : strcmp(prio, "urgent_alert") == 0 || strcmp(prio, "overdue") == 0 ? "urgent"
+            : strcmp(prio, "attention_alert") == 0 || strcmp(prio, "late") == 0 ? "attention"
+                                                                                : "ok";
         html_out(&w->h,
                  "<li class=\"card\" data-participant=\"%D\"><strong><a "
                  "href=\"/participants/%D\">%s</a></strong> "
@@ -97,6 +98,31 @@ void web_worklist(web_ctx *w)
 }
 
 /* ---- the participant record ---------------------------------------------- */
+
+/* Orders records by an RFC 3339 field (which sorts as text), oldest first; one comparator
+   per field, as json_object_array_sort passes no context and pages run on many threads. */
+static int cmp_field(const void *a, const void *b, const char *key)
+{
+    const char *x = web_js(*(json_object *const *)a, key);
+    const char *y = web_js(*(json_object *const *)b, key);
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+static int by_effective(const void *a, const void *b)
+{
+    return cmp_field(a, b, "effective_at");
+}
+
+static int by_occurred(const void *a, const void *b)
+{
+    return cmp_field(a, b, "occurred_at");
+}
+
+static void sort_items(json_object *arr, int (*cmp)(const void *, const void *))
+{
+    if (arr && json_object_is_type(arr, json_type_array))
+        json_object_array_sort(arr, cmp);
+}
 
 typedef struct series {
     double t[200]; /* days since the epoch */
@@ -249,6 +275,7 @@ void web_participant(web_ctx *w)
     if (sh) {
         memset(sh, 0, 4 * sizeof(series));
         json_object *items = web_jo(ms, "items");
+        sort_items(items, by_effective);
         int n = items ? (int)json_object_array_length(items) : 0;
         for (int i = 0; i < n; i++) {
             json_object *m = json_object_array_get_idx(items, (size_t)i);
@@ -281,7 +308,7 @@ void web_participant(web_ctx *w)
             web_fmt_num(w->lang, web_jd(m, "value"), 1, v);
             html_out(&w->h, "<tr><td>%s</td><td>%s %s</td><td>%s</td></tr>",
                      web_trk(w, "analyte", web_js(m, "analyte") ? web_js(m, "analyte") : "other"),
-                     v, web_js(m, "unit"), web_jdate(w, m, "effective_at"));
+                     v, web_trk(w, "unit", web_js(m, "unit")), web_jdate(w, m, "effective_at"));
         }
         html_raw(&w->h, "</table></div>");
     }
@@ -321,6 +348,7 @@ void web_participant(web_ctx *w)
     /* contacts, newest first */
     section(w, "record.contacts");
     items = web_jo(cs, "items");
+    sort_items(items, by_occurred);
     n = items ? (int)json_object_array_length(items) : 0;
     list_or_empty(w, n);
     html_raw(&w->h, "<ol class=\"plain\">");
