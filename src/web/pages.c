@@ -55,6 +55,10 @@ static const http_field measurement_form[] = {
     {"unit", HTTP_F_STRING, false, true, 0, 20, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
+static const http_field questionnaire_form[] = {
+    {"instrument", HTTP_F_STRING, true, false, 0, 20, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
 static const http_field empty_form[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -78,6 +82,14 @@ const web_page web_pages[] = {
      MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL, "The form to record a measurement"},
     {"POST", "/participants/{id}/measurement", web_measurement_post,
      MANAGERS | R(CLINICIAN) | R(PEER_LEADER), measurement_form, "Record a measurement"},
+    {"GET", "/participants/{id}/questionnaire", web_questionnaire_form,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), NULL,
+     "Choose a questionnaire, then its form with the items in the page's language"},
+    {"POST", "/participants/{id}/questionnaire", web_questionnaire_post,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER) | R(NAVIGATOR), questionnaire_form,
+     "Record a questionnaire; shows its score"},
+    {"GET", "/questionnaires/{id}", web_questionnaire_result, IDENTIFIED, NULL,
+     "A questionnaire response with its score, band and screen result"},
     {"GET", "/alerts", web_alerts, IDENTIFIED, NULL, "The alert inbox"},
     {"POST", "/alerts/{id}/acknowledge", web_alert_ack, MANAGERS | R(CLINICIAN), empty_form,
      "Acknowledge an alert"},

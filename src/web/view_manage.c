@@ -318,7 +318,7 @@ static void dashboard_hba1c(web_ctx *w)
              "<th>%s</th><th>%s</th></tr>",
              web_tr(w, "dash.wave"), web_tr(w, "dash.arm"), web_tr(w, "dash.below7"),
              web_tr(w, "dash.above9"));
-    static const int waves[] = {0, 2};
+    static const int waves[] = {0, 12}; /* months */
     for (int wi = 0; wi < 2; wi++)
         for (int arm = PL_ARM_INTERVENTION; arm <= PL_ARM_CONTROL; arm++) {
             store_wave_summary lo, hi;
@@ -334,7 +334,7 @@ static void dashboard_hba1c(web_ctx *w)
             web_fmt_num(w->lang, hi.n ? 100.0 * hi.share_at_or_above : 0, 1, b);
             html_out(&w->h,
                      "<tr><td>%s</td><td>%s</td><td>%D</td><td>%s %%</td><td>%s %%</td></tr>",
-                     web_trk(w, "wave", wi == 0 ? "0" : "2"), web_trk(w, "arm", pl_arm_names[arm]),
+                     web_trk(w, "wave", wi == 0 ? "0" : "12"), web_trk(w, "arm", pl_arm_names[arm]),
                      lo.n, a, b);
         }
     html_raw(&w->h, "</table></div>");

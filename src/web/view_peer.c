@@ -259,8 +259,10 @@ void web_participant(web_ctx *w)
     html_out(&w->h, "<h1>%s</h1>", name);
     html_out(&w->h,
              "<p><a class=\"button\" href=\"/participants/%s/contact\">%s</a> "
-             "<a class=\"button\" href=\"/participants/%s/measurement\">%s</a></p>",
-             id, web_tr(w, "contact.log"), id, web_tr(w, "measure.record"));
+             "<a class=\"button\" href=\"/participants/%s/measurement\">%s</a> "
+             "<a class=\"button\" href=\"/participants/%s/questionnaire\">%s</a></p>",
+             id, web_tr(w, "contact.log"), id, web_tr(w, "measure.record"), id,
+             web_tr(w, "quest.fill"));
     const char *tier = web_js(p, "risk_tier");
     html_out(&w->h,
              "<div class=\"card grid\"><div><strong>%s</strong><br>%s</div>"
@@ -394,8 +396,9 @@ void web_participant(web_ctx *w)
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         char sc[WEB_NUM_MAX];
         web_fmt_num(w->lang, web_jd(r, "score"), 1, sc);
-        html_out(&w->h, "<li>%s · %s %s · %s</li>", web_js(r, "instrument"),
-                 web_tr(w, "record.score"), sc, web_jdate(w, r, "completed_at"));
+        html_out(&w->h, "<li><a href=\"/questionnaires/%D\">%s</a> · %s %s · %s</li>",
+                 web_ji(r, "id"), web_js(r, "instrument"), web_tr(w, "record.score"), sc,
+                 web_jdate(w, r, "completed_at"));
     }
     html_raw(&w->h, "</ul>");
     web_end(w, 200);

@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/domain.h"
+#include "core/instrument.h"
 #include "core/referral.h"
 #include "core/rules.h"
 #include "web/form.h"
@@ -288,6 +289,13 @@ static void test_catalog_has_every_enum_value_shown(void **state)
     check_enum("severity", sev, &missing);
     static const char *const levels[] = {"low", "medium", "high", NULL};
     check_enum("level", levels, &missing);
+    for (int id = 0; id < INSTR__COUNT; id++) {
+        const instrument_def *d = instrument_get((instrument_id)id);
+        for (int b = 0; d && b < d->nbands; b++) {
+            const char *one[2] = {d->bands[b].name, NULL};
+            check_enum("band", one, &missing);
+        }
+    }
     static const char *const months[] = {"1", "2", "3",  "4",  "5",  "6", "7",
                                          "8", "9", "10", "11", "12", NULL};
     check_enum("month", months, &missing);

@@ -219,3 +219,20 @@ test('a POST without the CSRF token is refused with 403 and changes nothing', as
   assert.equal(ok.status(), 303);
   await page.context().close();
 });
+
+test('a questionnaire is filled in and its score shown at once', async () => {
+  const page = await newPage(browser, { locale: 'es-MX', phone: true });
+  await signIn(page, srv.url, 'peer', srv.logins.peer);
+  const [p] = await srv.listAll('peer', '/api/v1/participants?limit=1');
+  await page.goto(`${srv.url}/participants/${p.id}/questionnaire`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href$="instrument=phq2"]')]);
+  // the item labels of core/instrument.c, in the page's language
+  assert.equal(await page.locator('fieldset').count(), 2);
+  await page.check('input[name=item1][value="2"]');
+  await page.check('input[name=item2][value="2"]');
+  await shot(page, 'questionnaire-phone-es-MX');
+  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
+  assert.match(page.url(), /\/questionnaires\/\d+$/);
+  assert.match(await page.textContent('#score'), /Puntuación: 4/);
+  await page.context().close();
+});
