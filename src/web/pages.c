@@ -90,6 +90,13 @@ const web_page web_pages[] = {
      "Record a questionnaire; shows its score"},
     {"GET", "/questionnaires/{id}", web_questionnaire_result, IDENTIFIED, NULL,
      "A questionnaire response with its score, band and screen result"},
+    {"GET", "/sessions", web_sessions, IDENTIFIED, NULL,
+     "Group sessions of the last 60 days and upcoming, of the groups in scope"},
+    {"GET", "/sessions/{id}/attendance", web_attendance_form, IDENTIFIED, NULL,
+     "A session's roll: one tap per member (attended, absent, excused)"},
+    {"POST", "/sessions/{id}/attendance", web_attendance_post,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), empty_form,
+     "Record a session's attendance; attendees get a group contact"},
     {"GET", "/alerts", web_alerts, IDENTIFIED, NULL, "The alert inbox"},
     {"POST", "/alerts/{id}/acknowledge", web_alert_ack, MANAGERS | R(CLINICIAN), empty_form,
      "Acknowledge an alert"},
@@ -241,6 +248,8 @@ void web_begin(web_ctx *w, const char *title)
         uint32_t role = 1u << req->account.role;
         if (role & IDENTIFIED)
             nav_link(w, "/worklist", "nav.worklist");
+        if (role & IDENTIFIED)
+            nav_link(w, "/sessions", "nav.sessions");
         if (role & IDENTIFIED)
             nav_link(w, "/alerts", "nav.alerts");
         if (role & (MANAGERS | R(EVALUATOR)))

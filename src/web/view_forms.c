@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/group.h"
 #include "core/instrument.h"
 #include "web_int.h"
 
@@ -167,4 +168,134 @@ void web_questionnaire_result(web_ctx *w)
     html_out(&w->h, "</div><p><a href=\"/participants/%D\">%s</a></p>", web_ji(q, "participant_id"),
              web_tr(w, "quest.back"));
     web_end(w, 200);
+}
+
+/* ---- group sessions and attendance ----------------------------------------- */
+
+void web_sessions(web_ctx *w)
+{
+    char since[PL_TIME_STRLEN];
+    pl_time_format((pl_time)time(NULL) - 60 * 86400, since);
+    const char *q[] = {"since", since, "limit", "100"};
+    json_object *ss = NULL;
+    int status = web_api_get(w, "/api/v1/group-sessions", NULL, 0, q, 2, &ss);
+    if (status != 200) {
+        web_error_page(w, status, status == 403 ? "err.forbidden" : "err.server");
+        return;
+    }
+    web_begin(w, web_tr(w, "group.sessions"));
+    html_out(&w->h, "<h1>%s</h1>", web_tr(w, "group.sessions"));
+    json_object *items = web_jo(ss, "items");
+    int n = items ? (int)json_object_array_length(items) : 0;
+    if (n == 0)
+        html_out(&w->h, "<p class=\"card\">%s</p>", web_tr(w, "record.none"));
+    html_raw(&w->h, "<ul class=\"plain\" id=\"sessions\">");
+    for (int i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(items, (size_t)i);
+        json_object *att = web_jo(s, "attendance");
+        html_out(&w->h,
+                 "<li class=\"card\"><a href=\"/sessions/%D/attendance\">%s</a><br>%s · %s · "
+                 "%s %D</li>",
+                 web_ji(s, "id"), web_js(s, "topic") ? web_js(s, "topic") : "–",
+                 web_jdate(w, s, "scheduled_at"),
+                 web_trk(w, "sstatus", web_js(s, "status") ? web_js(s, "status") : "scheduled"),
+                 web_tr(w, "group.attended"), web_ji(att, "attended"));
+    }
+    html_raw(&w->h, "</ul>");
+    web_end(w, 200);
+}
+
+/* The participant's recorded attendance status in the session's roll, or NULL. */
+static const char *recorded(json_object *roll, int64_t participant)
+{
+    int n = roll ? (int)json_object_array_length(roll) : 0;
+    for (int i = 0; i < n; i++) {
+        json_object *r = json_object_array_get_idx(roll, (size_t)i);
+        if (web_ji(r, "participant_id") == participant)
+            return web_js(r, "status");
+    }
+    return NULL;
+}
+
+void web_attendance_form(web_ctx *w)
+{
+    const char *params[1] = {w->id};
+    json_object *a = NULL, *ms = NULL;
+    int status = web_api_get(w, "/api/v1/group-sessions/{id}/attendance", params, 1, NULL, 0, &a);
+    if (status != 200) {
+        web_error_page(w, status, status == 404 ? "err.notfound" : "err.forbidden");
+        return;
+    }
+    json_object *s = web_jo(a, "session");
+    char gid[24];
+    snprintf(gid, sizeof gid, "%lld", (long long)web_ji(s, "group_id"));
+    const char *gp[1] = {gid};
+    const char *q[] = {"limit", "200"};
+    web_api_get(w, "/api/v1/groups/{id}/members", gp, 1, q, 1, &ms);
+    const char *day = web_js(s, "scheduled_at");
+    char date[11] = "";
+    if (day)
+        snprintf(date, sizeof date, "%.10s", day);
+    int st = w->res->status;
+    web_begin(w, web_tr(w, "group.attendance"));
+    w->res->status = st;
+    html_out(&w->h, "<h1>%s</h1><p>%s · %s</p>", web_tr(w, "group.attendance"),
+             web_js(s, "topic") ? web_js(s, "topic") : "", web_jdate(w, s, "scheduled_at"));
+    if (w->err.nfields)
+        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
+                 web_tr(w, "err.summary"));
+    web_field_error(w, "form");
+    html_out(&w->h, "<form method=\"post\" action=\"/sessions/%s/attendance\" class=\"card\">",
+             w->id);
+    web_csrf_input(w);
+    json_object *items = web_jo(ms, "items");
+    int n = items ? (int)json_object_array_length(items) : 0;
+    int shown = 0;
+    for (int i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(items, (size_t)i);
+        const char *joined = web_js(m, "joined_on"), *left = web_js(m, "left_on");
+        /* the roll: members on the session's day */
+        if (date[0] && ((joined && strcmp(joined, date) > 0) || (left && strcmp(left, date) < 0)))
+            continue;
+        int64_t pid = web_ji(m, "participant_id");
+        char name[24];
+        snprintf(name, sizeof name, "p%lld", (long long)pid);
+        const char *cur = web_value(w, name, recorded(web_jo(a, "items"), pid));
+        html_out(&w->h, "<fieldset data-participant=\"%D\"><legend>%s%s</legend>", pid,
+                 web_js(m, "family_name") ? web_js(m, "family_name") : "",
+                 web_js(m, "given_name") ? web_js(m, "given_name") : "");
+        for (int k = 0; pl_attendance_names[k]; k++)
+            html_out(&w->h, "<label><input type=\"radio\" name=\"%s\" value=\"%s\"%s>%s</label>",
+                     name, pl_attendance_names[k],
+                     cur && strcmp(cur, pl_attendance_names[k]) == 0 ? " checked" : "",
+                     web_trk(w, "attend", pl_attendance_names[k]));
+        html_raw(&w->h, "</fieldset>");
+        shown++;
+    }
+    if (shown == 0)
+        html_out(&w->h, "<p class=\"muted\">%s</p>", web_tr(w, "record.none"));
+    html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
+    web_end(w, w->err.nfields ? 422 : 200);
+}
+
+void web_attendance_post(web_ctx *w)
+{
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < w->form.n; i++) {
+        const char *name = w->form.names[i];
+        char *end;
+        long long pid = name[0] == 'p' ? strtoll(name + 1, &end, 10) : 0;
+        if (pid <= 0 || *end)
+            continue;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "participant_id", json_object_new_int64(pid));
+        json_object_object_add(o, "status", json_object_new_string(w->form.values[i]));
+        json_object_array_add(arr, o);
+    }
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "attendance", arr);
+    const char *params[1] = {w->id};
+    w->after = web_after_write;
+    w->next = pl_arena_printf(&w->req->arena, "/sessions/%s/attendance", w->id);
+    web_api_write(w, "PUT", "/api/v1/group-sessions/{id}/attendance", params, 1, body);
 }

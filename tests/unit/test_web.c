@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/domain.h"
+#include "core/group.h"
 #include "core/instrument.h"
 #include "core/referral.h"
 #include "core/rules.h"
@@ -267,6 +268,8 @@ static void test_catalog_has_every_enum_value_shown(void **state)
     check_enum("tier", pl_risk_tier_names, &missing);
     check_enum("arm", pl_arm_names, &missing);
     check_enum("rstatus", pl_referral_status_names, &missing);
+    check_enum("attend", pl_attendance_names, &missing);
+    check_enum("sstatus", pl_session_status_names, &missing);
     const char *alerts[RULES_ALERT__COUNT + 2];
     for (int k = 0; k < RULES_ALERT__COUNT; k++)
         alerts[k] = rules_alert_kind_name((rules_alert_kind)k);

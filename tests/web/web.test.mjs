@@ -236,3 +236,33 @@ test('a questionnaire is filled in and its score shown at once', async () => {
   assert.match(await page.textContent('#score'), /Puntuación: 4/);
   await page.context().close();
 });
+
+test('attendance is taken with one tap per member', async () => {
+  const page = await newPage(browser, { phone: true });
+  await signIn(page, srv.url, 'peer', srv.logins.peer);
+  await page.goto(`${srv.url}/sessions`);
+  const links = await page.$$eval('#sessions a', (as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(links.length > 0, 'the demo peer leader has group sessions');
+  let done = false;
+  for (const href of links) {
+    await page.goto(srv.url + href);
+    const rows = page.locator('fieldset[data-participant]');
+    if ((await rows.count()) === 0) continue;
+    const pid = await rows.first().getAttribute('data-participant');
+    await rows.first().locator('input[value=absent]').check();
+    await shot(page, 'attendance-phone');
+    await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
+    assert.ok(page.url().endsWith(href), page.url());
+    assert.ok(
+      await page.isChecked(`fieldset[data-participant="${pid}"] input[value=absent]`),
+      'the tap was saved',
+    );
+    const sid = href.split('/')[2];
+    const att = await srv.get200('peer', `/api/v1/group-sessions/${sid}/attendance`);
+    assert.equal(att.items.find((r) => String(r.participant_id) === pid).status, 'absent');
+    done = true;
+    break;
+  }
+  assert.ok(done, 'a session with members was found');
+  await page.context().close();
+});
