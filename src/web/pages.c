@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/referral.h"
 #include "web_int.h"
 
 #define R(role) (1u << PL_ROLE_##role)
@@ -59,6 +60,12 @@ static const http_field questionnaire_form[] = {
     {"instrument", HTTP_F_STRING, true, false, 0, 20, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
+static const http_field refer_form[] = {
+    {"service_id", HTTP_F_ID, true, false, 0, 0, NULL},
+    {"need", HTTP_F_STRING, true, false, 0, 20, pl_referral_need_names},
+    {"notes", HTTP_F_TEXT, false, true, 0, 4000, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
 static const http_field empty_form[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -90,6 +97,10 @@ const web_page web_pages[] = {
      "Record a questionnaire; shows its score"},
     {"GET", "/questionnaires/{id}", web_questionnaire_result, IDENTIFIED, NULL,
      "A questionnaire response with its score, band and screen result"},
+    {"GET", "/participants/{id}/refer", web_refer_form, IDENTIFIED, NULL,
+     "Search the participant's program's resource directory (?q=)"},
+    {"POST", "/participants/{id}/refer", web_refer_post, IDENTIFIED, refer_form,
+     "Refer the participant to a service of the directory"},
     {"GET", "/sessions", web_sessions, IDENTIFIED, NULL,
      "Group sessions of the last 60 days and upcoming, of the groups in scope"},
     {"GET", "/sessions/{id}/attendance", web_attendance_form, IDENTIFIED, NULL,

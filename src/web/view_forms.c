@@ -16,6 +16,7 @@
 
 #include "core/group.h"
 #include "core/instrument.h"
+#include "core/referral.h"
 #include "web_int.h"
 
 static const char *const instruments[] = {"phq9", "phq2", "dds17", "dds2", "stanford_ses", NULL};
@@ -298,4 +299,95 @@ void web_attendance_post(web_ctx *w)
     w->after = web_after_write;
     w->next = pl_arena_printf(&w->req->arena, "/sessions/%s/attendance", w->id);
     web_api_write(w, "PUT", "/api/v1/group-sessions/{id}/attendance", params, 1, body);
+}
+
+/* ---- the resource directory: search and refer ------------------------------- */
+
+void web_refer_form(web_ctx *w)
+{
+    const char *params[1] = {w->id};
+    json_object *p = NULL, *rs = NULL;
+    int status = web_api_get(w, "/api/v1/participants/{id}", params, 1, NULL, 0, &p);
+    if (status != 200) {
+        web_error_page(w, status, status == 404 ? "err.notfound" : "err.forbidden");
+        return;
+    }
+    const char *text = http_query_get(w->req, "q");
+    if (w->form.n)
+        text = web_form_get(&w->form, "q");
+    char program[24];
+    snprintf(program, sizeof program, "%lld", (long long)web_ji(p, "program_id"));
+    const char *q[] = {"program_id", program, "q", text ? text : "", "limit", "20"};
+    status = web_api_get(w, "/api/v1/resources", NULL, 0, q, text && *text ? 3 : 1, &rs);
+    if (status == 200 && (!text || !*text)) {
+        /* no words yet: the directory's first entries */
+        const char *q2[] = {"program_id", program, "limit", "20"};
+        web_api_get(w, "/api/v1/resources", NULL, 0, q2, 2, &rs);
+    }
+    int st = w->res->status;
+    web_begin(w, web_tr(w, "refer.title"));
+    w->res->status = st;
+    html_out(&w->h, "<h1>%s</h1><p><a href=\"/participants/%s\">%s%s</a></p>",
+             web_tr(w, "refer.title"), w->id, web_js(p, "family_name"), web_js(p, "given_name"));
+    if (w->err.nfields)
+        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
+                 web_tr(w, "err.summary"));
+    web_field_error(w, "form");
+    html_out(&w->h,
+             "<form method=\"get\" action=\"/participants/%s/refer\" class=\"card\" "
+             "role=\"search\"><label for=\"q\">%s</label><input type=\"text\" id=\"q\" name=\"q\" "
+             "value=\"%s\"><p><button type=\"submit\">%s</button></p></form>",
+             w->id, web_tr(w, "refer.search"), text ? text : "", web_tr(w, "refer.find"));
+    json_object *items = web_jo(rs, "items");
+    int n = items ? (int)json_object_array_length(items) : 0;
+    if (n == 0)
+        html_out(&w->h, "<p class=\"muted\">%s</p>", web_tr(w, "record.none"));
+    html_raw(&w->h, "<ul class=\"plain\" id=\"resources\">");
+    for (int i = 0; i < n; i++) {
+        json_object *r = json_object_array_get_idx(items, (size_t)i);
+        int64_t sid = web_ji(r, "id");
+        html_out(&w->h,
+                 "<li class=\"card\" data-service=\"%D\"><strong>%s</strong><br>%s<br>"
+                 "<span class=\"muted\">%s</span>",
+                 sid, web_js(r, "name"), web_js(web_jo(r, "organization"), "name"),
+                 web_js(r, "description"));
+        html_out(&w->h,
+                 "<form method=\"post\" action=\"/participants/%s/refer\">"
+                 "<input type=\"hidden\" name=\"service_id\" value=\"%D\">",
+                 w->id, sid);
+        web_csrf_input(w);
+        html_out(&w->h, "<label for=\"need-%D\">%s</label><select id=\"need-%D\" name=\"need\">",
+                 sid, web_tr(w, "refer.need"), sid);
+        for (int k = 0; pl_referral_need_names[k]; k++)
+            html_out(&w->h, "<option value=\"%s\">%s</option>", pl_referral_need_names[k],
+                     web_trk(w, "need", pl_referral_need_names[k]));
+        html_out(&w->h,
+                 "</select><label for=\"notes-%D\">%s</label><textarea id=\"notes-%D\" "
+                 "name=\"notes\" rows=\"2\"></textarea><p><button type=\"submit\">%s</button></p>"
+                 "</form></li>",
+                 sid, web_tr(w, "contact.note"), sid, web_tr(w, "refer.submit"));
+    }
+    html_raw(&w->h, "</ul>");
+    web_end(w, w->err.nfields ? 422 : 200);
+}
+
+void web_refer_post(web_ctx *w)
+{
+    int64_t pid = path_id(w);
+    if (!pid) {
+        web_error_page(w, 404, "err.notfound");
+        return;
+    }
+    json_object *body = web_form_json(w);
+    if (w->err.nfields > 0) {
+        json_object_put(body);
+        web_refer_form(w);
+        w->res->status = 422;
+        return;
+    }
+    json_object_object_add(body, "participant_id", json_object_new_int64(pid));
+    json_object_object_add(body, "status", json_object_new_string("sent"));
+    w->after = web_after_write;
+    w->next = pl_arena_printf(&w->req->arena, "/participants/%lld", (long long)pid);
+    web_api_write(w, "POST", "/api/v1/referrals", NULL, 0, body);
 }

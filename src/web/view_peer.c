@@ -260,9 +260,10 @@ void web_participant(web_ctx *w)
     html_out(&w->h,
              "<p><a class=\"button\" href=\"/participants/%s/contact\">%s</a> "
              "<a class=\"button\" href=\"/participants/%s/measurement\">%s</a> "
-             "<a class=\"button\" href=\"/participants/%s/questionnaire\">%s</a></p>",
+             "<a class=\"button\" href=\"/participants/%s/questionnaire\">%s</a> "
+             "<a class=\"button\" href=\"/participants/%s/refer\">%s</a></p>",
              id, web_tr(w, "contact.log"), id, web_tr(w, "measure.record"), id,
-             web_tr(w, "quest.fill"));
+             web_tr(w, "quest.fill"), id, web_tr(w, "refer.open"));
     const char *tier = web_js(p, "risk_tier");
     html_out(&w->h,
              "<div class=\"card grid\"><div><strong>%s</strong><br>%s</div>"

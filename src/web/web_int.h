@@ -124,6 +124,8 @@ void web_measurement_post(web_ctx *w);
 void web_questionnaire_form(web_ctx *w);
 void web_questionnaire_post(web_ctx *w);
 void web_questionnaire_result(web_ctx *w);
+void web_refer_form(web_ctx *w);
+void web_refer_post(web_ctx *w);
 void web_sessions(web_ctx *w);
 void web_attendance_form(web_ctx *w);
 void web_attendance_post(web_ctx *w);

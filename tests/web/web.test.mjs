@@ -266,3 +266,23 @@ test('attendance is taken with one tap per member', async () => {
   assert.ok(done, 'a session with members was found');
   await page.context().close();
 });
+
+test('the resource directory is searched and a participant referred', async () => {
+  const page = await newPage(browser);
+  await signIn(page, srv.url, 'peer', srv.logins.peer);
+  const [p] = await srv.listAll('peer', '/api/v1/participants?limit=1');
+  const before = (await srv.listAll('peer', `/api/v1/referrals?participant_id=${p.id}`)).length;
+  await page.goto(`${srv.url}/participants/${p.id}/refer`);
+  await page.fill('#q', 'lunch');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+  const first = page.locator('#resources > li').first();
+  assert.match(await first.textContent(), /lunch/i);
+  await shot(page, 'refer-desktop');
+  await first.locator('select[name=need]').selectOption('food');
+  await Promise.all([page.waitForNavigation(), first.locator('button').click()]);
+  assert.match(page.url(), new RegExp(`/participants/${p.id}$`));
+  const refs = await srv.listAll('peer', `/api/v1/referrals?participant_id=${p.id}`);
+  assert.equal(refs.length, before + 1);
+  assert.equal(refs.at(-1).need, 'food');
+  await page.context().close();
+});
