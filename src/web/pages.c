@@ -66,6 +66,14 @@ static const http_field refer_form[] = {
     {"notes", HTTP_F_TEXT, false, true, 0, 4000, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
+static const http_field account_form[] = {
+    {"username", HTTP_F_STRING, true, false, 0, 64, NULL},
+    {"display_name", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"role", HTTP_F_STRING, true, false, 0, 40, pl_role_names},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
 static const http_field empty_form[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -113,6 +121,14 @@ const web_page web_pages[] = {
      "Acknowledge an alert"},
     {"GET", "/dashboard", web_dashboard, MANAGERS | R(EVALUATOR), NULL,
      "The program dashboard: communities, contacts, key functions, caseloads, ratings, HbA1c"},
+    {"GET", "/admin/accounts", web_accounts, R(ADMIN), NULL,
+     "Staff accounts, and the form to create one"},
+    {"POST", "/admin/accounts", web_account_create, R(ADMIN), account_form,
+     "Create a staff account"},
+    {"POST", "/admin/accounts/{id}/disable", web_account_disable, R(ADMIN), empty_form,
+     "Disable a staff account"},
+    {"POST", "/admin/accounts/{id}/enable", web_account_enable, R(ADMIN), empty_form,
+     "Enable a staff account"},
     {"GET", "/studies/{id}/report", web_report, MANAGERS | R(EVALUATOR), NULL,
      "A study's outcome report (HTML)"},
     {NULL, NULL, NULL, 0, NULL, NULL},
@@ -265,6 +281,8 @@ void web_begin(web_ctx *w, const char *title)
             nav_link(w, "/alerts", "nav.alerts");
         if (role & (MANAGERS | R(EVALUATOR)))
             nav_link(w, "/dashboard", "nav.dashboard");
+        if (role & R(ADMIN))
+            nav_link(w, "/admin/accounts", "nav.accounts");
         html_raw(&w->h, "</nav>");
     }
     html_out(&w->h, "<span class=\"langs\" aria-label=\"%s\">", web_tr(w, "nav.language"));

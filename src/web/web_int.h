@@ -132,6 +132,10 @@ void web_attendance_post(web_ctx *w);
 void web_alerts(web_ctx *w);
 void web_alert_ack(web_ctx *w);
 void web_dashboard(web_ctx *w);
+void web_accounts(web_ctx *w);
+void web_account_create(web_ctx *w);
+void web_account_disable(web_ctx *w);
+void web_account_enable(web_ctx *w);
 void web_report(web_ctx *w);
 
 #endif

@@ -270,6 +270,7 @@ static void test_catalog_has_every_enum_value_shown(void **state)
     check_enum("rstatus", pl_referral_status_names, &missing);
     check_enum("attend", pl_attendance_names, &missing);
     check_enum("need", pl_referral_need_names, &missing);
+    check_enum("role", pl_role_names, &missing);
     check_enum("sstatus", pl_session_status_names, &missing);
     const char *alerts[RULES_ALERT__COUNT + 2];
     for (int k = 0; k < RULES_ALERT__COUNT; k++)

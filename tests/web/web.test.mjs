@@ -286,3 +286,31 @@ test('the resource directory is searched and a participant referred', async () =
   assert.equal(refs.at(-1).need, 'food');
   await page.context().close();
 });
+
+test('an admin creates an account, which signs in, then disables it', async () => {
+  const page = await newPage(browser);
+  await signIn(page, srv.url, 'admin', srv.logins.admin);
+  await page.goto(`${srv.url}/admin/accounts`);
+  await page.fill('#username', 'webnurse');
+  await page.fill('#display_name', 'Web Nurse');
+  await page.selectOption('#role', 'clinician');
+  await page.selectOption('#scope_unit_id', { label: 'Dapuqiao Community' });
+  await page.fill('#password', 'a-long-enough-password-1');
+  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
+  assert.match(page.url(), /\/admin\/accounts$/);
+  const row = page.locator('#accounts tr[data-account=webnurse]');
+  assert.equal(await row.count(), 1);
+  await shot(page, 'accounts-desktop');
+  const other = await newPage(browser);
+  await signIn(other, srv.url, 'webnurse', 'a-long-enough-password-1');
+  assert.match(other.url(), /\/alerts$/);
+  await other.context().close();
+  await Promise.all([page.waitForNavigation(), row.locator('button').click()]);
+  assert.match(await page.textContent('#accounts tr[data-account=webnurse]'), /Disabled/);
+  const again = await newPage(browser);
+  await signIn(again, srv.url, 'webnurse', 'a-long-enough-password-1');
+  assert.match(again.url(), /\/login$/);
+  assert.match(await again.textContent('main'), /Wrong username or password/);
+  await again.context().close();
+  await page.context().close();
+});
