@@ -84,6 +84,7 @@ static const web_message catalog[] = {
       "Presión arterial (mmHg; discontinua: diastólica)", "血压（毫米汞柱；虚线：舒张压）"}},
     {"chart.goal", {"Goal range", "Rango objetivo", "目标范围"}},
     {"chart.hba1c", {"HbA1c (%)", "HbA1c (%)", "糖化血红蛋白（%）"}},
+    {"chart.hba1c_ifcc", {"HbA1c (mmol/mol)", "HbA1c (mmol/mol)", "糖化血红蛋白（mmol/mol）"}},
     {"chart.weight", {"Weight (kg)", "Peso (kg)", "体重（千克）"}},
     {"contact.followup", {"Follow-up date", "Fecha de seguimiento", "随访日期"}},
     {"contact.kf", {"Key functions", "Funciones clave", "关键功能"}},

@@ -19,6 +19,59 @@
 #include "core/rules.h"
 #include "web_int.h"
 
+/* ---- the program's units -------------------------------------------------- */
+
+/*
+ * The unit the participant's program shows an analyte in (settings
+ * hba1c_mmol_mol and glucose_mg_dl, docs/RULES.md), or NULL to keep the
+ * analyte's canonical unit.
+ */
+typedef struct program_units {
+    bool hba1c_mmol_mol;
+    bool glucose_mg_dl;
+} program_units;
+
+static program_units units_of(web_ctx *w, int64_t program_id)
+{
+    program_units u = {false, false};
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)program_id);
+    const char *params[1] = {id};
+    json_object *s = NULL;
+    if (web_api_get(w, "/api/v1/programs/{id}/settings", params, 1, NULL, 0, &s) == 200) {
+        json_object *set = web_jo(s, "settings");
+        u.hba1c_mmol_mol = web_jd(set, "hba1c_mmol_mol") == 1;
+        u.glucose_mg_dl = web_jd(set, "glucose_mg_dl") == 1;
+    }
+    return u;
+}
+
+static const char *display_unit(program_units u, const measure_def *d)
+{
+    if (!d)
+        return NULL;
+    if (strcmp(d->analyte, "hba1c") == 0)
+        return u.hba1c_mmol_mol ? "mmol/mol" : "%";
+    for (int i = 0; i < MEASURE_UNITS_MAX && d->units[i].ucum; i++)
+        if (strcmp(d->units[i].ucum, "mg/dL") == 0)
+            return u.glucose_mg_dl ? "mg/dL" : "mmol/L";
+    return NULL;
+}
+
+/* A canonical value in the program's unit; *unit is set to the unit written. */
+static double in_program_unit(program_units u, const measure_def *d, double canonical,
+                              const char **unit)
+{
+    const char *want = display_unit(u, d);
+    double out;
+    if (want && measure_convert_from_canonical(d, canonical, want, &out) == PL_OK) {
+        *unit = want;
+        return out;
+    }
+    *unit = d ? d->unit : NULL;
+    return canonical;
+}
+
 /* ---- the worklist --------------------------------------------------------- */
 
 static const char *person_name(web_ctx *w, json_object *o)
@@ -211,7 +264,7 @@ static void chart(web_ctx *w, const char *title, const series *a, const series *
     html_raw(&w->h, "</svg></figure>");
 }
 
-static void add_point(series *s, json_object *m)
+static void add_point(series *s, json_object *m, program_units u)
 {
     if (s->n >= 200)
         return;
@@ -220,7 +273,9 @@ static void add_point(series *s, json_object *m)
     if (!at || pl_time_parse(at, &t) != PL_OK)
         return;
     s->t[s->n] = (double)pl_time_date(t);
-    s->v[s->n] = web_jd(m, "canonical_value");
+    const char *unit;
+    s->v[s->n] = in_program_unit(u, measure_def_find(web_js(m, "code")),
+                                 web_jd(m, "canonical_value"), &unit);
     s->n++;
 }
 
@@ -274,6 +329,7 @@ void web_participant(web_ctx *w)
              web_tr(w, "record.tier"), web_trk(w, "tier", tier ? tier : "standard"));
 
     /* trends */
+    program_units pu = units_of(w, web_ji(p, "program_id"));
     series *sh = pl_arena_alloc(&w->req->arena, 4 * sizeof(series));
     if (sh) {
         memset(sh, 0, 4 * sizeof(series));
@@ -286,17 +342,20 @@ void web_participant(web_ctx *w)
             if (!an)
                 continue;
             if (strcmp(an, "hba1c") == 0)
-                add_point(&sh[0], m);
+                add_point(&sh[0], m, pu);
             else if (strcmp(an, "sbp") == 0)
-                add_point(&sh[1], m);
+                add_point(&sh[1], m, pu);
             else if (strcmp(an, "dbp") == 0)
-                add_point(&sh[2], m);
+                add_point(&sh[2], m, pu);
             else if (strcmp(an, "weight") == 0)
-                add_point(&sh[3], m);
+                add_point(&sh[3], m, pu);
         }
         section(w, "record.trends");
         html_raw(&w->h, "<div class=\"grid\">");
-        chart(w, web_tr(w, "chart.hba1c"), &sh[0], NULL, 5, 10, 4, 7);
+        if (pu.hba1c_mmol_mol) /* 20-86 mmol/mol, goal below 53 (7 %) */
+            chart(w, web_tr(w, "chart.hba1c_ifcc"), &sh[0], NULL, 31, 86, 20, 53);
+        else
+            chart(w, web_tr(w, "chart.hba1c"), &sh[0], NULL, 5, 10, 4, 7);
         chart(w, web_tr(w, "chart.bp"), &sh[1], &sh[2], 60, 160, 60, 130);
         chart(w, web_tr(w, "chart.weight"), &sh[3], NULL, 50, 90, 0, 0);
         html_raw(&w->h, "</div>");
@@ -308,10 +367,13 @@ void web_participant(web_ctx *w)
         for (int i = n - 1, shown = 0; i >= 0 && shown < 8; i--, shown++) {
             json_object *m = json_object_array_get_idx(items, (size_t)i);
             char v[WEB_NUM_MAX];
-            web_fmt_num(w->lang, web_jd(m, "value"), 1, v);
+            const char *unit;
+            double val = in_program_unit(pu, measure_def_find(web_js(m, "code")),
+                                         web_jd(m, "canonical_value"), &unit);
+            web_fmt_num(w->lang, val, 1, v);
             html_out(&w->h, "<tr><td>%s</td><td>%s %s</td><td>%s</td></tr>",
                      web_trk(w, "analyte", web_js(m, "analyte") ? web_js(m, "analyte") : "other"),
-                     v, web_trk(w, "unit", web_js(m, "unit")), web_jdate(w, m, "effective_at"));
+                     v, web_trk(w, "unit", unit), web_jdate(w, m, "effective_at"));
         }
         html_raw(&w->h, "</table></div>");
     }
@@ -583,6 +645,17 @@ void web_measurement_post(web_ctx *w)
         w->res->status = 422;
         web_measurement_form(w);
         return;
+    }
+    const char *unit = web_form_get(&w->form, "unit");
+    if (!unit || !*unit) {
+        /* no unit chosen: the program's unit for this analyte */
+        const char *params[1] = {w->id};
+        json_object *p = NULL;
+        web_api_get(w, "/api/v1/participants/{id}", params, 1, NULL, 0, &p);
+        const char *want = display_unit(units_of(w, web_ji(p, "program_id")),
+                                        measure_def_find(web_js(body, "code")));
+        if (want)
+            json_object_object_add(body, "unit", json_object_new_string(want));
     }
     json_object_object_add(body, "participant_id", json_object_new_int64(pid));
     json_object_object_add(body, "effective_at", json_object_new_string(now_rfc3339(w)));

@@ -314,3 +314,29 @@ test('an admin creates an account, which signs in, then disables it', async () =
   await again.context().close();
   await page.context().close();
 });
+
+// Last: it changes the program's settings.
+test("readings are entered and shown in the program's units", async () => {
+  const [p] = await srv.listAll('peer', '/api/v1/participants?limit=1');
+  const path = `/api/v1/programs/${p.program_id}/settings`;
+  const set = await srv.req('PATCH', path, {
+    token: srv.tokens.manager,
+    body: { hba1c_mmol_mol: 1, glucose_mg_dl: 1 },
+  });
+  assert.equal(set.status, 200, set.text);
+  const page = await newPage(browser);
+  await signIn(page, srv.url, 'peer', srv.logins.peer);
+  await page.goto(`${srv.url}/participants/${p.id}/measurement`);
+  await page.selectOption('#code', '4548-4');
+  await page.fill('#value', '64'); // mmol/mol, the program's unit
+  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
+  assert.match(page.url(), new RegExp(`/participants/${p.id}$`));
+  const ms = await srv.listAll('peer', `/api/v1/measurements?participant_id=${p.id}&analyte=hba1c`);
+  const last = ms.find((m) => m.unit === 'mmol/mol' && m.value === '64');
+  assert.ok(last, 'stored as entered, in mmol/mol');
+  assert.equal(Math.round(last.canonical_value * 10) / 10, 8.0);
+  assert.match(await page.textContent('main'), /HbA1c \(mmol\/mol\)/);
+  assert.match(await page.textContent('main'), /64\.0 mmol\/mol/);
+  await shot(page, 'participant-ifcc-desktop');
+  await page.context().close();
+});
