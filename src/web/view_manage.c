@@ -377,7 +377,7 @@ void web_report(web_ctx *w)
     req->query_set = true;
     req->query = q;
     req->nquery = 1;
-    w->res->body.max = 0; /* the report has its own size; it is not a page of ours */
+    w->res->body.max = 16u * 1024u * 1024u; /* the report is not a page of ours: its own size */
     w->res->body.len = 0;
     r->handler(req, w->res);
     req->query_set = false;

@@ -127,6 +127,9 @@ test("a manager's dashboard shows the demo's communities", async () => {
   await shot(page, 'dashboard-desktop');
   await page.setViewportSize({ width: 360, height: 740 });
   await shot(page, 'dashboard-phone');
+  // the study's outcome report (issue #7) is one link away
+  await Promise.all([page.waitForNavigation(), page.click('a[href$="/report"]')]);
+  assert.match(await page.title(), /outcome report/);
   await page.context().close();
 });
 
