@@ -148,7 +148,7 @@ pl_status web_routes_new(http_route **out, pl_err *err)
         np++;
     while (api_routes[na].method)
         na++;
-    http_route *t = calloc((size_t)(np + na + 1), sizeof *t);
+    http_route *t = calloc((size_t)np + (size_t)na + 1, sizeof *t);
     if (!t)
         return pl_err_set(err, PL_NOMEM, "out of memory building the route table");
     for (int i = 0; i < np; i++)
