@@ -224,6 +224,8 @@ static const http_field settings_fields[] = {
     {"high_need_dds", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
     {"high_need_phq9", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
     {"referral_days", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"hba1c_mmol_mol", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
+    {"glucose_mg_dl", HTTP_F_DECIMAL, false, false, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_settings_update = {"ProgramSettingsUpdate", settings_fields};

@@ -32,6 +32,7 @@
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "web/web.h"
 
 static int fail_err(const pl_err *err)
 {
@@ -155,6 +156,7 @@ static int cmd_serve(int argc, char **argv)
 
     store *s = NULL;
     http_server *srv = NULL;
+    http_route *routes = NULL; /* the web pages, then the API */
     api_context app = {0};
     int code = EXIT_OK;
     api_options ao = {.session_idle_seconds = (int)idle, .session_max_seconds = (int)max_age};
@@ -168,7 +170,8 @@ static int cmd_serve(int argc, char **argv)
                               .max_body_bytes = (size_t)max_body,
                               .authenticate = api_authenticate,
                               .rejected = api_audit_rejected};
-    if (http_server_start(&ho, api_routes, &app, &srv, &err) != PL_OK) {
+    if (web_routes_new(&routes, &err) != PL_OK ||
+        http_server_start(&ho, routes, &app, &srv, &err) != PL_OK) {
         code = fail_err(&err);
         goto done;
     }
@@ -183,6 +186,7 @@ static int cmd_serve(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
 done:
     http_server_stop(srv);
+    web_routes_free(routes);
     api_context_free(&app);
     store_close(s);
     if (code == EXIT_OK)

@@ -68,6 +68,8 @@ const rules_setting_field rules_setting_fields[] = {
     DBL(high_need_dds),
     INT(high_need_phq9),
     INT(referral_days),
+    INT(hba1c_mmol_mol),
+    INT(glucose_mg_dl),
     {NULL, 0, false},
 };
 #undef DBL
@@ -176,6 +178,10 @@ pl_status rules_settings_validate(const rules_settings *s, pl_err *err)
         pl_err_field(err, "high_need_phq9", "must be between 1 and 27");
     if (s->referral_days < 1 || s->referral_days > 90)
         pl_err_field(err, "referral_days", "must be between 1 and 90 days");
+    if (s->hba1c_mmol_mol != 0 && s->hba1c_mmol_mol != 1)
+        pl_err_field(err, "hba1c_mmol_mol", "must be 0 (%%) or 1 (mmol/mol)");
+    if (s->glucose_mg_dl != 0 && s->glucose_mg_dl != 1)
+        pl_err_field(err, "glucose_mg_dl", "must be 0 (mmol/L) or 1 (mg/dL)");
 
     if (err->nfields + err->truncated != before) {
         pl_err_set(err, PL_INVALID, "the program's rule settings are not valid");

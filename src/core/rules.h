@@ -47,6 +47,9 @@ typedef struct rules_settings {
     int high_need_phq9;     /* 10 */
     /* A referral still open this many days after its last change gets a follow-up task. */
     int referral_days; /* 14 */
+    /* The units the program shows and enters readings in (the web app): 0 or 1. */
+    int hba1c_mmol_mol; /* 0: HbA1c in % (NGSP); 1: in mmol/mol (IFCC) */
+    int glucose_mg_dl;  /* 0: glucose and lipids in mmol/L; 1: in mg/dL */
 } rules_settings;
 
 /*

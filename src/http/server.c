@@ -261,6 +261,12 @@ const char *http_header_get(const http_request *req, const char *name)
 
 const char *http_query_get(const http_request *req, const char *name)
 {
+    if (req->query_set) {
+        for (int i = 0; i + 1 < 2 * req->nquery; i += 2)
+            if (strcmp(req->query[i], name) == 0)
+                return req->query[i + 1];
+        return NULL;
+    }
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -342,6 +348,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     if (st->suspended) {
         /* resumed: the continuation has filled the response */
         st->suspended = 0;
+        if (st->req.finish)
+            st->req.finish(&st->req, &st->res);
         return send_response(c, &st->res);
     }
     if (*upload_data_size > 0) {
@@ -368,6 +376,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     route_request(srv, st, &st->res);
     if (st->suspended)
         return MHD_YES;
+    if (req->finish)
+        req->finish(req, &st->res);
     return send_response(c, &st->res);
 }
 

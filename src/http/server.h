@@ -33,6 +33,8 @@
 
 typedef struct http_route http_route;
 
+struct http_response;
+
 typedef struct http_request {
     pl_arena arena; /* everything below is allocated here */
     const char *method;
@@ -50,6 +52,15 @@ typedef struct http_request {
     pl_staff_account account;
     unsigned char session_hash[32];
     void *scratch; /* the application's per-request cache (arena memory), NULL at first */
+    /* query arguments the application set for an internal call to another handler: when
+       query_set, http_query_get reads these name/value pairs instead of the URL's */
+    bool query_set;
+    const char *const *query;
+    int nquery;
+    /* called once the response is final (after the handler, or after a suspended request
+       was resumed) and before it is sent: lets a page turn a handler's JSON into HTML */
+    void (*finish)(struct http_request *req, struct http_response *res);
+    void *view; /* the web page's own state, kept across a suspension; NULL for the API */
 } http_request;
 
 typedef struct http_response {

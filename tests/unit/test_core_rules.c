@@ -122,7 +122,7 @@ static void test_settings_by_name(void **state)
             assert_int_equal(rules_setting_set(&t, f, 7.5), PL_INVALID);
         assert_int_equal(rules_setting_set(&t, f, NAN), PL_INVALID);
     }
-    assert_int_equal(count, 17);
+    assert_int_equal(count, 19);
     assert_null(rules_setting_find("no_such_setting"));
     assert_true(rules_setting_get(&s, rules_setting_find("cadence_days.high_need")) == 7);
     assert_true(rules_setting_get(&s, rules_setting_find("glucose_low")) == 3.9);
