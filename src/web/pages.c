@@ -470,6 +470,15 @@ double web_jd(json_object *o, const char *key)
     return json_object_get_double(v);
 }
 
+const char *web_person_name(web_ctx *w, json_object *o)
+{
+    const char *g = web_js(o, "given_name"), *f = web_js(o, "family_name");
+    /* family name first in Chinese, and for names written in CJK characters */
+    if (w->lang == WEB_LANG_ZH || (g && (unsigned char)g[0] >= 0xe0))
+        return pl_arena_printf(&w->req->arena, "%s%s", f ? f : "", g ? g : "");
+    return pl_arena_printf(&w->req->arena, "%s %s", g ? g : "", f ? f : "");
+}
+
 const char *web_jdate(web_ctx *w, json_object *o, const char *key)
 {
     const char *s = web_js(o, key);
@@ -577,6 +586,19 @@ static void write_finished(http_request *req, http_response *res)
     w->nowned = 0;
 }
 
+/*
+ * The message beside a field: the API's own rule ("must be between 4 and
+ * 20") on English pages, where it is already in the reader's language;
+ * elsewhere the catalog's message for the kind of field, since the API's
+ * rules are written in English.
+ */
+static const char *field_message(web_ctx *w, const http_field *f, const char *api_message)
+{
+    if (w->lang == WEB_LANG_EN && f && api_message && *api_message)
+        return api_message;
+    return type_message(w, f);
+}
+
 /* Field errors of an API problem answer, as localized messages beside the fields. */
 static void problem_errors(web_ctx *w)
 {
@@ -585,11 +607,13 @@ static void problem_errors(web_ctx *w)
     int n = errs && json_object_is_type(errs, json_type_array) ? (int)json_object_array_length(errs)
                                                                : 0;
     for (int i = 0; i < n; i++) {
-        const char *field = web_js(json_object_array_get_idx(errs, (size_t)i), "field");
+        json_object *e = json_object_array_get_idx(errs, (size_t)i);
+        const char *field = web_js(e, "field");
         if (!field)
             continue;
         const http_field *f = form_field(w, field);
-        add_error(w, f ? field : "form", f ? web_tr(w, "err.invalid") : web_tr(w, "err.form"));
+        add_error(w, f ? field : "form",
+                  f ? field_message(w, f, web_js(e, "message")) : web_tr(w, "err.form"));
     }
     if (w->err.nfields == 0)
         add_error(w, "form", web_tr(w, "err.form"));
@@ -647,7 +671,8 @@ void web_api_write(web_ctx *w, const char *method, const char *pattern, const ch
             /* a form field of the wrong shape: shown beside its field */
             for (int i = 0; i < err.nfields; i++) {
                 const http_field *f = form_field(w, err.fields[i].field);
-                add_error(w, f ? err.fields[i].field : "form", type_message(w, f));
+                add_error(w, f ? err.fields[i].field : "form",
+                          field_message(w, f, err.fields[i].message));
             }
             w->res->status = 422;
             w->res->body.len = 0;

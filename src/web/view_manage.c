@@ -43,13 +43,23 @@ void web_alerts(web_ctx *w)
         const char *sev = web_js(a, "severity");
         bool urgent = sev && strcmp(sev, "urgent") == 0;
         int64_t id = web_ji(a, "id"), pid = web_ji(a, "participant_id");
+        /* the clinician acts on a person: their name (a read of the record, audited) */
+        const char *params[1] = {pl_arena_printf(&w->req->arena, "%lld", (long long)pid)};
+        json_object *p = NULL;
+        const char *who =
+            params[0] && web_api_get(w, "/api/v1/participants/{id}", params, 1, NULL, 0, &p) == 200
+                ? web_person_name(w, p)
+                : NULL;
+        if (!who)
+            who = pl_arena_printf(&w->req->arena, "%s %lld", web_tr(w, "alerts.participant"),
+                                  (long long)pid);
         html_out(&w->h,
                  "<li class=\"card\" data-alert=\"%D\"><span class=\"tag %s\">%s %s</span> "
-                 "<strong>%s</strong><br><a href=\"/participants/%D\">%s %D</a> · %s · %s",
+                 "<strong>%s</strong><br><a href=\"/participants/%D\">%s</a> · %s · %s",
                  id, urgent ? "urgent" : "attention", urgent ? "⚠" : "●",
                  web_trk(w, "severity", urgent ? "urgent" : "attention"),
                  web_trk(w, "alert", web_js(a, "kind") ? web_js(a, "kind") : "peer_concern"), pid,
-                 web_tr(w, "alerts.participant"), pid, web_jdate(w, a, "created_at"),
+                 who ? who : "", web_jdate(w, a, "created_at"),
                  web_trk(w, "astatus", web_js(a, "status") ? web_js(a, "status") : "open"));
         if (can_ack && web_js(a, "status") && strcmp(web_js(a, "status"), "open") == 0) {
             html_out(&w->h, "<form method=\"post\" action=\"/alerts/%D/acknowledge\">", id);
@@ -293,9 +303,15 @@ static void dashboard_ratings(web_ctx *w)
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         char mean[WEB_NUM_MAX];
         web_fmt_num(w->lang, web_jd(r, "mean"), 1, mean);
-        html_out(&w->h, "<tr><td>%D</td><td>%s – %s</td><td>%s (%s)</td></tr>",
-                 web_ji(r, "unit_id"), web_jdate(w, r, "period_start"),
-                 web_jdate(w, r, "period_end"),
+        const char *params[1] = {
+            pl_arena_printf(&w->req->arena, "%lld", (long long)web_ji(r, "unit_id"))};
+        json_object *u = NULL;
+        const char *unit =
+            params[0] && web_api_get(w, "/api/v1/org-units/{id}", params, 1, NULL, 0, &u) == 200
+                ? web_js(u, "name")
+                : params[0];
+        html_out(&w->h, "<tr><td>%s</td><td>%s – %s</td><td>%s (%s)</td></tr>", unit ? unit : "",
+                 web_jdate(w, r, "period_start"), web_jdate(w, r, "period_end"),
                  web_trk(w, "level", web_js(r, "level") ? web_js(r, "level") : "low"), mean);
     }
     html_raw(&w->h, "</table></div>");

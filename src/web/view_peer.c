@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/instrument.h"
 #include "core/measure.h"
 #include "core/rules.h"
 #include "web_int.h"
@@ -74,14 +75,6 @@ static double in_program_unit(program_units u, const measure_def *d, double cano
 
 /* ---- the worklist --------------------------------------------------------- */
 
-static const char *person_name(web_ctx *w, json_object *o)
-{
-    const char *g = web_js(o, "given_name"), *f = web_js(o, "family_name");
-    if (w->lang == WEB_LANG_ZH || (g && (unsigned char)g[0] >= 0xe0))
-        return pl_arena_printf(&w->req->arena, "%s%s", f ? f : "", g ? g : "");
-    return pl_arena_printf(&w->req->arena, "%s %s", g ? g : "", f ? f : "");
-}
-
 void web_worklist(web_ctx *w)
 {
     json_object *wl = NULL;
@@ -117,7 +110,7 @@ void web_worklist(web_ctx *w)
                  "<li class=\"card\" data-participant=\"%D\"><strong><a "
                  "href=\"/participants/%D\">%s</a></strong> "
                  "<span class=\"tag %s\">%s</span>",
-                 pid, pid, person_name(w, it), cls,
+                 pid, pid, web_person_name(w, it), cls,
                  web_trk(w, "priority", prio ? prio : "upcoming"));
         if (web_js(it, "risk_tier") && strcmp(web_js(it, "risk_tier"), "high_need") == 0)
             html_out(&w->h, "<span class=\"tag attention\">%s</span>",
@@ -309,7 +302,7 @@ void web_participant(web_ctx *w)
     web_api_get(w, "/api/v1/referrals", NULL, 0, q, 2, &rs);
     web_api_get(w, "/api/v1/questionnaire-responses", NULL, 0, q, 2, &qs);
 
-    const char *name = person_name(w, p);
+    const char *name = web_person_name(w, p);
     web_begin(w, name);
     html_out(&w->h, "<h1>%s</h1>", name);
     html_out(&w->h,
@@ -459,9 +452,10 @@ void web_participant(web_ctx *w)
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         char sc[WEB_NUM_MAX];
         web_fmt_num(w->lang, web_jd(r, "score"), 1, sc);
+        const instrument_def *def = instrument_find(web_js(r, "instrument"));
         html_out(&w->h, "<li><a href=\"/questionnaires/%D\">%s</a> · %s %s · %s</li>",
-                 web_ji(r, "id"), web_js(r, "instrument"), web_tr(w, "record.score"), sc,
-                 web_jdate(w, r, "completed_at"));
+                 web_ji(r, "id"), def ? def->name : web_js(r, "instrument"),
+                 web_tr(w, "record.score"), sc, web_jdate(w, r, "completed_at"));
     }
     html_raw(&w->h, "</ul>");
     web_end(w, 200);
@@ -482,7 +476,7 @@ static bool participant_header(web_ctx *w, const char *title_key)
     web_begin(w, web_tr(w, title_key));
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1><p><a href=\"/participants/%s\">%s</a></p>", web_tr(w, title_key),
-             w->id, person_name(w, p));
+             w->id, web_person_name(w, p));
     return true;
 }
 

@@ -105,6 +105,8 @@ const char *web_js(json_object *o, const char *key); /* string value or NULL */
 int64_t web_ji(json_object *o, const char *key);     /* integer value or 0 */
 double web_jd(json_object *o, const char *key);      /* number value or 0 */
 json_object *web_jo(json_object *o, const char *key);
+/* A person's name from a participant's JSON (family name first in Chinese); arena memory. */
+const char *web_person_name(web_ctx *w, json_object *o);
 /* A date/time string formatted for the locale (the date part only). */
 const char *web_jdate(web_ctx *w, json_object *o, const char *key);
 

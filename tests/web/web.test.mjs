@@ -97,10 +97,12 @@ test('an HbA1c above the urgent threshold reaches the clinician, who acknowledge
   const clin = await newPage(browser);
   await signIn(clin, srv.url, 'clinician', srv.logins.clinician);
   assert.match(clin.url(), /\/alerts$/);
-  const card = clin.locator('#alerts > li', { hasText: `Participant ${p.id}` }).filter({
-    hasText: 'Very high HbA1c',
-  });
+  const card = clin
+    .locator('#alerts > li')
+    .filter({ has: clin.locator(`a[href="/participants/${p.id}"]`) })
+    .filter({ hasText: 'Very high HbA1c' });
   assert.equal(await card.count(), 1, 'the alert is in the inbox');
+  assert.ok((await card.textContent()).includes(p.given_name), 'the inbox names the participant');
   assert.match(await card.textContent(), /Attention|Urgent/, 'severity is written, not only coloured');
   await shot(clin, 'alerts-desktop');
   const alertId = await card.getAttribute('data-alert');
@@ -178,12 +180,25 @@ test('a form error is shown beside its field and keeps what was typed', async ()
   ]);
   assert.equal(resp.status(), 422);
   assert.equal(await page.locator('#err-key_functions').count(), 1, 'the error is beside the field');
+  // the rule is said, not a generic "check this value"
+  assert.match(await page.textContent('#err-key_functions'), /at least one/i);
   assert.equal(await page.inputValue('#minutes'), '35');
   assert.equal(await page.inputValue('#mode'), 'home_visit');
   assert.equal(await page.inputValue('#note'), 'Cooked <b>rice</b> & beans "together"');
   assert.equal(await page.inputValue('#follow_up_date'), '2099-01-15');
   assert.ok(await page.isChecked('input[name=topics][value=healthy_eating]'));
   await shot(page, 'contact-error-desktop');
+  // a rule only the server knows: its own words beside the field, the typed value kept
+  await page.goto(`${srv.url}/participants/${participant}/measurement`);
+  await page.selectOption('#code', '4548-4');
+  await page.fill('#value', '31');
+  const [mresp] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('form.card button[type=submit]'),
+  ]);
+  assert.equal(mresp.status(), 422);
+  assert.match(await page.textContent('#err-value'), /outside the plausible range/);
+  assert.equal(await page.inputValue('#value'), '31');
   // nothing was written
   const contacts = await srv.listAll('peer', `/api/v1/contacts?participant_id=${participant}`);
   assert.ok(!contacts.some((c) => c.note && c.note.startsWith('Cooked')));
