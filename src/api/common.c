@@ -625,6 +625,7 @@ json_object *api_staff_json(const pl_staff_account *a)
     ADD(o, "scope_unit_id", api_json_id(a->scope_unit_id));
     ADD(o, "person_id", api_json_id(a->person_id));
     ADD(o, "disabled", json_object_new_boolean(a->disabled));
+    ADD(o, "language", api_json_str(a->language));
     ADD(o, "created_at", api_json_time(a->created_at));
     return o;
 }

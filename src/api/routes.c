@@ -47,6 +47,7 @@ static const http_field staff_create_fields[] = {
     {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
     {"person_id", HTTP_F_ID, false, true, 0, 0, NULL},
     {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, pl_language_names},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_staff_create = {"StaffCreate", staff_create_fields};
@@ -56,6 +57,7 @@ static const http_field staff_update_fields[] = {
     {"role", HTTP_F_STRING, false, false, 0, 40, pl_role_names},
     {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
     {"disabled", HTTP_F_BOOL, false, false, 0, 0, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, pl_language_names},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 const http_body_schema api_schema_staff_update = {"StaffUpdate", staff_update_fields};

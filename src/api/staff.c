@@ -62,6 +62,7 @@ void api_staff_create(http_request *req, http_response *res)
                           .display_name = api_body_str(req, "display_name"),
                           .scope_unit_id = api_body_id(req, "scope_unit_id"),
                           .person_id = api_body_id(req, "person_id"),
+                          .language = api_body_str(req, "language"),
                           .role = PL_ROLE__COUNT}};
     pl_err err;
     pl_err_clear(&err);
@@ -145,6 +146,8 @@ static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_re
                          "evaluator");
         if (api_body_has(req, "scope_unit_id"))
             a.scope_unit_id = api_body_id(req, "scope_unit_id");
+        if (api_body_has(req, "language"))
+            a.language = api_body_str(req, "language");
         if (api_body_has(req, "disabled")) {
             bool disabled = api_body_bool(req, "disabled", a.disabled);
             end_sessions = disabled && !a.disabled;

@@ -144,10 +144,11 @@ static void check_text(pl_err *err, const char *field, const char *s, size_t max
 }
 
 /* BCP 47 tags peerlink ships catalogs for; others are refused until translated. */
+const char *const pl_language_names[] = {"en", "es", "zh-CN", NULL};
+
 static bool language_ok(const char *s)
 {
-    static const char *const langs[] = {"en", "es", "zh-CN", NULL};
-    return enum_lookup(langs, COUNT(langs), s) >= 0;
+    return enum_lookup(pl_language_names, COUNT(pl_language_names), s) >= 0;
 }
 
 static void check_language(pl_err *err, const char *field, const char *s, bool required)
@@ -397,6 +398,7 @@ pl_status staff_account_validate(const pl_staff_account *a, pl_err *err)
                      "evaluator");
     else if (a->role != PL_ROLE_ADMIN && a->scope_unit_id <= 0)
         pl_err_field(err, "scope_unit_id", "is required for every role but admin");
+    check_language(err, "language", a->language, false);
     return err->status == PL_OK ? PL_OK : PL_INVALID;
 }
 

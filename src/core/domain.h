@@ -158,6 +158,8 @@ extern const char *const pl_org_kind_names[],
                                                        *const pl_role_names[],
                                                            *const pl_topic_names[],
                                                                *const pl_key_function_names[];
+/* The languages peerlink ships catalogs for (BCP 47), ending with NULL. */
+extern const char *const pl_language_names[];
 
 /* Name of value v in an enum table, or NULL when out of range. */
 const char *pl_org_kind_name(pl_org_kind v);
@@ -289,6 +291,7 @@ typedef struct pl_staff_account {
     pl_id scope_unit_id; /* 0: the whole installation (admins) */
     pl_id person_id;     /* the peer leader or clinician behind the login, if any */
     bool disabled;
+    const char *language; /* the pages' language: "en", "es", "zh-CN"; NULL: the browser's */
     pl_time created_at;
     int version;
 } pl_staff_account;

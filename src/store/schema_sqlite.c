@@ -683,6 +683,9 @@ const char *const store_sqlite_migrations[] = {
     "DROP INDEX contact_participant;\n"
     "CREATE INDEX contact_participant ON contact(participant_id, occurred_at, group_session_id,\n"
     "  voided_at);\n",
+
+    /* 12: the language a staff member's pages are shown in (NULL: the browser's) */
+    "ALTER TABLE staff_account ADD COLUMN language TEXT CHECK (language IN ('en','es','zh-CN'));\n",
 };
 
 const int store_sqlite_migration_count =

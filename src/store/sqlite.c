@@ -111,7 +111,7 @@ enum stmt_id {
 
 #define STAFF_COLS                                                                                 \
     "id, username, display_name, role, scope_unit_id, person_id, disabled, created_at, version, "  \
-    "password_hash"
+    "language, password_hash"
 #define AUDIT_COLS                                                                                 \
     "id, at, account_id, action, entity, entity_id, participant_id, client_addr, status"
 #define QR_COLS                                                                                    \
@@ -157,8 +157,8 @@ static const char *const sql[ST__COUNT] = {
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_MEAS_GET] = "SELECT " SQ_MEAS_COLS " FROM measurement m WHERE m.id = ?",
     [ST_STAFF_INSERT] = "INSERT INTO staff_account (username, display_name, password_hash, role, "
-                        "scope_unit_id, person_id, disabled, created_at) "
-                        "VALUES (?,?,?,?,?,?,?,?)",
+                        "scope_unit_id, person_id, disabled, created_at, language) "
+                        "VALUES (?,?,?,?,?,?,?,?,?)",
     [ST_STAFF_BY_USERNAME] = "SELECT " STAFF_COLS " FROM staff_account WHERE username = ?",
     [ST_COUNTS] = "SELECT (SELECT count(*) FROM org_unit WHERE kind = 'program'), "
                   "(SELECT count(*) FROM org_unit), (SELECT count(*) FROM participant), "
@@ -183,7 +183,7 @@ static const char *const sql[ST__COUNT] = {
                          "WHERE id = (SELECT person_id FROM participant WHERE id = ?1)",
     [ST_STAFF_GET] = "SELECT " STAFF_COLS " FROM staff_account WHERE id = ?",
     [ST_STAFF_UPDATE] = "UPDATE staff_account SET display_name = ?2, role = ?3, "
-                        "scope_unit_id = ?4, disabled = ?5, version = version + 1 "
+                        "scope_unit_id = ?4, disabled = ?5, language = ?7, version = version + 1 "
                         "WHERE id = ?1 AND version = ?6",
     [ST_STAFF_PASSWORD] = "UPDATE staff_account SET password_hash = ?2, version = version + 1 "
                           "WHERE id = ?1",
@@ -200,7 +200,7 @@ static const char *const sql[ST__COUNT] = {
                           "expires_at, client_addr) VALUES (?,?,?,?,?,?)",
     [ST_SESSION_GET] = "SELECT s.account_id, s.created_at, s.last_seen_at, s.expires_at, "
                        "a.id, a.username, a.display_name, a.role, a.scope_unit_id, a.person_id, "
-                       "a.disabled, a.created_at, a.version "
+                       "a.disabled, a.created_at, a.version, a.language "
                        "FROM session s JOIN staff_account a ON a.id = s.account_id "
                        "WHERE s.token_hash = ?",
     [ST_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
@@ -1152,21 +1152,27 @@ void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
     m->recorded_by = sqlite3_column_int64(st, 11);
 }
 
-/* STAFF_COLS; the hash (column 9) only when asked for. */
-static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, char **hash)
+/* STAFF_COLS from column i on (the session read has its own first); the hash only when asked. */
+static void staff_read_at(sqlite3_stmt *st, int i, pl_arena *a, pl_staff_account *out, char **hash)
 {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(st, 0);
-    out->username = sq_col_text(st, 1, a);
-    out->display_name = sq_col_text(st, 2, a);
-    pl_role_parse((const char *)sqlite3_column_text(st, 3), &out->role);
-    out->scope_unit_id = sqlite3_column_int64(st, 4);
-    out->person_id = sqlite3_column_int64(st, 5);
-    out->disabled = sqlite3_column_int(st, 6) != 0;
-    out->created_at = sqlite3_column_int64(st, 7);
-    out->version = sqlite3_column_int(st, 8);
+    out->id = sqlite3_column_int64(st, i);
+    out->username = sq_col_text(st, i + 1, a);
+    out->display_name = sq_col_text(st, i + 2, a);
+    pl_role_parse((const char *)sqlite3_column_text(st, i + 3), &out->role);
+    out->scope_unit_id = sqlite3_column_int64(st, i + 4);
+    out->person_id = sqlite3_column_int64(st, i + 5);
+    out->disabled = sqlite3_column_int(st, i + 6) != 0;
+    out->created_at = sqlite3_column_int64(st, i + 7);
+    out->version = sqlite3_column_int(st, i + 8);
+    out->language = sq_col_text(st, i + 9, a);
     if (hash)
-        *hash = (char *)sq_col_text(st, 9, a);
+        *hash = (char *)sq_col_text(st, i + 10, a);
+}
+
+static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, char **hash)
+{
+    staff_read_at(st, 0, a, out, hash);
 }
 
 static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
@@ -2072,6 +2078,7 @@ pl_status store_staff_account_insert(store_tx *tx, pl_staff_account *a, const ch
     sq_bind_id(st, 6, a->person_id);
     sqlite3_bind_int(st, 7, a->disabled);
     sqlite3_bind_int64(st, 8, a->created_at);
+    sq_bind_text(st, 9, a->language);
     pl_status r = sq_step_insert(tx->c, st, &a->id, err, "staff account");
     if (r == PL_CONFLICT)
         pl_err_set(err, PL_CONFLICT, "username '%s' is already taken", a->username);
@@ -2130,6 +2137,7 @@ pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expe
     sq_bind_id(st, 4, a->scope_unit_id);
     sqlite3_bind_int(st, 5, a->disabled);
     sqlite3_bind_int(st, 6, expected_version);
+    sq_bind_text(st, 7, a->language);
     pl_status r = sq_step_versioned(tx->c, st, err, "staff account");
     if (r == PL_OK)
         a->version = expected_version + 1;
@@ -2187,16 +2195,7 @@ pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, st
         se->created_at = sqlite3_column_int64(st, 1);
         se->last_seen_at = sqlite3_column_int64(st, 2);
         se->expires_at = sqlite3_column_int64(st, 3);
-        memset(account, 0, sizeof *account);
-        account->id = sqlite3_column_int64(st, 4);
-        account->username = sq_col_text(st, 5, a);
-        account->display_name = sq_col_text(st, 6, a);
-        pl_role_parse((const char *)sqlite3_column_text(st, 7), &account->role);
-        account->scope_unit_id = sqlite3_column_int64(st, 8);
-        account->person_id = sqlite3_column_int64(st, 9);
-        account->disabled = sqlite3_column_int(st, 10) != 0;
-        account->created_at = sqlite3_column_int64(st, 11);
-        account->version = sqlite3_column_int(st, 12);
+        staff_read_at(st, 4, a, account, NULL);
         r = sq_arena_check(a, err);
     }
     sqlite3_reset(st);

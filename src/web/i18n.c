@@ -24,6 +24,9 @@ static const web_message catalog[] = {
     {"admin.disabled", {"Disabled", "Desactivada", "已停用"}},
     {"admin.enable", {"Enable", "Activar", "启用"}},
     {"admin.everywhere", {"Everywhere", "Todo", "全部"}},
+    {"admin.language", {"Language of the pages", "Idioma de las páginas", "页面语言"}},
+    {"admin.language_browser",
+     {"The browser's language", "El idioma del navegador", "浏览器的语言"}},
     {"admin.name", {"Name", "Nombre", "姓名"}},
     {"admin.new", {"New account", "Cuenta nueva", "新建账户"}},
     {"admin.role", {"Role", "Función", "角色"}},
@@ -345,6 +348,12 @@ const char *web_lang_code(web_lang l)
 {
     static const char *const codes[WEB_LANG__COUNT] = {"en", "es", "zh-CN"};
     return (int)l >= 0 && l < WEB_LANG__COUNT ? codes[l] : "en";
+}
+
+const char *web_lang_name(web_lang l)
+{
+    static const char *const names[WEB_LANG__COUNT] = {"English", "Español", "中文"};
+    return (int)l >= 0 && l < WEB_LANG__COUNT ? names[l] : "English";
 }
 
 int web_lang_from_code(const char *code)

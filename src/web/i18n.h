@@ -22,6 +22,8 @@ typedef struct web_message {
 
 /* "en", "es", "zh-CN". */
 const char *web_lang_code(web_lang l);
+/* The language's name in itself ("English", "Español", "中文"), as language pickers show it. */
+const char *web_lang_name(web_lang l);
 /* A language code ("es", "zh-CN", "zh", ...) to a language; -1 when not one of ours. */
 int web_lang_from_code(const char *code);
 /*

@@ -72,6 +72,7 @@ static const http_field account_form[] = {
     {"role", HTTP_F_STRING, true, false, 0, 40, pl_role_names},
     {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
     {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, pl_language_names},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 static const http_field empty_form[] = {
@@ -286,11 +287,10 @@ void web_begin(web_ctx *w, const char *title)
         html_raw(&w->h, "</nav>");
     }
     html_out(&w->h, "<span class=\"langs\" aria-label=\"%s\">", web_tr(w, "nav.language"));
-    static const char *const codes[] = {"en", "es", "zh-CN"};
-    static const char *const names[] = {"English", "Español", "中文"};
-    for (int i = 0; i < 3; i++)
-        html_out(&w->h, "<a href=\"/lang/%s?back=%s\" lang=\"%s\">%s</a>", codes[i], w->path,
-                 codes[i], names[i]);
+    for (int i = 0; i < WEB_LANG__COUNT; i++)
+        html_out(&w->h, "<a href=\"/lang/%s?back=%s\" lang=\"%s\">%s</a>",
+                 web_lang_code((web_lang)i), w->path, web_lang_code((web_lang)i),
+                 web_lang_name((web_lang)i));
     html_raw(&w->h, "</span>");
     if (req->signed_in) {
         html_out(&w->h, "<span>%s</span>",
@@ -688,9 +688,16 @@ void web_api_write(web_ctx *w, const char *method, const char *pattern, const ch
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+/*
+ * The page's language: a choice made with the language links on this
+ * device (the pl_lang cookie), else the signed-in account's own language,
+ * else the browser's Accept-Language, else English.
+ */
 static web_lang pick_lang(http_request *req)
 {
     int l = web_lang_from_code(http_cookie_get(req, "pl_lang"));
+    if (l < 0 && req->signed_in)
+        l = web_lang_from_code(req->account.language);
     if (l >= 0)
         return (web_lang)l;
     return web_lang_negotiate(http_header_get(req, "Accept-Language"));
@@ -721,7 +728,6 @@ static void web_dispatch(http_request *req, http_response *res)
     w->page = &web_pages[idx];
     w->path = req->path;
     w->id = req->nparams > 0 ? req->params[0] : NULL;
-    w->lang = pick_lang(req);
     pl_err_clear(&w->err);
     req->view = w;
     res->body.len = 0;
@@ -737,6 +743,7 @@ static void web_dispatch(http_request *req, http_response *res)
             req->signed_in = false;
         pl_buf_free(&tmp.body);
     }
+    w->lang = pick_lang(req); /* after sign-in: the account's language counts */
     if (w->page->roles && !req->signed_in) {
         web_redirect(w, strcmp(req->method, "GET") == 0
                             ? pl_arena_printf(&req->arena, "/login?next=%s", req->path)

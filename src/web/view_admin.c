@@ -91,6 +91,17 @@ void web_accounts(web_ctx *w)
     }
     html_raw(&w->h, "</select>");
     web_field_error(w, "scope_unit_id");
+    const char *lang = web_value(w, "language", "");
+    html_out(&w->h,
+             "<label for=\"language\">%s</label><select id=\"language\" name=\"language\">"
+             "<option value=\"\">%s</option>",
+             web_tr(w, "admin.language"), web_tr(w, "admin.language_browser"));
+    for (int i = 0; i < WEB_LANG__COUNT; i++)
+        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", web_lang_code((web_lang)i),
+                 strcmp(lang, web_lang_code((web_lang)i)) == 0 ? " selected" : "",
+                 web_lang_name((web_lang)i));
+    html_raw(&w->h, "</select>");
+    web_field_error(w, "language");
     html_out(&w->h,
              "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
              "name=\"password\" autocomplete=\"new-password\">",

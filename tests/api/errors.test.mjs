@@ -193,6 +193,29 @@ test('a duplicate username answers 409 and creates no account', async () => {
   assert.equal((await s.listAll('admin', '/api/v1/staff?limit=200')).length, before);
 });
 
+test('an account keeps the language of its pages; a language without a catalog is refused by name', async () => {
+  const r = await s.req('POST', '/api/v1/staff', {
+    token: s.tokens.admin,
+    body: { username: 'lang-es', role: 'evaluator', scope_unit_id: d.shanghai,
+      password: 'another-secret-1', language: 'es' },
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.language, 'es');
+  const bad = await s.req('PATCH', `/api/v1/staff/${r.json.id}`, {
+    token: s.tokens.admin,
+    body: { language: 'fr' },
+  });
+  assert.ok(fieldErrors(assertProblem(bad, bad.status === 400 ? 400 : 422)).language, bad.text);
+  const got = await s.get200('admin', `/api/v1/staff/${r.json.id}`);
+  assert.equal(got.language, 'es', 'a refused change changes nothing');
+  const cleared = await s.req('PATCH', `/api/v1/staff/${r.json.id}`, {
+    token: s.tokens.admin,
+    body: { language: null },
+  });
+  assert.equal(cleared.status, 200, cleared.text);
+  assert.equal(cleared.json.language, null);
+});
+
 test('a duplicate program number answers 409 and enrols nobody', async () => {
   const taken = d.siteParts.find((p) => p.program_ident);
   assert.ok(taken, 'no participant with a program number');

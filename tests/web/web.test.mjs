@@ -314,14 +314,18 @@ test('an admin creates an account, which signs in, then disables it', async () =
   await page.selectOption('#role', 'clinician');
   await page.selectOption('#scope_unit_id', { label: 'Dapuqiao Community' });
   await page.fill('#password', 'a-long-enough-password-1');
+  await page.selectOption('#language', 'es');
   await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
   assert.match(page.url(), /\/admin\/accounts$/);
   const row = page.locator('#accounts tr[data-account=webnurse]');
   assert.equal(await row.count(), 1);
   await shot(page, 'accounts-desktop');
-  const other = await newPage(browser);
+  // the account's own language wins over an English browser
+  const other = await newPage(browser, { locale: 'en-US' });
   await signIn(other, srv.url, 'webnurse', 'a-long-enough-password-1');
   assert.match(other.url(), /\/alerts$/);
+  assert.equal(await other.getAttribute('html', 'lang'), 'es');
+  assert.match(await other.textContent('h1'), /Bandeja de alertas/);
   await other.context().close();
   await Promise.all([page.waitForNavigation(), row.locator('button').click()]);
   assert.match(await page.textContent('#accounts tr[data-account=webnurse]'), /Disabled/);
