@@ -251,7 +251,9 @@ static int cmd_demo(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(EXIT_USAGE, "demo: unexpected argument '%s'", argv[optind]);
-    if (access(db, F_OK) == 0) {
+    /* a PostgreSQL database is made by its server's owner; peerlink fills an empty one */
+    int pg = strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+    if (!pg && access(db, F_OK) == 0) {
         if (!force)
             return cli_fail(EXIT_RUNTIME, "demo: %s already exists; pass --force to replace it",
                             db);

@@ -42,6 +42,7 @@ struct db_conn {
     sqlite3 *lite;
     PGconn *pg;
     int changes;
+    db_int64 last_id;  /* the id column of the last INSERT's RETURNING row */
     int stmt_seq;     /* names of server-side statements */
     char sqlstate[6]; /* of the last failure */
     char *err;        /* the last failure's message (PostgreSQL) */
@@ -54,6 +55,7 @@ struct db_stmt {
     char *sql; /* with $N placeholders */
     char name[24];
     int nparams;
+    int returning; /* an INSERT given RETURNING * here: its row is the new id, not a result */
     unsigned char used[DB_MAX_PARAMS + 1]; /* parameter appears in the SQL */
     char *val[DB_MAX_PARAMS];              /* NULL: SQL NULL */
     int len[DB_MAX_PARAMS];
@@ -215,12 +217,7 @@ db_int64 db_last_insert_id(db_conn *c)
 {
     if (c->backend == DB_SQLITE)
         return sqlite3_last_insert_rowid(c->lite);
-    PGresult *r = PQexec(c->pg, "SELECT lastval()");
-    db_int64 id = 0;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return id;
+    return c->last_id;
 }
 
 /* ---- statements --------------------------------------------------------- */
@@ -229,7 +226,7 @@ db_int64 db_last_insert_id(db_conn *c)
 static int pg_translate(db_stmt *st, const char *sql)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n * 2 + 16);
+    char *out = malloc(n * 2 + 32);
     if (!out)
         return DB_ERROR;
     size_t o = 0;
@@ -267,6 +264,14 @@ static int pg_translate(db_stmt *st, const char *sql)
         o += (size_t)snprintf(out + o, 8, "$%d", num);
     }
     out[o] = '\0';
+    /* an INSERT reports its new row's id through RETURNING (pg_execute reads it) */
+    const char *p = sql;
+    while (*p == ' ' || *p == '\n')
+        p++;
+    if (strncmp(p, "INSERT", 6) == 0 && !strstr(sql, "RETURNING")) {
+        memcpy(out + o, " RETURNING *", 13);
+        st->returning = 1;
+    }
     st->sql = out;
     st->nparams = max;
     return DB_OK;
@@ -448,6 +453,8 @@ static int pg_execute(db_stmt *st)
         r = PQprepare(c->pg, st->name, st->sql, n, st->prep_type);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             pg_fail(c, r);
+            if (getenv("PL_DEBUG_SQL"))
+                fprintf(stderr, "DEBUGSQL %s\n  -> %s\n", st->sql, c->err);
             PQclear(r);
             return DB_ERROR;
         }
@@ -465,6 +472,8 @@ static int pg_execute(db_stmt *st)
     ExecStatusType t = PQresultStatus(r);
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
         pg_fail(c, r);
+        if (getenv("PL_DEBUG_SQL"))
+            fprintf(stderr, "DEBUGSQL %s\n  -> %s\n", st->sql, c->err);
         PQclear(r);
         return DB_ERROR;
     }
@@ -476,6 +485,11 @@ static int pg_execute(db_stmt *st)
     st->executed = 1;
     st->row = -1;
     st->nrows = t == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+    if (st->returning) {
+        int col = PQfnumber(r, "id");
+        c->last_id = col >= 0 && st->nrows > 0 ? strtoll(PQgetvalue(r, 0, col), NULL, 10) : 0;
+        st->nrows = 0;
+    }
     return DB_OK;
 }
 

@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "schema_pg.h"
 #include "schema_sqlite.h"
 #include "sqlite_int.h"
 
@@ -165,7 +166,8 @@ static const char *const sql[ST__COUNT] = {
                   "(SELECT count(*) FROM peer_leader), "
                   "(SELECT count(*) FROM contact WHERE voided_at IS NULL), "
                   "(SELECT count(*) FROM measurement), (SELECT count(*) FROM staff_account)",
-    [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(m.value >= ?5) FROM measurement m "
+    [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(CASE WHEN m.value >= ?5 THEN 1.0 ELSE "
+                        "0.0 END) FROM measurement m "
                         "JOIN participant p ON p.id = m.participant_id "
                         "JOIN org_unit u ON u.id = p.home_unit_id "
                         "WHERE m.analyte = ?2 AND m.wave = ?3 AND p.program_id = ?1 "
@@ -211,8 +213,11 @@ static const char *const sql[ST__COUNT] = {
                         "participant_id, client_addr, status) VALUES (?,?,?,?,?,?,?,?)",
     [ST_IDEM_GET] = "SELECT request_hash, status, body, location FROM idempotency "
                     "WHERE account_id = ? AND key = ? AND created_at >= ?",
-    [ST_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (account_id, key, request_hash, status, "
-                    "body, location, created_at) VALUES (?,?,?,?,?,?,?)",
+    [ST_IDEM_PUT] = "INSERT INTO idempotency (account_id, key, request_hash, status, body, "
+                    "location, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (account_id, key) "
+                    "DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status, "
+                    "body = excluded.body, location = excluded.location, "
+                    "created_at = excluded.created_at",
     [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE account_id = ? AND created_at < ?",
     [ST_SECRET] = "SELECT value FROM setting WHERE key = 'install_secret'",
     [ST_PERSON_GET] = "SELECT " SQ_PERSON_COLS " FROM person pe WHERE pe.id = ?",
@@ -247,6 +252,7 @@ typedef struct write_job {
 
 struct store {
     char *path;
+    int pg; /* a PostgreSQL database: no WAL, no checkpoints, no file */
     store_options opt;
     int schema_version;
 
@@ -354,6 +360,9 @@ pl_status sq_exec(conn *c, const char *sqltext, pl_err *err)
 
 static pl_status exec_stmt(conn *c, enum stmt_id id, pl_err *err)
 {
+    /* PostgreSQL has one kind of BEGIN; its writers wait on row locks, not on the database */
+    if (id == ST_BEGIN && db_backend_of(c->db) == DB_PG)
+        return sq_exec(c, "BEGIN", err);
     return sq_exec(c, sql[id], err);
 }
 
@@ -371,6 +380,16 @@ static pl_status conn_open(store *s, conn *c, int flags, pl_err *err)
 {
     memset(c, 0, sizeof *c);
     int rc = db_open(s->path, flags | SQLITE_OPEN_NOMUTEX, &c->db);
+    if (rc != DB_OK && s->pg) {
+        /* not s->path: a URL may hold a password */
+        pl_status st = c->db
+                           ? pl_err_set(err, PL_IO, "cannot connect to the PostgreSQL database: %s",
+                                        db_errmsg(c->db))
+                           : pl_err_set(err, PL_NOMEM, "out of memory");
+        db_close(c->db);
+        c->db = NULL;
+        return st;
+    }
     if (rc != DB_OK) {
         pl_status st = c->db ? sq_error(c->db, rc, err, s->path)
                              : pl_err_set(err, PL_NOMEM, "%s: out of memory", s->path);
@@ -411,6 +430,15 @@ static void conn_grow_in_chunks(conn *c)
 
 static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
 {
+    if (s->pg) {
+        /* synchronous_commit=off is NORMAL's bargain: a crash may lose the last commits */
+        char settings[256];
+        snprintf(settings, sizeof settings,
+                 "SET client_min_messages = warning; SET synchronous_commit = %s;%s",
+                 s->opt.synchronous_normal ? "off" : "on",
+                 reader ? " SET default_transaction_read_only = on;" : "");
+        return exec_script(c, settings, err, "configuring the connection");
+    }
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0; "
@@ -513,15 +541,77 @@ static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
     return PL_OK;
 }
 
-static pl_status migrate(store *s, conn *c, int from, pl_err *err)
+/* Reads one integer from a query on c (PostgreSQL probes). */
+static pl_status query_int(conn *c, const char *sqltext, int *out, pl_err *err, const char *what)
 {
-    pl_status st = exec_script(c, "BEGIN IMMEDIATE", err, s->path);
+    db_stmt *st = NULL;
+    int rc = db_prepare(c->db, sqltext, &st);
+    if (rc == DB_OK)
+        rc = db_step(st);
+    if (rc != DB_ROW) {
+        pl_status r = sq_error(c->db, rc, err, what);
+        db_finalize(st);
+        return r;
+    }
+    *out = db_column_int(st, 0);
+    db_finalize(st);
+    return PL_OK;
+}
+
+/*
+ * The schema version of a PostgreSQL database (0 when it has no tables in
+ * its current schema); refused when it has tables but is not peerlink's.
+ */
+static pl_status probe_schema_pg(store *s, conn *c, int *version, pl_err *err)
+{
+    int tables = 0, has_version = 0;
+    pl_status st =
+        query_int(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", &tables,
+                  err, "reading the database's tables");
+    if (st == PL_OK)
+        st = query_int(c,
+                       "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND "
+                       "tablename = 'schema_version'",
+                       &has_version, err, "reading the database's tables");
     if (st != PL_OK)
         return st;
-    for (int v = from + 1; v <= store_sqlite_migration_count; v++) {
+    *version = 0;
+    if (tables == 0)
+        return PL_OK;
+    if (!has_version)
+        return pl_err_set(err, PL_SCHEMA,
+                          "the PostgreSQL database has tables but is not a peerlink database");
+    st = query_int(c, "SELECT coalesce(max(version), 0) FROM schema_version", version, err,
+                   "reading the schema version");
+    if (st != PL_OK)
+        return st;
+    if (*version > store_pg_migration_count)
+        return pl_err_set(err, PL_SCHEMA,
+                          "the database has schema version %d, newer than this peerlink's %d: "
+                          "upgrade peerlink to open it",
+                          *version, store_pg_migration_count);
+    return PL_OK;
+}
+
+static pl_status migrate(store *s, conn *c, int from, pl_err *err)
+{
+    const char *const *migrations = s->pg ? store_pg_migrations : store_sqlite_migrations;
+    int count = s->pg ? store_pg_migration_count : store_sqlite_migration_count;
+    pl_status st = exec_script(c, s->pg ? "BEGIN" : "BEGIN IMMEDIATE", err, "migrating");
+    if (st != PL_OK)
+        return st;
+    if (s->pg) {
+        /* servers starting together: one migrates, the others wait here and then skip */
+        st = exec_script(c, "SELECT pg_advisory_xact_lock(7275331)", err, "migrating");
+        if (st == PL_OK)
+            st = probe_schema_pg(s, c, &from, err);
+        if (st != PL_OK)
+            goto fail;
+    }
+    for (int v = from + 1; v <= count; v++) {
         char what[64];
         snprintf(what, sizeof what, "migration %d", v);
-        st = exec_script(c, store_sqlite_migrations[v - 1], err, what);
+        st = exec_script(c, migrations[v - 1], err, what);
         if (st != PL_OK)
             goto fail;
         db_stmt *ins = NULL;
@@ -538,7 +628,7 @@ static pl_status migrate(store *s, conn *c, int from, pl_err *err)
             goto fail;
         }
     }
-    return exec_script(c, "COMMIT", err, s->path);
+    return exec_script(c, "COMMIT", err, "migrating");
 fail:
     db_exec(c->db, "ROLLBACK");
     return st;
@@ -548,12 +638,82 @@ static void *writer_main(void *arg);
 static void *checkpoint_main(void *arg);
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
+static void store_free(store *s, int key_made)
+{
+    if (s->writer.db)
+        conn_close(&s->writer);
+    if (key_made)
+        pthread_key_delete(s->reader_key);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work_cv);
+    pthread_cond_destroy(&s->checkpoint_cv);
+    free(s->path);
+    free(s);
+}
+
+/*
+ * Opens a PostgreSQL database: the writer's connection migrates it (an
+ * empty database only with opt->create, as a SQLite file is only created
+ * then) and then serves the writer thread; readers connect on first use.
+ */
+static pl_status open_pg(const char *location, const store_options *opt, store **out, pl_err *err)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return pl_err_set(err, PL_NOMEM, "out of memory");
+    s->pg = 1;
+    s->path = strdup(location);
+    if (opt)
+        s->opt = *opt;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->checkpoint_cv, NULL);
+    int key_made = 0;
+    pl_status st;
+    if (!s->path) {
+        st = pl_err_set(err, PL_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (pthread_key_create(&s->reader_key, NULL) != 0) {
+        st = pl_err_set(err, PL_NOMEM, "out of thread-local keys");
+        goto fail;
+    }
+    key_made = 1;
+    st = conn_open(s, &s->writer, 0, err);
+    if (st == PL_OK)
+        st = conn_configure(s, &s->writer, 0, err);
+    if (st == PL_OK)
+        st = probe_schema_pg(s, &s->writer, &s->schema_version, err);
+    if (st != PL_OK)
+        goto fail;
+    if (s->schema_version == 0 && !s->opt.create) {
+        st = pl_err_set(err, PL_NOTFOUND,
+                        "the PostgreSQL database holds no peerlink data: create it with "
+                        "'peerlink init --db URL'");
+        goto fail;
+    }
+    if (s->schema_version < store_pg_migration_count) {
+        st = migrate(s, &s->writer, s->schema_version, err);
+        if (st != PL_OK)
+            goto fail;
+        s->schema_version = store_pg_migration_count;
+    }
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        st = pl_err_set(err, PL_IO, "cannot start the writer thread");
+        goto fail;
+    }
+    *out = s;
+    return PL_OK;
+fail:
+    store_free(s, key_made);
+    return st;
+}
+
 pl_status store_open(const char *location, const store_options *opt, store **out, pl_err *err)
 {
     *out = NULL;
-    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
-        return pl_err_set(err, PL_USAGE,
-                          "the PostgreSQL backend is not built yet; use a SQLite file path");
+    if (db_is_pg_url(location))
+        return open_pg(location, opt, out, err);
     struct stat sb;
     int exists = stat(location, &sb) == 0;
     if (!exists && !(opt && opt->create))
@@ -660,29 +820,25 @@ void store_close(store *s)
     pthread_cond_broadcast(&s->checkpoint_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer_thread, NULL);
-    pthread_join(s->checkpoint_thread, NULL);
+    if (!s->pg)
+        pthread_join(s->checkpoint_thread, NULL);
     for (conn *c = s->readers, *next; c; c = next) {
         next = c->next;
         conn_close(c);
         free(c);
     }
-    /* refresh the planner's statistics where they drifted, so list plans stay on indexes */
-    db_exec(s->writer.db, "PRAGMA optimize");
-    sqlite3_wal_checkpoint_v2(db_handle(s->writer.db), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-                              NULL);
-    conn_close(&s->writer);
-    pthread_key_delete(s->reader_key);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->checkpoint_cv);
-    free(s->path);
-    free(s);
+    if (!s->pg) {
+        /* refresh the planner's statistics where they drifted, so list plans stay on indexes */
+        db_exec(s->writer.db, "PRAGMA optimize");
+        sqlite3_wal_checkpoint_v2(db_handle(s->writer.db), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                  NULL);
+    }
+    store_free(s, 1);
 }
 
 const char *store_backend_name(const store *s)
 {
-    (void)s;
-    return "sqlite";
+    return s->pg ? "postgresql" : "sqlite";
 }
 
 int store_schema_version(const store *s)
@@ -743,7 +899,7 @@ static void *checkpoint_main(void *arg)
 static int run_job(store *s, write_job *j)
 {
     store_tx tx = {s, &s->writer};
-    if (j->bare) {
+    if (j->bare && !s->pg) { /* on PostgreSQL a failed statement spoils the transaction */
         j->result = j->fn(&tx, j->ctx, j->err);
         if (j->result == PL_OK || !db_autocommit(s->writer.db))
             return 1;
@@ -839,7 +995,7 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         run_batch(s, batch);
-        if (s->wal_pages >= CHECKPOINT_RESTART_PAGES) {
+        if (!s->pg && s->wal_pages >= CHECKPOINT_RESTART_PAGES) {
             /* no transaction is open between batches: start the WAL over */
             sqlite3_wal_checkpoint_v2(db_handle(s->writer.db), NULL, SQLITE_CHECKPOINT_RESTART,
                                       NULL, NULL);

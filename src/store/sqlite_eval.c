@@ -60,12 +60,22 @@ static const char SQL_MEASUREMENTS[] =
     "SELECT participant_id, analyte, effective_at, value FROM measurement "
     "INDEXED BY measurement_participant WHERE participant_id BETWEEN ?1 AND ?2 "
     "ORDER BY participant_id, analyte, effective_at";
+/* PostgreSQL has no INDEXED BY (its planner picks the index by itself) */
+static const char SQL_MEASUREMENTS_PG[] =
+    "SELECT participant_id, analyte, effective_at, value FROM measurement "
+    "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, analyte, effective_at";
+static const char SQL_QUESTIONNAIRES_PG[] =
+    "SELECT participant_id, instrument, completed_at, score FROM questionnaire_response "
+    "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";
 static const char SQL_QUESTIONNAIRES[] =
     "SELECT participant_id, instrument, completed_at, score FROM questionnaire_response "
     "INDEXED BY questionnaire_response_participant "
     "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";
 static const char SQL_CONTACTS[] =
     "SELECT participant_id, occurred_at FROM contact INDEXED BY contact_participant "
+    "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, occurred_at";
+static const char SQL_CONTACTS_PG[] =
+    "SELECT participant_id, occurred_at FROM contact "
     "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, occurred_at";
 static const char SQL_FINGERPRINT[] =
     "SELECT (SELECT max(id) FROM participant), (SELECT max(id) FROM measurement), "
@@ -401,9 +411,10 @@ static int match(const unsigned char *text, int n, const char *const *list, cons
 
 /* Streams a (participant, name, time, value) query to fn, keeping the rows whose name is listed.
  */
-static pl_status stream_readings(store *s, const char *sqltext, pl_id first_id, pl_id last_id,
-                                 const char *const *names, int nnames, store_eval_reading_fn fn,
-                                 void *ctx, pl_err *err, const char *what)
+static pl_status stream_readings(store *s, const char *sqltext, const char *sqltext_pg,
+                                 pl_id first_id, pl_id last_id, const char *const *names,
+                                 int nnames, store_eval_reading_fn fn, void *ctx, pl_err *err,
+                                 const char *what)
 {
     if (nnames < 1 || nnames > ANALYTES_MAX)
         return pl_err_set(err, PL_INVALID, "%s: 1 to %d names", what, ANALYTES_MAX);
@@ -413,7 +424,7 @@ static pl_status stream_readings(store *s, const char *sqltext, pl_id first_id, 
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    db_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, SQ_SQL(c, sqltext, sqltext_pg), err);
     if (!st)
         return err->status;
     db_bind_int64(st, 1, first_id);
@@ -454,16 +465,16 @@ pl_status store_eval_measurements(store *s, pl_id first_id, pl_id last_id,
                                   const char *const *analytes, int nanalytes,
                                   store_eval_reading_fn fn, void *ctx, pl_err *err)
 {
-    return stream_readings(s, SQL_MEASUREMENTS, first_id, last_id, analytes, nanalytes, fn, ctx,
-                           err, "measurements");
+    return stream_readings(s, SQL_MEASUREMENTS, SQL_MEASUREMENTS_PG, first_id, last_id, analytes,
+                           nanalytes, fn, ctx, err, "measurements");
 }
 
 pl_status store_eval_questionnaires(store *s, pl_id first_id, pl_id last_id,
                                     const char *const *instruments, int ninstruments,
                                     store_eval_reading_fn fn, void *ctx, pl_err *err)
 {
-    return stream_readings(s, SQL_QUESTIONNAIRES, first_id, last_id, instruments, ninstruments, fn,
-                           ctx, err, "questionnaire responses");
+    return stream_readings(s, SQL_QUESTIONNAIRES, SQL_QUESTIONNAIRES_PG, first_id, last_id,
+                           instruments, ninstruments, fn, ctx, err, "questionnaire responses");
 }
 
 pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eval_contact_fn fn,
@@ -472,7 +483,7 @@ pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eva
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    db_stmt *st = sq_stmt(c, SQL_CONTACTS, err);
+    db_stmt *st = sq_stmt(c, SQ_SQL(c, SQL_CONTACTS, SQL_CONTACTS_PG), err);
     if (!st)
         return err->status;
     db_bind_int64(st, 1, first_id);

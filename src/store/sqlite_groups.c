@@ -69,7 +69,7 @@ static const char SQL_GROUP_VISIBLE[] =
 
 static const char SQL_MEMBER_GET[] = "SELECT " MEMBER_COLS MEMBER_FROM " WHERE m.id = ?";
 static const char SQL_MEMBER_HISTORY[] =
-    "SELECT coalesce(sum(left_on IS NULL), 0), max(left_on) FROM group_membership "
+    "SELECT count(*) FILTER (WHERE left_on IS NULL), max(left_on) FROM group_membership "
     "WHERE participant_id = ?2 AND group_id = ?1";
 static const char SQL_MEMBER_INSERT[] =
     "INSERT INTO group_membership (group_id, participant_id, joined_on, left_on, left_reason, "
@@ -135,7 +135,7 @@ static const sq_list_def group_list = {"SELECT " GROUP_COLS " FROM support_group
 static const sq_list_def member_list = {
     "SELECT " MEMBER_COLS MEMBER_FROM " WHERE m.id > ?1",
     {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND m.group_id = ?4",
-     " AND m.participant_id = ?5", " AND (m.left_on IS NULL) = ?6"},
+     " AND m.participant_id = ?5", " AND (CASE WHEN m.left_on IS NULL THEN 1 ELSE 0 END) = ?6"},
     " ORDER BY m.id LIMIT ?8"};
 
 static const sq_list_def session_list = {

@@ -40,9 +40,10 @@ static const char SQL_RATING_GET[] =
         "p.home_unit_id") " AND c.occurred_at >= ?2 AND c.occurred_at < ?3 "                       \
                           "AND c.voided_at IS NULL"
 #define ACTIVITY_SUMS                                                                              \
-    "count(c.id), coalesce(sum(c.minutes), 0), coalesce(sum(c.key_functions & 1 != 0), 0), "       \
-    "coalesce(sum(c.key_functions & 2 != 0), 0), coalesce(sum(c.key_functions & 4 != 0), 0), "     \
-    "coalesce(sum(c.key_functions & 8 != 0), 0) " CONTACTS_IN_PERIOD
+    "count(c.id), coalesce(sum(c.minutes), 0), count(*) FILTER (WHERE c.key_functions & 1 <> 0), " \
+    "count(*) FILTER (WHERE c.key_functions & 2 <> 0), count(*) FILTER (WHERE c.key_functions & "  \
+    "4 <> 0), "                                                                                    \
+    "count(*) FILTER (WHERE c.key_functions & 8 <> 0) " CONTACTS_IN_PERIOD
 #define PARTICIPANTS_IN_PERIOD                                                                     \
     "(SELECT count(*) FROM participant q WHERE " IN_UNIT(                                          \
         "q.home_unit_id") " AND " ENROLLED_IN_PERIOD("q")
@@ -57,11 +58,11 @@ static const char SQL_ACTIVITY_BY_LEADER[] =
 #define SESSIONS_IN_PERIOD                                                                         \
     "(SELECT s2.id FROM group_session s2 JOIN support_group g2 ON g2.id = s2.group_id "            \
     "WHERE " IN_UNIT("g2.unit_id") " AND s2.scheduled_at >= ?2 AND s2.scheduled_at < ?3 "          \
-                                   "AND (NOT ?4 OR s2.peer_leader_id = s.peer_leader_id))"
+                                   "AND (?4 = 0 OR s2.peer_leader_id = s.peer_leader_id))"
 /* sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader */
 static const char SQL_SESSIONS[] =
-    "SELECT CASE WHEN ?4 THEN s.peer_leader_id ELSE 0 END AS leader, "
-    "sum(s.status = 'held'), sum(s.status = 'cancelled'), "
+    "SELECT CASE WHEN ?4 <> 0 THEN s.peer_leader_id ELSE 0 END AS leader, "
+    "count(*) FILTER (WHERE s.status = 'held'), count(*) FILTER (WHERE s.status = 'cancelled'), "
     "(SELECT count(*) FROM group_attendance a WHERE a.session_id IN " SESSIONS_IN_PERIOD "), "
     "(SELECT count(*) FROM group_attendance a WHERE a.status = 'attended' AND a.session_id "
     "IN " SESSIONS_IN_PERIOD ") "
@@ -70,9 +71,9 @@ static const char SQL_SESSIONS[] =
 
 /* referrals of the subtree's participants made, and completed, in the period (?4: by leader) */
 static const char SQL_REFERRALS[] =
-    "SELECT CASE WHEN ?4 THEN coalesce(p.peer_leader_id, 0) ELSE 0 END AS leader, "
-    "sum(r.created_at >= ?2 AND r.created_at < ?3), "
-    "sum(r.status = 'completed' AND r.closed_at >= ?2 AND r.closed_at < ?3) "
+    "SELECT CASE WHEN ?4 <> 0 THEN coalesce(p.peer_leader_id, 0) ELSE 0 END AS leader, "
+    "count(*) FILTER (WHERE r.created_at >= ?2 AND r.created_at < ?3), "
+    "count(*) FILTER (WHERE r.status = 'completed' AND r.closed_at >= ?2 AND r.closed_at < ?3) "
     "FROM participant p JOIN referral r ON r.participant_id = p.id WHERE " IN_UNIT(
         "p.home_unit_id") " AND (r.created_at < ?3 AND (r.closed_at IS NULL OR r.closed_at >= ?2)) "
                           "GROUP BY leader";

@@ -23,6 +23,14 @@
 
 #include "store.h"
 
+/*
+ * The SQL for c's backend where the dialects differ: SQLite's text or
+ * PostgreSQL's, both static strings (the statement cache keys on the
+ * address). Most statements need no variant: see docs/POSTGRESQL.md.
+ */
+#define SQ_PG(c)            (db_backend_of((c)->db) == DB_PG)
+#define SQ_SQL(c, lite, pg) (SQ_PG(c) ? (pg) : (lite))
+
 /* Statements one connection may cache: a ceiling, reached only by a bug. */
 #define SQ_STMT_SLOTS 1024
 

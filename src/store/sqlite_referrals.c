@@ -37,7 +37,7 @@ static const char SQL_EVENTS[] =
     "SELECT id, referral_id, from_status, to_status, at, actor_id, note FROM referral_event "
     "WHERE referral_id = ? ORDER BY id";
 static const char SQL_LINKAGE[] =
-    "SELECT count(*), coalesce(sum(status = 'completed'), 0), "
+    "SELECT count(*), count(*) FILTER (WHERE status = 'completed'), "
     "count(DISTINCT CASE WHEN status = 'completed' THEN participant_id END) FROM referral "
     "WHERE ?1 = 0 OR program_id = ?1";
 

@@ -13,7 +13,10 @@
  * more than STORE_RSC_MAX_CHILDREN rows, a directory never more than
  * STORE_RSC_MAX_ENTITIES entities: PL_LIMIT past either). Search: the free
  * text goes through the FTS5 table resource_service_fts, whose query is
- * built here from the words of the text, each a quoted prefix.
+ * built here from the words of the text, each a quoted prefix. On
+ * PostgreSQL the same words become a tsquery of prefixes matched against
+ * the service's names and description, accents removed on both sides
+ * (unaccent), as FTS5's remove_diacritics does.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -111,6 +114,7 @@ static const char SQL_ATTR_INSERT[] =
 
 /* reads */
 static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_BEGIN_PG[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_DIR_COUNT[] =
@@ -1045,7 +1049,7 @@ pl_status store_resource_dir_load(store *s, pl_id program_id, pl_arena *a, store
     if (!c)
         return err->status;
     /* one read transaction: an import committing meanwhile is seen whole or not at all */
-    pl_status r = sq_exec(c, SQL_BEGIN, err);
+    pl_status r = sq_exec(c, SQ_SQL(c, SQL_BEGIN, SQL_BEGIN_PG), err);
     if (r != PL_OK)
         return r;
     r = dir_load(c, program_id, a, out, err);
@@ -1080,17 +1084,34 @@ static const sq_list_def search_def = {
      " AND s.status = ?7"},
     " ORDER BY s.id LIMIT ?8"};
 
+/* PostgreSQL: the free text against the same text FTS5 indexes (schema_pg.c) */
+static const sq_list_def search_def_pg = {
+    "SELECT " SVC_COLS SVC_FROM " WHERE s.id > ?1",
+    {VISIBLE_PROGRAM("s.program_id", 2), " AND s.program_id = ?3",
+     " AND s.id IN (SELECT a.service_id FROM resource_term t JOIN resource_attribute a "
+     "ON a.term_id = t.id WHERE t.code = ?4 OR lower(t.name) = lower(?4))",
+     " AND to_tsvector('simple', unaccent(s.name || ' ' || coalesce(s.alternate_name, '') || ' ' "
+     "|| coalesce(s.description, ''))) @@ to_tsquery('simple', unaccent(?5))",
+     " AND (s.id IN (SELECT owner_id FROM resource_language WHERE owner_kind = 'service' "
+     "AND " LANGUAGE_MATCH("code") ") OR s.id IN (SELECT sal.service_id FROM "
+                                   "resource_service_at_location sal JOIN resource_language lg ON "
+                                   "lg.owner_kind = 'location' AND lg.owner_id = sal.location_id "
+                                   "WHERE " LANGUAGE_MATCH("lg.code") "))",
+     " AND s.status = ?7"},
+    " ORDER BY s.id LIMIT ?8"};
+
 #define SEARCH_WORDS_MAX 8
 #define SEARCH_WORD_MAX  64
 
 /*
  * The FTS5 query for a text: each run of letters and digits (any non-ASCII
  * byte counts as a letter) becomes a quoted prefix term, all of them
- * required. NULL with err set when the text holds no word.
+ * required; for PostgreSQL (pg) a tsquery of prefixes joined by &. NULL
+ * with err set when the text holds no word.
  */
-static const char *fts_query(const char *text, pl_arena *a, pl_err *err)
+static const char *fts_query(const char *text, bool pg, pl_arena *a, pl_err *err)
 {
-    char q[SEARCH_WORDS_MAX * (SEARCH_WORD_MAX + 4) + 1];
+    char q[SEARCH_WORDS_MAX * (SEARCH_WORD_MAX + 6) + 1];
     size_t len = 0;
     int words = 0;
     const unsigned char *p = (const unsigned char *)text;
@@ -1105,8 +1126,12 @@ static const char *fts_query(const char *text, pl_arena *a, pl_err *err)
             break;
         if (n > SEARCH_WORD_MAX)
             n = SEARCH_WORD_MAX;
-        len += (size_t)snprintf(q + len, sizeof q - len, "%s\"%.*s\"*", words ? " " : "", (int)n,
-                                (const char *)start);
+        if (pg)
+            len += (size_t)snprintf(q + len, sizeof q - len, "%s%.*s:*", words ? " & " : "", (int)n,
+                                    (const char *)start);
+        else
+            len += (size_t)snprintf(q + len, sizeof q - len, "%s\"%.*s\"*", words ? " " : "",
+                                    (int)n, (const char *)start);
         words++;
     }
     if (words == 0) {
@@ -1129,8 +1154,11 @@ pl_status store_resource_search(store *s, const store_rsc_filter *f, store_page 
 {
     *items = NULL;
     *n = 0;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
     const char *match = NULL;
-    if (f->text && !(match = fts_query(f->text, a, err)))
+    if (f->text && !(match = fts_query(f->text, SQ_PG(c), a, err)))
         return err->status;
     char *lang = NULL;
     if (f->language) {
@@ -1143,13 +1171,10 @@ pl_status store_resource_search(store *s, const store_rsc_filter *f, store_page 
     sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(f->scope_unit), SQ_ARG_ID(f->program_id),
                                          SQ_ARG_TEXT(f->category), SQ_ARG_TEXT(match),
                                          SQ_ARG_TEXT(lang),        SQ_ARG_TEXT(f->status)};
-    pl_status r = sq_list_run(s, &search_def, args, pg, a, sizeof **items, search_row,
-                              (void **)items, n, err);
+    pl_status r = sq_list_run(s, SQ_SQL(c, &search_def, &search_def_pg), args, pg, a,
+                              sizeof **items, search_row, (void **)items, n, err);
     if (r != PL_OK)
         return r;
-    conn *c = sq_reader(s, err);
-    if (!c)
-        return err->status;
     for (int i = 0; i < *n && r == PL_OK; i++)
         r = service_children(c, &(*items)[i], true, a, err);
     return r == PL_OK ? sq_arena_check(a, err) : r;

@@ -29,7 +29,8 @@ static const char SQL_RULES_BUMP[] = "UPDATE program_rules SET version = version
                                      "updated_at = ?2, updated_by = ?3 WHERE program_id = ?1 "
                                      "AND (?4 < 0 OR version = ?4)";
 static const char SQL_RULES_PUT[] =
-    "INSERT OR REPLACE INTO program_rule_value (program_id, name, value) VALUES (?,?,?)";
+    "INSERT INTO program_rule_value (program_id, name, value) VALUES (?,?,?) "
+    "ON CONFLICT (program_id, name) DO UPDATE SET value = excluded.value";
 static const char SQL_TASK_INSERT[] =
     "INSERT INTO task (participant_id, peer_leader_id, kind, title, note, due_date, "
     "source_entity, source_id, basis_contact_id, created_by, created_at) "
@@ -41,7 +42,7 @@ static const char SQL_TASK_UPDATE[] =
     "version = version + 1 WHERE id = ?1 AND version = ?11";
 static const char SQL_TASK_REASSIGN[] = "UPDATE task SET peer_leader_id = ?2, version = version + "
                                         "1 WHERE participant_id = ?1 AND status = 'open' "
-                                        "AND peer_leader_id IS NOT ?2";
+                                        "AND peer_leader_id IS DISTINCT FROM ?2";
 static const char SQL_TASK_OPEN_FOLLOW_UP[] =
     "SELECT " TASK_COLS " FROM task t WHERE t.participant_id = ? AND t.kind = 'follow_up' "
     "AND t.status = 'open'";

@@ -6,6 +6,10 @@
 // URL from the first line of its standard output, and talks to it with
 // fetch(). Ids are never hard-coded: tests discover them through the API.
 //
+// With PEERLINK_TEST_PG set (scripts/pg-test: the URL of a throwaway
+// PostgreSQL server's `postgres` database), each Server gets a new database
+// on that server instead of a file, made and dropped with psql.
+//
 // Only node's standard library is used (node >= 18): node:test, fetch.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +28,28 @@ export function peerlinkBin() {
     if (existsSync(p)) return p;
   }
   throw new Error('PEERLINK_BIN is not set and no build tree holds src/cli/peerlink');
+}
+
+let pgSeq = 0;
+
+function psql(sql) {
+  const r = spawnSync('psql', [process.env.PEERLINK_TEST_PG, '-qXc', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+}
+
+// A location for a new database: a file in dir, or a new PostgreSQL database.
+export function newDatabase(dir, file = 'api.db') {
+  const base = process.env.PEERLINK_TEST_PG;
+  if (!base) return join(dir, file);
+  const name = `plapi_${process.pid}_${++pgSeq}`;
+  psql(`CREATE DATABASE ${name}`);
+  return base.replace('/postgres?', `/${name}?`);
+}
+
+// Removes what newDatabase made (a file goes with its directory).
+export function dropDatabase(location) {
+  const m = /^postgres(?:ql)?:\/\/[^/]*\/(plapi_\w+)\?/.exec(location);
+  if (m) psql(`DROP DATABASE IF EXISTS ${m[1]} WITH (FORCE)`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +76,7 @@ export function dayDiff(a, b) {
 export class Server {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'peerlink-api-'));
-    this.db = join(this.dir, 'api.db');
+    this.db = newDatabase(this.dir);
     this.bin = peerlinkBin();
     this.proc = null;
     this.url = null;
@@ -149,6 +175,7 @@ export class Server {
       }
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
+      dropDatabase(this.db);
     }
   }
 
@@ -222,6 +249,7 @@ export async function setup(opts = {}) {
     // would wait for it forever
     await s.stop().catch(() => {});
     rmSync(s.dir, { recursive: true, force: true });
+    dropDatabase(s.db);
     throw e;
   }
   return s;
