@@ -42,7 +42,7 @@ struct db_conn {
     sqlite3 *lite;
     PGconn *pg;
     int changes;
-    db_int64 last_id;  /* the id column of the last INSERT's RETURNING row */
+    db_int64 last_id; /* the id column of the last INSERT's RETURNING row */
     int stmt_seq;     /* names of server-side statements */
     char sqlstate[6]; /* of the last failure */
     char *err;        /* the last failure's message (PostgreSQL) */
@@ -480,7 +480,7 @@ static int pg_execute(db_stmt *st)
     const char *status = PQcmdStatus(r);
     if (strncmp(status, "INSERT", 6) == 0 || strncmp(status, "UPDATE", 6) == 0 ||
         strncmp(status, "DELETE", 6) == 0)
-        c->changes = atoi(PQcmdTuples(r)); // NOLINT(cert-err34-c): libpq's own digits
+        c->changes = (int)strtol(PQcmdTuples(r), NULL, 10);
     st->res = r;
     st->executed = 1;
     st->row = -1;
@@ -618,4 +618,56 @@ int db_column_bytes(db_stmt *st, int i)
     if (PQftype(st->res, i) == OID_BYTEA)
         return pg_blob(st, i) ? (int)st->blob_len : 0;
     return PQgetlength(st->res, st->row, i);
+}
+
+int db_column_count(db_stmt *st)
+{
+    if (st->c->backend == DB_SQLITE)
+        return sqlite3_column_count(st->lite);
+    return st->res ? PQnfields(st->res) : 0;
+}
+
+const char *db_column_name(db_stmt *st, int i)
+{
+    if (st->c->backend == DB_SQLITE)
+        return sqlite3_column_name(st->lite, i);
+    return st->res ? PQfname(st->res, i) : NULL;
+}
+
+/* ---- COPY --------------------------------------------------------------- */
+
+int db_copy_begin(db_conn *c, const char *copy_sql)
+{
+    if (c->backend != DB_PG)
+        return DB_ERROR;
+    PGresult *r = PQexec(c->pg, copy_sql);
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? DB_OK : DB_ERROR;
+    if (rc != DB_OK)
+        pg_fail(c, r);
+    PQclear(r);
+    return rc;
+}
+
+int db_copy_put(db_conn *c, const char *data, size_t len)
+{
+    if (PQputCopyData(c->pg, data, (int)len) != 1) {
+        pg_fail(c, NULL);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+int db_copy_end(db_conn *c, bool abort)
+{
+    int rc = PQputCopyEnd(c->pg, abort ? "abandoned" : NULL) == 1 ? DB_OK : DB_ERROR;
+    PGresult *r;
+    while ((r = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            if (rc == DB_OK)
+                pg_fail(c, r);
+            rc = DB_ERROR;
+        }
+        PQclear(r);
+    }
+    return abort ? DB_ERROR : rc;
 }

@@ -100,4 +100,16 @@ const unsigned char *db_column_text(db_stmt *st, int i);
 const void *db_column_blob(db_stmt *st, int i);
 int db_column_bytes(db_stmt *st, int i);
 
+int db_column_count(db_stmt *st);
+const char *db_column_name(db_stmt *st, int i);
+
+/*
+ * PostgreSQL's COPY FROM STDIN on c (copy_sql is the COPY statement): the
+ * data in COPY's text format, in pieces of any size. db_copy_end ends it
+ * (abort: abandon it) and returns DB_OK when the server took every row.
+ */
+int db_copy_begin(db_conn *c, const char *copy_sql);
+int db_copy_put(db_conn *c, const char *data, size_t len);
+int db_copy_end(db_conn *c, bool abort);
+
 #endif
