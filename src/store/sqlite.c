@@ -49,6 +49,7 @@
 #include "sqlite_int.h"
 
 #define WRITE_BATCH_MAX          512
+#define SQ_WRITER_LOCK           "727533" /* the writers' advisory lock on PostgreSQL */
 #define LINGER_MS                10
 #define CHECKPOINT_PAGES         1000 /* a short WAL keeps readers' frame look-ups cheap */
 #define CHECKPOINT_RESTART_PAGES (32 * CHECKPOINT_PAGES)
@@ -360,9 +361,16 @@ pl_status sq_exec(conn *c, const char *sqltext, pl_err *err)
 
 static pl_status exec_stmt(conn *c, enum stmt_id id, pl_err *err)
 {
-    /* PostgreSQL has one kind of BEGIN; its writers wait on row locks, not on the database */
-    if (id == ST_BEGIN && db_backend_of(c->db) == DB_PG)
-        return sq_exec(c, "BEGIN", err);
+    /*
+     * PostgreSQL: the writers of every server on the database take turns,
+     * as SQLite's one writer does, so that a request's reads inside its
+     * write (a version check, a follow-up task) see every earlier commit and
+     * nobody else's until its own commits: one advisory lock per transaction.
+     */
+    if (id == ST_BEGIN && db_backend_of(c->db) == DB_PG) {
+        int rc = db_exec(c->db, "BEGIN; SELECT pg_advisory_xact_lock(" SQ_WRITER_LOCK ")");
+        return rc == DB_OK ? PL_OK : sq_error(c->db, rc, err, "BEGIN");
+    }
     return sq_exec(c, sql[id], err);
 }
 

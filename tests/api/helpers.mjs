@@ -88,13 +88,25 @@ export class Server {
   }
 
   // Builds the demo database once and records the logins it prints.
+  // On PostgreSQL the demo is built in a SQLite file and moved over with
+  // `peerlink migrate` (COPY), which is much faster than row-by-row inserts.
   demo(seed = 11) {
-    const r = spawnSync(this.bin, ['demo', '--db', this.db, '--seed', String(seed)], {
+    const pg = this.db.startsWith('postgres');
+    const file = pg ? join(this.dir, 'demo.db') : this.db;
+    const r = spawnSync(this.bin, ['demo', '--db', file, '--seed', String(seed)], {
       encoding: 'utf8',
       timeout: 120000,
     });
     if (r.status !== 0)
       throw new Error(`peerlink demo failed (status ${r.status}): ${r.stderr}${r.stdout}`);
+    if (pg) {
+      const m = spawnSync(this.bin, ['migrate', '--from', file, '--to', this.db], {
+        encoding: 'utf8',
+        timeout: 120000,
+      });
+      if (m.status !== 0)
+        throw new Error(`peerlink migrate failed (status ${m.status}): ${m.stderr}${m.stdout}`);
+    }
     const out = r.stdout;
     const start = out.indexOf('demo logins');
     for (const line of out.slice(start).split('\n').slice(1)) {
