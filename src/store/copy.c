@@ -459,7 +459,7 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
                           vto);
     db_conn *src = NULL, *dst = NULL;
     catalog *cat = calloc(1, sizeof *cat);
-    int order[COPY_TABLES_MAX];
+    int order[COPY_TABLES_MAX] = {0};
     int in_tx = 0;
     if (!cat) {
         r = pl_err_set(err, PL_NOMEM, "out of memory");

@@ -453,8 +453,6 @@ static int pg_execute(db_stmt *st)
         r = PQprepare(c->pg, st->name, st->sql, n, st->prep_type);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             pg_fail(c, r);
-            if (getenv("PL_DEBUG_SQL"))
-                fprintf(stderr, "DEBUGSQL %s\n  -> %s\n", st->sql, c->err);
             PQclear(r);
             return DB_ERROR;
         }
@@ -472,8 +470,6 @@ static int pg_execute(db_stmt *st)
     ExecStatusType t = PQresultStatus(r);
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
         pg_fail(c, r);
-        if (getenv("PL_DEBUG_SQL"))
-            fprintf(stderr, "DEBUGSQL %s\n  -> %s\n", st->sql, c->err);
         PQclear(r);
         return DB_ERROR;
     }

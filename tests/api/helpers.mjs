@@ -12,7 +12,7 @@
 //
 // Only node's standard library is used (node >= 18): node:test, fetch.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,13 +90,22 @@ export class Server {
   // Builds the demo database once and records the logins it prints.
   // On PostgreSQL the demo is built in a SQLite file and moved over with
   // `peerlink migrate` (COPY), which is much faster than row-by-row inserts.
+  // The file is built once per run (in PEERLINK_TEST_CACHE, scripts/pg-test's folder) and
+  // every test file's database is copied from it.
   demo(seed = 11) {
     const pg = this.db.startsWith('postgres');
-    const file = pg ? join(this.dir, 'demo.db') : this.db;
-    const r = spawnSync(this.bin, ['demo', '--db', file, '--seed', String(seed)], {
-      encoding: 'utf8',
-      timeout: 120000,
-    });
+    const cache = pg && process.env.PEERLINK_TEST_CACHE;
+    const file = cache ? join(cache, `demo-${seed}.db`) : pg ? join(this.dir, 'demo.db') : this.db;
+    let r = { status: 0, stdout: '' };
+    if (cache && existsSync(`${file}.out`)) {
+      r.stdout = readFileSync(`${file}.out`, 'utf8');
+    } else {
+      r = spawnSync(this.bin, ['demo', '--db', file, '--seed', String(seed)], {
+        encoding: 'utf8',
+        timeout: 120000,
+      });
+      if (r.status === 0 && cache) writeFileSync(`${file}.out`, r.stdout);
+    }
     if (r.status !== 0)
       throw new Error(`peerlink demo failed (status ${r.status}): ${r.stderr}${r.stdout}`);
     if (pg) {
