@@ -54,18 +54,17 @@ static const char SQL_ACTIVITY_BY_LEADER[] =
     " AND q.peer_leader_id = c.peer_leader_id), " ACTIVITY_SUMS
     " GROUP BY c.peer_leader_id ORDER BY c.peer_leader_id LIMIT ?6";
 
-/* The sessions of the subtree's groups in the period (?4: of the same leader as s). */
-#define SESSIONS_IN_PERIOD                                                                         \
-    "(SELECT s2.id FROM group_session s2 JOIN support_group g2 ON g2.id = s2.group_id "            \
-    "WHERE " IN_UNIT("g2.unit_id") " AND s2.scheduled_at >= ?2 AND s2.scheduled_at < ?3 "          \
-                                   "AND (?4 = 0 OR s2.peer_leader_id = s.peer_leader_id))"
-/* sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader */
+/*
+ * sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader;
+ * the attendance of each session is summed (not read through the outer row's leader, which
+ * PostgreSQL refuses in a grouped query)
+ */
 static const char SQL_SESSIONS[] =
     "SELECT CASE WHEN ?4 <> 0 THEN s.peer_leader_id ELSE 0 END AS leader, "
     "count(*) FILTER (WHERE s.status = 'held'), count(*) FILTER (WHERE s.status = 'cancelled'), "
-    "(SELECT count(*) FROM group_attendance a WHERE a.session_id IN " SESSIONS_IN_PERIOD "), "
-    "(SELECT count(*) FROM group_attendance a WHERE a.status = 'attended' AND a.session_id "
-    "IN " SESSIONS_IN_PERIOD ") "
+    "coalesce(sum((SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id)), 0), "
+    "coalesce(sum((SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id "
+    "AND a.status = 'attended')), 0) "
     "FROM support_group g JOIN group_session s ON s.group_id = g.id WHERE " IN_UNIT(
         "g.unit_id") " AND s.scheduled_at >= ?2 AND s.scheduled_at < ?3 GROUP BY leader";
 
