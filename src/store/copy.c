@@ -15,7 +15,9 @@
  * with the source: its row count and a checksum (the sum of a 64-bit
  * FNV-1a hash of each row's values, so row order does not matter). Any
  * failure or difference rolls the transaction back: the target is left
- * with its schema and no rows.
+ * with its schema and no rows. Foreign keys are checked at the commit on
+ * SQLite (PostgreSQL's come back in no particular order: a child row may
+ * precede its parent) and at the end of each COPY on PostgreSQL.
  *
  * Table and column names come from the databases' own catalogs, never from
  * the user; they are double-quoted into the statements this file builds.
@@ -477,7 +479,9 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
     /* the source read as one snapshot; the target written as one transaction */
     if (db_exec(src, db_backend_of(src) == DB_PG ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                                  : "BEGIN") != DB_OK ||
-        db_exec(dst, dst_pg ? "BEGIN" : "PRAGMA foreign_keys = ON; BEGIN IMMEDIATE") != DB_OK) {
+        db_exec(dst, dst_pg ? "BEGIN"
+                            : "PRAGMA foreign_keys = ON; BEGIN IMMEDIATE; "
+                              "PRAGMA defer_foreign_keys = ON") != DB_OK) {
         r = pl_err_set(err, PL_IO, "cannot begin the copy: %s", db_errmsg(dst));
         goto fail;
     }

@@ -37,10 +37,17 @@ static inline void test_db_pg_url(const char *name, char *out, size_t n)
              rest);
 }
 
+static inline void test_db_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "does not exist, skipping" and the like */
+}
+
 /* Runs sql on the server's maintenance database; returns the error message or NULL. */
 static inline const char *test_db_admin(const char *sql, char *msg, size_t n)
 {
     PGconn *c = PQconnectdb(getenv("PEERLINK_TEST_PG"));
+    PQsetNoticeProcessor(c, test_db_quiet, NULL);
     PGresult *r = PQexec(c, sql);
     const char *out = NULL;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
