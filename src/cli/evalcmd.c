@@ -82,7 +82,8 @@ static pl_status audit_write(store_tx *tx, void *ctx, pl_err *err)
 
 static int open_store(const char *db, store **s, pl_err *err)
 {
-    if (access(db, F_OK) != 0)
+    int pg = strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+    if (!pg && access(db, F_OK) != 0)
         return cli_fail(EXIT_RUNTIME, "%s: no such database (create one with peerlink init)", db);
     return store_open(db, NULL, s, err) == PL_OK ? EXIT_OK : ev_fail_err(db, err);
 }

@@ -44,10 +44,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "schema_pg.h"
 #include "schema_sqlite.h"
 #include "sqlite_int.h"
 
 #define WRITE_BATCH_MAX          512
+#define SQ_WRITER_LOCK           "727533" /* the writers' advisory lock on PostgreSQL */
 #define LINGER_MS                10
 #define CHECKPOINT_PAGES         1000 /* a short WAL keeps readers' frame look-ups cheap */
 #define CHECKPOINT_RESTART_PAGES (32 * CHECKPOINT_PAGES)
@@ -165,7 +167,8 @@ static const char *const sql[ST__COUNT] = {
                   "(SELECT count(*) FROM peer_leader), "
                   "(SELECT count(*) FROM contact WHERE voided_at IS NULL), "
                   "(SELECT count(*) FROM measurement), (SELECT count(*) FROM staff_account)",
-    [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(m.value >= ?5) FROM measurement m "
+    [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(CASE WHEN m.value >= ?5 THEN 1.0 ELSE "
+                        "0.0 END) FROM measurement m "
                         "JOIN participant p ON p.id = m.participant_id "
                         "JOIN org_unit u ON u.id = p.home_unit_id "
                         "WHERE m.analyte = ?2 AND m.wave = ?3 AND p.program_id = ?1 "
@@ -211,8 +214,11 @@ static const char *const sql[ST__COUNT] = {
                         "participant_id, client_addr, status) VALUES (?,?,?,?,?,?,?,?)",
     [ST_IDEM_GET] = "SELECT request_hash, status, body, location FROM idempotency "
                     "WHERE account_id = ? AND key = ? AND created_at >= ?",
-    [ST_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (account_id, key, request_hash, status, "
-                    "body, location, created_at) VALUES (?,?,?,?,?,?,?)",
+    [ST_IDEM_PUT] = "INSERT INTO idempotency (account_id, key, request_hash, status, body, "
+                    "location, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (account_id, key) "
+                    "DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status, "
+                    "body = excluded.body, location = excluded.location, "
+                    "created_at = excluded.created_at",
     [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE account_id = ? AND created_at < ?",
     [ST_SECRET] = "SELECT value FROM setting WHERE key = 'install_secret'",
     [ST_PERSON_GET] = "SELECT " SQ_PERSON_COLS " FROM person pe WHERE pe.id = ?",
@@ -247,6 +253,7 @@ typedef struct write_job {
 
 struct store {
     char *path;
+    int pg; /* a PostgreSQL database: no WAL, no checkpoints, no file */
     store_options opt;
     int schema_version;
 
@@ -268,23 +275,21 @@ struct store {
     conn *readers; /* every reader connection, closed at store_close */
 };
 
-pl_status sq_error(sqlite3 *db, int rc, pl_err *err, const char *what)
+pl_status sq_error(db_conn *db, int rc, pl_err *err, const char *what)
 {
-    int ext = sqlite3_extended_errcode(db);
-    const char *msg = sqlite3_errmsg(db);
-    switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-            return pl_err_set(err, PL_CONFLICT, "%s: already exists (%s)", what, msg);
-        if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-            return pl_err_set(err, PL_INVALID, "%s: refers to a record that does not exist", what);
+    const char *msg = db_errmsg(db);
+    switch (db_errkind(db, rc)) {
+    case DB_E_UNIQUE:
+        return pl_err_set(err, PL_CONFLICT, "%s: already exists (%s)", what, msg);
+    case DB_E_FOREIGN:
+        return pl_err_set(err, PL_INVALID, "%s: refers to a record that does not exist", what);
+    case DB_E_CONSTRAINT:
         return pl_err_set(err, PL_INVALID, "%s: %s", what, msg);
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+    case DB_E_BUSY:
         return pl_err_set(err, PL_BUSY, "%s: the database is locked by another process", what);
-    case SQLITE_NOTADB:
+    case DB_E_NOTADB:
         return pl_err_set(err, PL_SCHEMA, "%s: the file is not a database", what);
-    case SQLITE_NOMEM:
+    case DB_E_NOMEM:
         return pl_err_set(err, PL_NOMEM, "%s: out of memory", what);
     default:
         return pl_err_set(err, PL_IO, "%s: %s", what, msg);
@@ -310,8 +315,7 @@ static sq_stmt_slot *slot_find(conn *c, const void *key, unsigned variant)
 }
 
 /* Prepares text as the statement of (key, variant) on c, or finds it prepared. */
-static sqlite3_stmt *slot_stmt(conn *c, const void *key, unsigned variant, const char *text,
-                               pl_err *err)
+static db_stmt *slot_stmt(conn *c, const void *key, unsigned variant, const char *text, pl_err *err)
 {
     sq_stmt_slot *sl = slot_find(c, key, variant);
     if (sl && sl->key)
@@ -321,8 +325,8 @@ static sqlite3_stmt *slot_stmt(conn *c, const void *key, unsigned variant, const
         pl_err_set(err, PL_LIMIT, "too many distinct statements on one connection");
         return NULL;
     }
-    int rc = sqlite3_prepare_v3(c->db, text, -1, SQLITE_PREPARE_PERSISTENT, &sl->st, NULL);
-    if (rc != SQLITE_OK) {
+    int rc = db_prepare(c->db, text, &sl->st);
+    if (rc != DB_OK) {
         sq_error(c->db, rc, err, "preparing a statement");
         sl->st = NULL;
         return NULL;
@@ -333,66 +337,88 @@ static sqlite3_stmt *slot_stmt(conn *c, const void *key, unsigned variant, const
     return sl->st;
 }
 
-sqlite3_stmt *sq_stmt(conn *c, const char *sqltext, pl_err *err)
+db_stmt *sq_stmt(conn *c, const char *sqltext, pl_err *err)
 {
     return slot_stmt(c, sqltext, 0, sqltext, err);
 }
 
-static sqlite3_stmt *stmt(conn *c, enum stmt_id id, pl_err *err)
+static db_stmt *stmt(conn *c, enum stmt_id id, pl_err *err)
 {
     return sq_stmt(c, sql[id], err);
 }
 
 pl_status sq_exec(conn *c, const char *sqltext, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(st);
+    db_reset(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, sqltext);
     return PL_OK;
 }
 
 static pl_status exec_stmt(conn *c, enum stmt_id id, pl_err *err)
 {
+    /*
+     * PostgreSQL: the writers of every server on the database take turns,
+     * as SQLite's one writer does, so that a request's reads inside its
+     * write (a version check, a follow-up task) see every earlier commit and
+     * nobody else's until its own commits: one advisory lock per transaction.
+     */
+    if (id == ST_BEGIN && db_backend_of(c->db) == DB_PG) {
+        int rc = db_exec(c->db, "BEGIN; SELECT pg_advisory_xact_lock(" SQ_WRITER_LOCK ")");
+        return rc == DB_OK ? PL_OK : sq_error(c->db, rc, err, "BEGIN");
+    }
     return sq_exec(c, sql[id], err);
 }
 
 static void conn_close(conn *c)
 {
     for (int i = 0; i < SQ_STMT_SLOTS; i++)
-        sqlite3_finalize(c->slots[i].st);
+        db_finalize(c->slots[i].st);
     memset(c->slots, 0, sizeof c->slots);
     c->used = 0;
-    sqlite3_close(c->db);
+    db_close(c->db);
     c->db = NULL;
 }
 
 static pl_status conn_open(store *s, conn *c, int flags, pl_err *err)
 {
     memset(c, 0, sizeof *c);
-    int rc = sqlite3_open_v2(s->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
+    int rc = db_open(s->path, flags | SQLITE_OPEN_NOMUTEX, &c->db);
+    if (rc != DB_OK && s->pg) {
+        /* not s->path: a URL may hold a password */
+        pl_status st = c->db
+                           ? pl_err_set(err, PL_IO, "cannot connect to the PostgreSQL database: %s",
+                                        db_errmsg(c->db))
+                           : pl_err_set(err, PL_NOMEM, "out of memory");
+        db_close(c->db);
+        c->db = NULL;
+        return st;
+    }
+    if (rc != DB_OK) {
         pl_status st = c->db ? sq_error(c->db, rc, err, s->path)
                              : pl_err_set(err, PL_NOMEM, "%s: out of memory", s->path);
         if (rc == SQLITE_CANTOPEN)
             st = pl_err_set(err, PL_IO, "%s: cannot open the database file", s->path);
-        sqlite3_close(c->db);
+        db_close(c->db);
         c->db = NULL;
         return st;
     }
-    sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, s->opt.busy_timeout_ms);
+    if (db_backend_of(c->db) == DB_SQLITE) {
+        sqlite3_extended_result_codes(db_handle(c->db), 1);
+        sqlite3_busy_timeout(db_handle(c->db), s->opt.busy_timeout_ms);
+    }
     return PL_OK;
 }
 
 /* Runs a script of pragmas or DDL. */
 static pl_status exec_script(conn *c, const char *script, pl_err *err, const char *what)
 {
-    int rc = sqlite3_exec(c->db, script, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
+    int rc = db_exec(c->db, script);
+    if (rc != DB_OK)
         return sq_error(c->db, rc, err, what);
     return PL_OK;
 }
@@ -407,11 +433,20 @@ static pl_status exec_script(conn *c, const char *script, pl_err *err, const cha
 static void conn_grow_in_chunks(conn *c)
 {
     int chunk = FILE_CHUNK_BYTES;
-    sqlite3_file_control(c->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+    sqlite3_file_control(db_handle(c->db), "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
 }
 
 static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
 {
+    if (s->pg) {
+        /* synchronous_commit=off is NORMAL's bargain: a crash may lose the last commits */
+        char settings[256];
+        snprintf(settings, sizeof settings,
+                 "SET client_min_messages = warning; SET synchronous_commit = %s;%s",
+                 s->opt.synchronous_normal ? "off" : "on",
+                 reader ? " SET default_transaction_read_only = on;" : "");
+        return exec_script(c, settings, err, "configuring the connection");
+    }
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0; "
@@ -474,21 +509,21 @@ void sq_reader_release(store *s)
  */
 static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        c->db, "SELECT count(*), sum(name = 'schema_version') FROM sqlite_master", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    db_stmt *st = NULL;
+    int rc =
+        db_prepare(c->db, "SELECT count(*), sum(name = 'schema_version') FROM sqlite_master", &st);
+    if (rc == DB_OK)
+        rc = db_step(st);
+    if (rc != DB_ROW) {
         pl_status r = (rc & 0xff) == SQLITE_NOTADB
                           ? pl_err_set(err, PL_SCHEMA, "%s is not a SQLite database", s->path)
                           : sq_error(c->db, rc, err, s->path);
-        sqlite3_finalize(st);
+        db_finalize(st);
         return r;
     }
-    int objects = sqlite3_column_int(st, 0);
-    int has_version = sqlite3_column_int(st, 1);
-    sqlite3_finalize(st);
+    int objects = db_column_int(st, 0);
+    int has_version = db_column_int(st, 1);
+    db_finalize(st);
     if (objects == 0) {
         *version = 0;
         return PL_OK;
@@ -496,17 +531,16 @@ static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
     if (!has_version)
         return pl_err_set(err, PL_SCHEMA, "%s is a SQLite database but not a peerlink database",
                           s->path);
-    rc = sqlite3_prepare_v2(c->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
-                            NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    rc = db_prepare(c->db, "SELECT coalesce(max(version), 0) FROM schema_version", &st);
+    if (rc == DB_OK)
+        rc = db_step(st);
+    if (rc != DB_ROW) {
         pl_status r = sq_error(c->db, rc, err, s->path);
-        sqlite3_finalize(st);
+        db_finalize(st);
         return r;
     }
-    *version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    *version = db_column_int(st, 0);
+    db_finalize(st);
     if (*version > store_sqlite_migration_count)
         return pl_err_set(err, PL_SCHEMA,
                           "%s has schema version %d, newer than this peerlink's %d: upgrade "
@@ -515,34 +549,96 @@ static pl_status probe_schema(store *s, conn *c, int *version, pl_err *err)
     return PL_OK;
 }
 
-static pl_status migrate(store *s, conn *c, int from, pl_err *err)
+/* Reads one integer from a query on c (PostgreSQL probes). */
+static pl_status query_int(conn *c, const char *sqltext, int *out, pl_err *err, const char *what)
 {
-    pl_status st = exec_script(c, "BEGIN IMMEDIATE", err, s->path);
+    db_stmt *st = NULL;
+    int rc = db_prepare(c->db, sqltext, &st);
+    if (rc == DB_OK)
+        rc = db_step(st);
+    if (rc != DB_ROW) {
+        pl_status r = sq_error(c->db, rc, err, what);
+        db_finalize(st);
+        return r;
+    }
+    *out = db_column_int(st, 0);
+    db_finalize(st);
+    return PL_OK;
+}
+
+/*
+ * The schema version of a PostgreSQL database (0 when it has no tables in
+ * its current schema); refused when it has tables but is not peerlink's.
+ */
+static pl_status probe_schema_pg(store *s, conn *c, int *version, pl_err *err)
+{
+    int tables = 0, has_version = 0;
+    pl_status st =
+        query_int(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", &tables,
+                  err, "reading the database's tables");
+    if (st == PL_OK)
+        st = query_int(c,
+                       "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND "
+                       "tablename = 'schema_version'",
+                       &has_version, err, "reading the database's tables");
     if (st != PL_OK)
         return st;
-    for (int v = from + 1; v <= store_sqlite_migration_count; v++) {
-        char what[64];
-        snprintf(what, sizeof what, "migration %d", v);
-        st = exec_script(c, store_sqlite_migrations[v - 1], err, what);
+    *version = 0;
+    if (tables == 0)
+        return PL_OK;
+    if (!has_version)
+        return pl_err_set(err, PL_SCHEMA,
+                          "the PostgreSQL database has tables but is not a peerlink database");
+    st = query_int(c, "SELECT coalesce(max(version), 0) FROM schema_version", version, err,
+                   "reading the schema version");
+    if (st != PL_OK)
+        return st;
+    if (*version > store_pg_migration_count)
+        return pl_err_set(err, PL_SCHEMA,
+                          "the database has schema version %d, newer than this peerlink's %d: "
+                          "upgrade peerlink to open it",
+                          *version, store_pg_migration_count);
+    return PL_OK;
+}
+
+static pl_status migrate(store *s, conn *c, int from, pl_err *err)
+{
+    const char *const *migrations = s->pg ? store_pg_migrations : store_sqlite_migrations;
+    int count = s->pg ? store_pg_migration_count : store_sqlite_migration_count;
+    pl_status st = exec_script(c, s->pg ? "BEGIN" : "BEGIN IMMEDIATE", err, "migrating");
+    if (st != PL_OK)
+        return st;
+    if (s->pg) {
+        /* servers starting together: one migrates, the others wait here and then skip */
+        st = exec_script(c, "SELECT pg_advisory_xact_lock(7275331)", err, "migrating");
+        if (st == PL_OK)
+            st = probe_schema_pg(s, c, &from, err);
         if (st != PL_OK)
             goto fail;
-        sqlite3_stmt *ins = NULL;
-        int rc = sqlite3_prepare_v2(
-            c->db, "INSERT INTO schema_version (version, applied_at) VALUES (?,?)", -1, &ins, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int(ins, 1, v);
-            sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
-            rc = sqlite3_step(ins);
+    }
+    for (int v = from + 1; v <= count; v++) {
+        char what[64];
+        snprintf(what, sizeof what, "migration %d", v);
+        st = exec_script(c, migrations[v - 1], err, what);
+        if (st != PL_OK)
+            goto fail;
+        db_stmt *ins = NULL;
+        int rc = db_prepare(c->db, "INSERT INTO schema_version (version, applied_at) VALUES (?,?)",
+                            &ins);
+        if (rc == DB_OK) {
+            db_bind_int(ins, 1, v);
+            db_bind_int64(ins, 2, (db_int64)time(NULL));
+            rc = db_step(ins);
         }
-        sqlite3_finalize(ins);
-        if (rc != SQLITE_DONE) {
+        db_finalize(ins);
+        if (rc != DB_DONE) {
             st = sq_error(c->db, rc, err, what);
             goto fail;
         }
     }
-    return exec_script(c, "COMMIT", err, s->path);
+    return exec_script(c, "COMMIT", err, "migrating");
 fail:
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    db_exec(c->db, "ROLLBACK");
     return st;
 }
 
@@ -550,12 +646,82 @@ static void *writer_main(void *arg);
 static void *checkpoint_main(void *arg);
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
+static void store_free(store *s, int key_made)
+{
+    if (s->writer.db)
+        conn_close(&s->writer);
+    if (key_made)
+        pthread_key_delete(s->reader_key);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work_cv);
+    pthread_cond_destroy(&s->checkpoint_cv);
+    free(s->path);
+    free(s);
+}
+
+/*
+ * Opens a PostgreSQL database: the writer's connection migrates it (an
+ * empty database only with opt->create, as a SQLite file is only created
+ * then) and then serves the writer thread; readers connect on first use.
+ */
+static pl_status open_pg(const char *location, const store_options *opt, store **out, pl_err *err)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return pl_err_set(err, PL_NOMEM, "out of memory");
+    s->pg = 1;
+    s->path = strdup(location);
+    if (opt)
+        s->opt = *opt;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->checkpoint_cv, NULL);
+    int key_made = 0;
+    pl_status st;
+    if (!s->path) {
+        st = pl_err_set(err, PL_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (pthread_key_create(&s->reader_key, NULL) != 0) {
+        st = pl_err_set(err, PL_NOMEM, "out of thread-local keys");
+        goto fail;
+    }
+    key_made = 1;
+    st = conn_open(s, &s->writer, 0, err);
+    if (st == PL_OK)
+        st = conn_configure(s, &s->writer, 0, err);
+    if (st == PL_OK)
+        st = probe_schema_pg(s, &s->writer, &s->schema_version, err);
+    if (st != PL_OK)
+        goto fail;
+    if (s->schema_version == 0 && !s->opt.create) {
+        st = pl_err_set(err, PL_NOTFOUND,
+                        "the PostgreSQL database holds no peerlink data: create it with "
+                        "'peerlink init --db URL'");
+        goto fail;
+    }
+    if (s->schema_version < store_pg_migration_count) {
+        st = migrate(s, &s->writer, s->schema_version, err);
+        if (st != PL_OK)
+            goto fail;
+        s->schema_version = store_pg_migration_count;
+    }
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        st = pl_err_set(err, PL_IO, "cannot start the writer thread");
+        goto fail;
+    }
+    *out = s;
+    return PL_OK;
+fail:
+    store_free(s, key_made);
+    return st;
+}
+
 pl_status store_open(const char *location, const store_options *opt, store **out, pl_err *err)
 {
     *out = NULL;
-    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
-        return pl_err_set(err, PL_USAGE,
-                          "the PostgreSQL backend is not built yet; use a SQLite file path");
+    if (db_is_pg_url(location))
+        return open_pg(location, opt, out, err);
     struct stat sb;
     int exists = stat(location, &sb) == 0;
     if (!exists && !(opt && opt->create))
@@ -599,15 +765,15 @@ pl_status store_open(const char *location, const store_options *opt, store **out
     st = exec_script(&s->writer, "BEGIN IMMEDIATE; ROLLBACK", err, s->path);
     if (st != PL_OK)
         goto fail;
-    sqlite3_stmt *jm = NULL;
-    int rc = sqlite3_prepare_v2(s->writer.db, "PRAGMA journal_mode=WAL", -1, &jm, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(jm);
-    int wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(jm, 0), "wal") == 0;
-    sqlite3_finalize(jm);
+    db_stmt *jm = NULL;
+    int rc = db_prepare(s->writer.db, "PRAGMA journal_mode=WAL", &jm);
+    if (rc == DB_OK)
+        rc = db_step(jm);
+    int wal = rc == DB_ROW && strcmp((const char *)db_column_text(jm, 0), "wal") == 0;
+    db_finalize(jm);
     if (!wal) {
-        st = rc == SQLITE_ROW ? pl_err_set(err, PL_IO, "%s: cannot switch to WAL mode", s->path)
-                              : sq_error(s->writer.db, rc, err, s->path);
+        st = rc == DB_ROW ? pl_err_set(err, PL_IO, "%s: cannot switch to WAL mode", s->path)
+                          : sq_error(s->writer.db, rc, err, s->path);
         goto fail;
     }
     st = conn_configure(s, &s->writer, 0, err);
@@ -620,7 +786,7 @@ pl_status store_open(const char *location, const store_options *opt, store **out
             goto fail;
         s->schema_version = store_sqlite_migration_count;
     }
-    sqlite3_wal_hook(s->writer.db, wal_hook, s);
+    sqlite3_wal_hook(db_handle(s->writer.db), wal_hook, s);
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
         st = pl_err_set(err, PL_IO, "cannot start the writer thread");
         goto fail;
@@ -662,28 +828,25 @@ void store_close(store *s)
     pthread_cond_broadcast(&s->checkpoint_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer_thread, NULL);
-    pthread_join(s->checkpoint_thread, NULL);
+    if (!s->pg)
+        pthread_join(s->checkpoint_thread, NULL);
     for (conn *c = s->readers, *next; c; c = next) {
         next = c->next;
         conn_close(c);
         free(c);
     }
-    /* refresh the planner's statistics where they drifted, so list plans stay on indexes */
-    sqlite3_exec(s->writer.db, "PRAGMA optimize", NULL, NULL, NULL);
-    sqlite3_wal_checkpoint_v2(s->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    conn_close(&s->writer);
-    pthread_key_delete(s->reader_key);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->checkpoint_cv);
-    free(s->path);
-    free(s);
+    if (!s->pg) {
+        /* refresh the planner's statistics where they drifted, so list plans stay on indexes */
+        db_exec(s->writer.db, "PRAGMA optimize");
+        sqlite3_wal_checkpoint_v2(db_handle(s->writer.db), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                  NULL);
+    }
+    store_free(s, 1);
 }
 
 const char *store_backend_name(const store *s)
 {
-    (void)s;
-    return "sqlite";
+    return s->pg ? "postgresql" : "sqlite";
 }
 
 int store_schema_version(const store *s)
@@ -731,7 +894,7 @@ static void *checkpoint_main(void *arg)
         s->checkpoint_wanted = 0;
         pthread_mutex_unlock(&s->mu);
         if (ok)
-            sqlite3_wal_checkpoint_v2(c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            sqlite3_wal_checkpoint_v2(db_handle(c.db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
@@ -744,18 +907,18 @@ static void *checkpoint_main(void *arg)
 static int run_job(store *s, write_job *j)
 {
     store_tx tx = {s, &s->writer};
-    if (j->bare) {
+    if (j->bare && !s->pg) { /* on PostgreSQL a failed statement spoils the transaction */
         j->result = j->fn(&tx, j->ctx, j->err);
-        if (j->result == PL_OK || !sqlite3_get_autocommit(s->writer.db))
+        if (j->result == PL_OK || !db_autocommit(s->writer.db))
             return 1;
         return 0;
     }
     if (exec_stmt(&s->writer, ST_SAVEPOINT, j->err) != PL_OK) {
         j->result = j->err->status;
-        return !sqlite3_get_autocommit(s->writer.db);
+        return !db_autocommit(s->writer.db);
     }
     j->result = j->fn(&tx, j->ctx, j->err);
-    if (sqlite3_get_autocommit(s->writer.db)) {
+    if (db_autocommit(s->writer.db)) {
         /* SQLite rolled the whole transaction back (I/O error, disk full) */
         if (j->result == PL_OK)
             j->result = pl_err_set(j->err, PL_IO, "the transaction was aborted by the database");
@@ -840,9 +1003,10 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         run_batch(s, batch);
-        if (s->wal_pages >= CHECKPOINT_RESTART_PAGES) {
+        if (!s->pg && s->wal_pages >= CHECKPOINT_RESTART_PAGES) {
             /* no transaction is open between batches: start the WAL over */
-            sqlite3_wal_checkpoint_v2(s->writer.db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+            sqlite3_wal_checkpoint_v2(db_handle(s->writer.db), NULL, SQLITE_CHECKPOINT_RESTART,
+                                      NULL, NULL);
             s->wal_pages = 0;
         }
 
@@ -962,81 +1126,81 @@ pl_status store_write(store *s, store_write_fn fn, void *ctx, pl_err *err)
 
 /* ---- binding and reading helpers ---------------------------------------- */
 
-void sq_bind_text(sqlite3_stmt *st, int i, const char *v)
+void sq_bind_text(db_stmt *st, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+        db_bind_text(st, i, v, -1, DB_STATIC);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-void sq_bind_id(sqlite3_stmt *st, int i, pl_id v)
+void sq_bind_id(db_stmt *st, int i, pl_id v)
 {
     if (v > 0)
-        sqlite3_bind_int64(st, i, v);
+        db_bind_int64(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-void sq_bind_date(sqlite3_stmt *st, int i, pl_date v)
+void sq_bind_date(db_stmt *st, int i, pl_date v)
 {
     if (v != PL_DATE_NONE)
-        sqlite3_bind_int(st, i, v);
+        db_bind_int(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
-const char *sq_col_text(sqlite3_stmt *st, int i, pl_arena *a)
+const char *sq_col_text(db_stmt *st, int i, pl_arena *a)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const unsigned char *t = db_column_text(st, i);
     if (!t)
         return NULL;
-    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
+    return pl_arena_strndup(a, (const char *)t, (size_t)db_column_bytes(st, i));
 }
 
-pl_date sq_col_date(sqlite3_stmt *st, int i)
+pl_date sq_col_date(db_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_DATE_NONE : sqlite3_column_int(st, i);
+    return db_column_type(st, i) == DB_NULL ? PL_DATE_NONE : db_column_int(st, i);
 }
 
 /* Steps an insert; on success stores the new row id in *id. */
-pl_status sq_step_insert(conn *c, sqlite3_stmt *st, pl_id *id, pl_err *err, const char *what)
+pl_status sq_step_insert(conn *c, db_stmt *st, pl_id *id, pl_err *err, const char *what)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, what);
-    if (sqlite3_changes(c->db) == 0)
+    if (db_changes(c->db) == 0)
         return pl_err_set(err, PL_INVALID, "%s: refers to a record that does not exist", what);
-    *id = sqlite3_last_insert_rowid(c->db);
+    *id = db_last_insert_id(c->db);
     return PL_OK;
 }
 
-pl_id sq_col_id(sqlite3_stmt *st, int i)
+pl_id sq_col_id(db_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+    return db_column_type(st, i) == DB_NULL ? 0 : db_column_int64(st, i);
 }
 
-pl_status sq_step_done(conn *c, sqlite3_stmt *st, int *changes, pl_err *err, const char *what)
+pl_status sq_step_done(conn *c, db_stmt *st, int *changes, pl_err *err, const char *what)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, what);
     if (changes)
-        *changes = sqlite3_changes(c->db);
+        *changes = db_changes(c->db);
     return PL_OK;
 }
 
 /* Steps a single-row read; PL_NOTFOUND when there is no row. The caller resets. */
-pl_status sq_step_row(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
+pl_status sq_step_row(conn *c, db_stmt *st, pl_err *err, const char *what)
 {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = db_step(st);
+    if (rc == DB_ROW)
         return PL_OK;
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         return pl_err_set(err, PL_NOTFOUND, "%s not found", what);
     return sq_error(c->db, rc, err, what);
 }
@@ -1051,228 +1215,228 @@ pl_status sq_arena_check(pl_arena *a, pl_err *err)
 
 /* ---- row readers: one per record, shared by gets and lists --------------- */
 
-void sq_person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p)
+void sq_person_read(db_stmt *st, int i, pl_arena *a, pl_person *p)
 {
-    p->id = sqlite3_column_int64(st, i);
-    p->program_id = sqlite3_column_int64(st, i + 1);
+    p->id = db_column_int64(st, i);
+    p->program_id = db_column_int64(st, i + 1);
     p->given_name = sq_col_text(st, i + 2, a);
     p->family_name = sq_col_text(st, i + 3, a);
-    pl_sex_parse((const char *)sqlite3_column_text(st, i + 4), &p->sex);
+    pl_sex_parse((const char *)db_column_text(st, i + 4), &p->sex);
     p->birth_date = sq_col_date(st, i + 5);
     p->phone = sq_col_text(st, i + 6, a);
     p->address = sq_col_text(st, i + 7, a);
     p->language = sq_col_text(st, i + 8, a);
 }
 
-void sq_org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u)
+void sq_org_unit_read(db_stmt *st, pl_arena *a, pl_org_unit *u)
 {
     memset(u, 0, sizeof *u);
-    u->id = sqlite3_column_int64(st, 0);
-    u->parent_id = sqlite3_column_int64(st, 1);
-    u->program_id = sqlite3_column_int64(st, 2);
-    pl_org_kind_parse((const char *)sqlite3_column_text(st, 3), &u->kind);
+    u->id = db_column_int64(st, 0);
+    u->parent_id = db_column_int64(st, 1);
+    u->program_id = db_column_int64(st, 2);
+    pl_org_kind_parse((const char *)db_column_text(st, 3), &u->kind);
     u->name = sq_col_text(st, 4, a);
     u->code = sq_col_text(st, 5, a);
-    pl_arm_parse((const char *)sqlite3_column_text(st, 6), &u->arm);
+    pl_arm_parse((const char *)db_column_text(st, 6), &u->arm);
     u->language = sq_col_text(st, 7, a);
-    u->version = sqlite3_column_int(st, 8);
+    u->version = db_column_int(st, 8);
 }
 
-void sq_participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p)
+void sq_participant_read(db_stmt *st, pl_arena *a, pl_participant *p)
 {
     memset(p, 0, sizeof *p);
-    p->id = sqlite3_column_int64(st, 0);
-    p->program_id = sqlite3_column_int64(st, 1);
+    p->id = db_column_int64(st, 0);
+    p->program_id = db_column_int64(st, 1);
     p->program_ident = sq_col_text(st, 2, a);
     p->mrn = sq_col_text(st, 3, a);
-    p->diagnosis_year = sqlite3_column_int(st, 4);
-    pl_treatment_parse((const char *)sqlite3_column_text(st, 5), &p->treatment);
+    p->diagnosis_year = db_column_int(st, 4);
+    pl_treatment_parse((const char *)db_column_text(st, 5), &p->treatment);
     p->enrol_date = sq_col_date(st, 6);
-    pl_enrol_status_parse((const char *)sqlite3_column_text(st, 7), &p->status);
+    pl_enrol_status_parse((const char *)db_column_text(st, 7), &p->status);
     p->status_date = sq_col_date(st, 8);
     p->status_reason = sq_col_text(st, 9, a);
-    p->consent = sqlite3_column_int(st, 10) != 0;
+    p->consent = db_column_int(st, 10) != 0;
     p->consent_date = sq_col_date(st, 11);
-    p->home_unit_id = sqlite3_column_int64(st, 12);
-    p->peer_leader_id = sqlite3_column_int64(st, 13);
-    pl_risk_tier_parse((const char *)sqlite3_column_text(st, 14), &p->risk_tier);
-    p->version = sqlite3_column_int(st, 15);
+    p->home_unit_id = db_column_int64(st, 12);
+    p->peer_leader_id = db_column_int64(st, 13);
+    pl_risk_tier_parse((const char *)db_column_text(st, 14), &p->risk_tier);
+    p->version = db_column_int(st, 15);
     sq_person_read(st, 16, a, &p->person);
 }
 
-void sq_leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l)
+void sq_leader_read(db_stmt *st, pl_arena *a, pl_peer_leader *l)
 {
     memset(l, 0, sizeof *l);
-    l->id = sqlite3_column_int64(st, 0);
-    l->program_id = sqlite3_column_int64(st, 1);
-    l->home_unit_id = sqlite3_column_int64(st, 2);
-    pl_leader_kind_parse((const char *)sqlite3_column_text(st, 3), &l->kind);
-    l->paid = sqlite3_column_int(st, 4) != 0;
+    l->id = db_column_int64(st, 0);
+    l->program_id = db_column_int64(st, 1);
+    l->home_unit_id = db_column_int64(st, 2);
+    pl_leader_kind_parse((const char *)db_column_text(st, 3), &l->kind);
+    l->paid = db_column_int(st, 4) != 0;
     l->languages = sq_col_text(st, 5, a);
     l->trained_on = sq_col_date(st, 6);
-    l->training_hours = sqlite3_column_int(st, 7);
-    l->active = sqlite3_column_int(st, 8) != 0;
-    l->version = sqlite3_column_int(st, 9);
+    l->training_hours = db_column_int(st, 7);
+    l->active = db_column_int(st, 8) != 0;
+    l->version = db_column_int(st, 9);
     sq_person_read(st, 10, a, &l->person);
 }
 
-void sq_contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c)
+void sq_contact_read(db_stmt *st, pl_arena *a, pl_contact *c)
 {
     memset(c, 0, sizeof *c);
-    c->id = sqlite3_column_int64(st, 0);
-    c->program_id = sqlite3_column_int64(st, 1);
-    c->participant_id = sqlite3_column_int64(st, 2);
-    c->peer_leader_id = sqlite3_column_int64(st, 3);
-    c->occurred_at = sqlite3_column_int64(st, 4);
-    c->minutes = sqlite3_column_int(st, 5);
-    pl_contact_mode_parse((const char *)sqlite3_column_text(st, 6), &c->mode);
-    c->key_functions = (uint32_t)sqlite3_column_int64(st, 7);
-    c->topics = (uint32_t)sqlite3_column_int64(st, 8);
-    c->proactive = sqlite3_column_int(st, 9) != 0;
+    c->id = db_column_int64(st, 0);
+    c->program_id = db_column_int64(st, 1);
+    c->participant_id = db_column_int64(st, 2);
+    c->peer_leader_id = db_column_int64(st, 3);
+    c->occurred_at = db_column_int64(st, 4);
+    c->minutes = db_column_int(st, 5);
+    pl_contact_mode_parse((const char *)db_column_text(st, 6), &c->mode);
+    c->key_functions = (uint32_t)db_column_int64(st, 7);
+    c->topics = (uint32_t)db_column_int64(st, 8);
+    c->proactive = db_column_int(st, 9) != 0;
     c->note = sq_col_text(st, 10, a);
     c->follow_up_date = sq_col_date(st, 11);
-    c->family_members = sqlite3_column_int(st, 12);
+    c->family_members = db_column_int(st, 12);
     c->group_session_id = sq_col_id(st, 13);
 }
 
-void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m)
+void sq_measurement_read(db_stmt *st, pl_arena *a, pl_measurement *m)
 {
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(st, 0);
-    m->participant_id = sqlite3_column_int64(st, 1);
+    m->id = db_column_int64(st, 0);
+    m->participant_id = db_column_int64(st, 1);
     m->code = sq_col_text(st, 2, a);
     m->analyte = sq_col_text(st, 3, a);
-    m->value = sqlite3_column_double(st, 4);
+    m->value = db_column_double(st, 4);
     m->unit = sq_col_text(st, 5, a);
     m->entered_value = sq_col_text(st, 6, a);
     m->entered_unit = sq_col_text(st, 7, a);
-    m->effective_at = sqlite3_column_int64(st, 8);
-    pl_source_parse((const char *)sqlite3_column_text(st, 9), &m->source);
-    m->wave = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
-    m->recorded_by = sqlite3_column_int64(st, 11);
+    m->effective_at = db_column_int64(st, 8);
+    pl_source_parse((const char *)db_column_text(st, 9), &m->source);
+    m->wave = db_column_type(st, 10) == DB_NULL ? -1 : db_column_int(st, 10);
+    m->recorded_by = db_column_int64(st, 11);
 }
 
 /* STAFF_COLS from column i on (the session read has its own first); the hash only when asked. */
-static void staff_read_at(sqlite3_stmt *st, int i, pl_arena *a, pl_staff_account *out, char **hash)
+static void staff_read_at(db_stmt *st, int i, pl_arena *a, pl_staff_account *out, char **hash)
 {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(st, i);
+    out->id = db_column_int64(st, i);
     out->username = sq_col_text(st, i + 1, a);
     out->display_name = sq_col_text(st, i + 2, a);
-    pl_role_parse((const char *)sqlite3_column_text(st, i + 3), &out->role);
-    out->scope_unit_id = sqlite3_column_int64(st, i + 4);
-    out->person_id = sqlite3_column_int64(st, i + 5);
-    out->disabled = sqlite3_column_int(st, i + 6) != 0;
-    out->created_at = sqlite3_column_int64(st, i + 7);
-    out->version = sqlite3_column_int(st, i + 8);
+    pl_role_parse((const char *)db_column_text(st, i + 3), &out->role);
+    out->scope_unit_id = db_column_int64(st, i + 4);
+    out->person_id = db_column_int64(st, i + 5);
+    out->disabled = db_column_int(st, i + 6) != 0;
+    out->created_at = db_column_int64(st, i + 7);
+    out->version = db_column_int(st, i + 8);
     out->language = sq_col_text(st, i + 9, a);
     if (hash)
         *hash = (char *)sq_col_text(st, i + 10, a);
 }
 
-static void staff_read(sqlite3_stmt *st, pl_arena *a, pl_staff_account *out, char **hash)
+static void staff_read(db_stmt *st, pl_arena *a, pl_staff_account *out, char **hash)
 {
     staff_read_at(st, 0, a, out, hash);
 }
 
-static void audit_read(sqlite3_stmt *st, pl_arena *a, store_audit_event *e)
+static void audit_read(db_stmt *st, pl_arena *a, store_audit_event *e)
 {
     memset(e, 0, sizeof *e);
-    e->id = sqlite3_column_int64(st, 0);
-    e->at = sqlite3_column_int64(st, 1);
-    e->account_id = sqlite3_column_int64(st, 2);
+    e->id = db_column_int64(st, 0);
+    e->at = db_column_int64(st, 1);
+    e->account_id = db_column_int64(st, 2);
     e->action = sq_col_text(st, 3, a);
     e->entity = sq_col_text(st, 4, a);
-    e->entity_id = sqlite3_column_int64(st, 5);
-    e->participant_id = sqlite3_column_int64(st, 6);
+    e->entity_id = db_column_int64(st, 5);
+    e->participant_id = db_column_int64(st, 6);
     e->client_addr = sq_col_text(st, 7, a);
-    e->status = sqlite3_column_int(st, 8);
+    e->status = db_column_int(st, 8);
 }
 
-pl_time sq_col_time(sqlite3_stmt *st, int i)
+pl_time sq_col_time(db_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? PL_TIME_NONE : sqlite3_column_int64(st, i);
+    return db_column_type(st, i) == DB_NULL ? PL_TIME_NONE : db_column_int64(st, i);
 }
 
-void sq_alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al)
+void sq_alert_read(db_stmt *st, pl_arena *a, store_alert *al)
 {
     memset(al, 0, sizeof *al);
-    al->id = sqlite3_column_int64(st, 0);
-    al->participant_id = sqlite3_column_int64(st, 1);
+    al->id = db_column_int64(st, 0);
+    al->participant_id = db_column_int64(st, 1);
     al->kind = sq_col_text(st, 2, a);
     al->severity = sq_col_text(st, 3, a);
     al->message = sq_col_text(st, 4, a);
     al->source_entity = sq_col_text(st, 5, a);
-    al->source_id = sqlite3_column_int64(st, 6);
+    al->source_id = db_column_int64(st, 6);
     al->status = sq_col_text(st, 7, a);
-    al->created_at = sqlite3_column_int64(st, 8);
-    al->acknowledged_by = sqlite3_column_int64(st, 9);
+    al->created_at = db_column_int64(st, 8);
+    al->acknowledged_by = db_column_int64(st, 9);
     al->acknowledged_at = sq_col_time(st, 10);
-    al->resolved_by = sqlite3_column_int64(st, 11);
+    al->resolved_by = db_column_int64(st, 11);
     al->resolved_at = sq_col_time(st, 12);
     al->resolution_note = sq_col_text(st, 13, a);
-    al->linked_to_care = sqlite3_column_int(st, 14) != 0;
-    al->version = sqlite3_column_int(st, 15);
+    al->linked_to_care = db_column_int(st, 14) != 0;
+    al->version = db_column_int(st, 15);
 }
 
-static void qr_read(sqlite3_stmt *st, pl_arena *a, store_questionnaire *q)
+static void qr_read(db_stmt *st, pl_arena *a, store_questionnaire *q)
 {
     memset(q, 0, sizeof *q);
-    q->id = sqlite3_column_int64(st, 0);
-    q->participant_id = sqlite3_column_int64(st, 1);
+    q->id = db_column_int64(st, 0);
+    q->participant_id = db_column_int64(st, 1);
     q->instrument = sq_col_text(st, 2, a);
     q->language = sq_col_text(st, 3, a);
     q->answers = sq_col_text(st, 4, a);
-    q->score = sqlite3_column_double(st, 5);
-    q->scored = sqlite3_column_int(st, 6) != 0;
+    q->score = db_column_double(st, 5);
+    q->scored = db_column_int(st, 6) != 0;
     q->band = sq_col_text(st, 7, a);
-    q->flags = sqlite3_column_int(st, 8);
+    q->flags = db_column_int(st, 8);
     q->subscales = sq_col_text(st, 9, a);
-    q->completed_at = sqlite3_column_int64(st, 10);
-    q->recorded_by = sqlite3_column_int64(st, 11);
-    q->created_at = sqlite3_column_int64(st, 12);
+    q->completed_at = db_column_int64(st, 10);
+    q->recorded_by = db_column_int64(st, 11);
+    q->created_at = db_column_int64(st, 12);
 }
 
 /* ---- org units ---------------------------------------------------------- */
 
 pl_status store_org_unit_insert(store_tx *tx, pl_org_unit *u, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_ORG_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_ORG_INSERT, err);
     if (!st)
         return err->status;
     sq_bind_id(st, 1, u->parent_id);
     sq_bind_id(st, 2, u->kind == PL_ORG_PROGRAM ? 0 : u->program_id);
-    sqlite3_bind_text(st, 3, pl_org_kind_name(u->kind), -1, SQLITE_STATIC);
+    db_bind_text(st, 3, pl_org_kind_name(u->kind), -1, DB_STATIC);
     sq_bind_text(st, 4, u->name);
     sq_bind_text(st, 5, u->code);
-    sqlite3_bind_text(st, 6, pl_arm_name(u->arm), -1, SQLITE_STATIC);
+    db_bind_text(st, 6, pl_arm_name(u->arm), -1, DB_STATIC);
     sq_bind_text(st, 7, u->language);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 8, (db_int64)time(NULL));
     pl_status r = sq_step_insert(tx->c, st, &u->id, err, "org unit");
     if (r != PL_OK)
         return r;
     u->version = 1;
     /* the unit's ancestors are its parent's plus itself */
-    sqlite3_stmt *anc = stmt(tx->c, ST_ANCESTORS_INSERT, err);
+    db_stmt *anc = stmt(tx->c, ST_ANCESTORS_INSERT, err);
     if (!anc)
         return err->status;
-    sqlite3_bind_int64(anc, 1, u->id);
-    sqlite3_bind_int64(anc, 2, u->parent_id);
-    int rc = sqlite3_step(anc);
-    sqlite3_reset(anc);
-    if (rc != SQLITE_DONE)
+    db_bind_int64(anc, 1, u->id);
+    db_bind_int64(anc, 2, u->parent_id);
+    int rc = db_step(anc);
+    db_reset(anc);
+    if (rc != DB_DONE)
         return sq_error(tx->c->db, rc, err, "org unit");
     if (u->kind != PL_ORG_PROGRAM)
         return PL_OK;
     /* a program is its own program */
     u->program_id = u->id;
-    sqlite3_stmt *up = stmt(tx->c, ST_ORG_SET_PROGRAM, err);
+    db_stmt *up = stmt(tx->c, ST_ORG_SET_PROGRAM, err);
     if (!up)
         return err->status;
-    sqlite3_bind_int64(up, 1, u->id);
-    rc = sqlite3_step(up);
-    sqlite3_reset(up);
-    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "org unit");
+    db_bind_int64(up, 1, u->id);
+    rc = db_step(up);
+    db_reset(up);
+    return rc == DB_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "org unit");
 }
 
 /* Runs a single-row statement bound with (id) and reads it with fn. */
@@ -1298,11 +1462,11 @@ pl_status store_key_function_insert(store_tx *tx, pl_id program_id, int bit, con
     if (bit < PL_KF_PROGRAM_FIRST_BIT || bit >= PL_KF_MAX_BITS)
         return pl_err_set(err, PL_INVALID, "key function bit must be between %d and %d",
                           PL_KF_PROGRAM_FIRST_BIT, PL_KF_MAX_BITS - 1);
-    sqlite3_stmt *st = stmt(tx->c, ST_KF_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_KF_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    sqlite3_bind_int(st, 2, bit);
+    db_bind_int64(st, 1, program_id);
+    db_bind_int(st, 2, bit);
     sq_bind_text(st, 3, code);
     sq_bind_text(st, 4, label);
     pl_id ignored;
@@ -1317,18 +1481,18 @@ pl_status store_key_function_codes(store *s, pl_id program_id, pl_arena *a,
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_KF_MASK, err);
+    db_stmt *st = stmt(c, ST_KF_MASK, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int bit = sqlite3_column_int(st, 0);
+    while ((rc = db_step(st)) == DB_ROW) {
+        int bit = db_column_int(st, 0);
         if (bit >= PL_KF_PROGRAM_FIRST_BIT && bit < PL_KF_MAX_BITS)
             codes[bit] = sq_col_text(st, 1, a);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "key functions");
     return sq_arena_check(a, err);
 }
@@ -1355,15 +1519,15 @@ pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_e
 static pl_status exists2(conn *c, enum stmt_id id, pl_id x, pl_id y, pl_id z, pl_err *err,
                          const char *what)
 {
-    sqlite3_stmt *st = stmt(c, id, err);
+    db_stmt *st = stmt(c, id, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, x);
-    sqlite3_bind_int64(st, 2, y);
-    if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_int64(st, 3, z);
+    db_bind_int64(st, 1, x);
+    db_bind_int64(st, 2, y);
+    if (db_bind_parameter_count(st) >= 3)
+        db_bind_int64(st, 3, z);
     pl_status r = sq_step_row(c, st, err, what);
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
@@ -1485,7 +1649,7 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
         if (args[i].present && def->cond[i])
             mask |= 1u << i;
     sq_stmt_slot *sl = slot_find(c, def, mask);
-    sqlite3_stmt *st = sl && sl->key ? sl->st : NULL;
+    db_stmt *st = sl && sl->key ? sl->st : NULL;
     if (!st) {
         char sqltext[2048];
         size_t len = (size_t)snprintf(sqltext, sizeof sqltext, "%s", def->base);
@@ -1499,31 +1663,31 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
         if (!st)
             return err->status;
     }
-    sqlite3_bind_int64(st, 1, pg.after);
+    db_bind_int64(st, 1, pg.after);
     for (int i = 0; i < SQ_LIST_FILTERS; i++) {
         if (!(mask & (1u << i)))
             continue;
         if (args[i].t)
-            sqlite3_bind_text(st, i + 2, args[i].t, -1, SQLITE_STATIC);
+            db_bind_text(st, i + 2, args[i].t, -1, DB_STATIC);
         else
-            sqlite3_bind_int64(st, i + 2, args[i].i);
+            db_bind_int64(st, i + 2, args[i].i);
     }
-    sqlite3_bind_int(st, 8, pg.limit);
+    db_bind_int(st, 8, pg.limit);
     char *arr = pl_arena_alloc(a, item_size * (size_t)pg.limit);
     if (!arr) {
-        sqlite3_reset(st);
+        db_reset(st);
         return pl_err_set(err, PL_LIMIT, "the list is larger than the request memory limit");
     }
     int rc, count = 0;
-    while (count < pg.limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    while (count < pg.limit && (rc = db_step(st)) == DB_ROW)
         read(st, a, arr + item_size * (size_t)count++);
-    if (count < pg.limit && rc != SQLITE_DONE) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+    if (count < pg.limit && rc != DB_DONE) {
+        db_reset(st);
+        db_clear_bindings(st);
         return sq_error(c->db, rc, err, "list");
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    db_reset(st);
+    db_clear_bindings(st);
     pl_status r = sq_arena_check(a, err);
     if (r != PL_OK)
         return r;
@@ -1533,31 +1697,31 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
 }
 
 /* Adapters from the typed readers to list_run's void* signature. */
-static void participant_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void participant_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_participant_read(st, a, p);
 }
-static void contact_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void contact_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_contact_read(st, a, p);
 }
-static void measurement_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void measurement_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_measurement_read(st, a, p);
 }
-static void org_unit_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void org_unit_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_org_unit_read(st, a, p);
 }
-static void leader_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void leader_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_leader_read(st, a, p);
 }
-static void staff_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void staff_row(db_stmt *st, pl_arena *a, void *p)
 {
     staff_read(st, a, p, NULL);
 }
-static void audit_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void audit_row(db_stmt *st, pl_arena *a, void *p)
 {
     audit_read(st, a, p);
 }
@@ -1652,7 +1816,7 @@ pl_status store_audit_list(store *s, const store_audit_filter *f, store_page pg,
                        (void **)items, n, err);
 }
 
-static void alert_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void alert_row(db_stmt *st, pl_arena *a, void *p)
 {
     sq_alert_read(st, a, p);
 }
@@ -1672,7 +1836,7 @@ pl_status store_alert_list(store *s, const store_alert_filter *f, store_page pg,
                        (void **)items, n, err);
 }
 
-static void qr_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void qr_row(db_stmt *st, pl_arena *a, void *p)
 {
     qr_read(st, a, p);
 }
@@ -1694,11 +1858,11 @@ pl_status store_questionnaire_list(store *s, const store_questionnaire_filter *f
 
 /* ---- persons, participants and peer leaders ----------------------------- */
 
-static void person_bind(sqlite3_stmt *st, int first, const pl_person *p)
+static void person_bind(db_stmt *st, int first, const pl_person *p)
 {
     sq_bind_text(st, first, p->given_name);
     sq_bind_text(st, first + 1, p->family_name);
-    sqlite3_bind_text(st, first + 2, pl_sex_name(p->sex), -1, SQLITE_STATIC);
+    db_bind_text(st, first + 2, pl_sex_name(p->sex), -1, DB_STATIC);
     sq_bind_date(st, first + 3, p->birth_date);
     sq_bind_text(st, first + 4, p->phone);
     sq_bind_text(st, first + 5, p->address);
@@ -1707,34 +1871,34 @@ static void person_bind(sqlite3_stmt *st, int first, const pl_person *p)
 
 static pl_status person_insert(conn *c, pl_person *p, pl_id program_id, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(c, ST_PERSON_INSERT, err);
+    db_stmt *st = stmt(c, ST_PERSON_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     person_bind(st, 2, p);
     p->program_id = program_id;
     return sq_step_insert(c, st, &p->id, err, "person");
 }
 
 /* Binds the participant's own columns ?2-?14 as ST_PARTICIPANT_UPDATE numbers them. */
-static void participant_bind(sqlite3_stmt *st, const pl_participant *p)
+static void participant_bind(db_stmt *st, const pl_participant *p)
 {
     sq_bind_text(st, 2, p->program_ident);
     sq_bind_text(st, 3, p->mrn);
     if (p->diagnosis_year)
-        sqlite3_bind_int(st, 4, p->diagnosis_year);
+        db_bind_int(st, 4, p->diagnosis_year);
     else
-        sqlite3_bind_null(st, 4);
-    sqlite3_bind_text(st, 5, pl_treatment_name(p->treatment), -1, SQLITE_STATIC);
+        db_bind_null(st, 4);
+    db_bind_text(st, 5, pl_treatment_name(p->treatment), -1, DB_STATIC);
     sq_bind_date(st, 6, p->enrol_date);
-    sqlite3_bind_text(st, 7, pl_enrol_status_name(p->status), -1, SQLITE_STATIC);
+    db_bind_text(st, 7, pl_enrol_status_name(p->status), -1, DB_STATIC);
     sq_bind_date(st, 8, p->status_date);
     sq_bind_text(st, 9, p->status_reason);
-    sqlite3_bind_int(st, 10, p->consent);
+    db_bind_int(st, 10, p->consent);
     sq_bind_date(st, 11, p->consent_date);
     sq_bind_id(st, 12, p->home_unit_id);
     sq_bind_id(st, 13, p->peer_leader_id);
-    sqlite3_bind_text(st, 14, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
+    db_bind_text(st, 14, pl_risk_tier_name(p->risk_tier), -1, DB_STATIC);
 }
 
 pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
@@ -1742,27 +1906,27 @@ pl_status store_participant_insert(store_tx *tx, pl_participant *p, pl_err *err)
     pl_status r = PL_OK;
     if (p->person.id <= 0 && (r = person_insert(tx->c, &p->person, p->program_id, err)) != PL_OK)
         return r;
-    sqlite3_stmt *st = stmt(tx->c, ST_PARTICIPANT_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_PARTICIPANT_INSERT, err);
     if (!st)
         return err->status;
     /* the insert lists person_id and program_id first, then the update's ?2-?14 */
-    sqlite3_bind_int64(st, 1, p->person.id);
-    sqlite3_bind_int64(st, 2, p->program_id);
+    db_bind_int64(st, 1, p->person.id);
+    db_bind_int64(st, 2, p->program_id);
     sq_bind_text(st, 3, p->program_ident);
     sq_bind_text(st, 4, p->mrn);
     if (p->diagnosis_year)
-        sqlite3_bind_int(st, 5, p->diagnosis_year);
-    sqlite3_bind_text(st, 6, pl_treatment_name(p->treatment), -1, SQLITE_STATIC);
+        db_bind_int(st, 5, p->diagnosis_year);
+    db_bind_text(st, 6, pl_treatment_name(p->treatment), -1, DB_STATIC);
     sq_bind_date(st, 7, p->enrol_date);
-    sqlite3_bind_text(st, 8, pl_enrol_status_name(p->status), -1, SQLITE_STATIC);
+    db_bind_text(st, 8, pl_enrol_status_name(p->status), -1, DB_STATIC);
     sq_bind_date(st, 9, p->status_date);
     sq_bind_text(st, 10, p->status_reason);
-    sqlite3_bind_int(st, 11, p->consent);
+    db_bind_int(st, 11, p->consent);
     sq_bind_date(st, 12, p->consent_date);
     sq_bind_id(st, 13, p->home_unit_id);
     sq_bind_id(st, 14, p->peer_leader_id);
-    sqlite3_bind_text(st, 15, pl_risk_tier_name(p->risk_tier), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
+    db_bind_text(st, 15, pl_risk_tier_name(p->risk_tier), -1, DB_STATIC);
+    db_bind_int64(st, 16, (db_int64)time(NULL));
     r = sq_step_insert(tx->c, st, &p->id, err, "participant");
     if (r == PL_OK)
         p->version = 1;
@@ -1787,14 +1951,14 @@ pl_status store_tx_participant_get(store_tx *tx, pl_id id, pl_arena *a, pl_parti
 }
 
 /* Steps an UPDATE guarded by a version: no row changed means stale (or gone). */
-pl_status sq_step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what)
+pl_status sq_step_versioned(conn *c, db_stmt *st, pl_err *err, const char *what)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, what);
-    if (sqlite3_changes(c->db) == 0)
+    if (db_changes(c->db) == 0)
         return pl_err_set(err, PL_STALE, "%s was changed by someone else; reload and try again",
                           what);
     return PL_OK;
@@ -1803,25 +1967,25 @@ pl_status sq_step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *
 pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
                                    pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_PARTICIPANT_UPDATE, err);
+    db_stmt *st = stmt(tx->c, ST_PARTICIPANT_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, p->id);
+    db_bind_int64(st, 1, p->id);
     participant_bind(st, p);
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(st, 16, expected_version);
+    db_bind_int64(st, 15, (db_int64)time(NULL));
+    db_bind_int(st, 16, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "participant");
     if (r != PL_OK)
         return r;
-    sqlite3_stmt *ps = stmt(tx->c, ST_PERSON_UPDATE, err);
+    db_stmt *ps = stmt(tx->c, ST_PERSON_UPDATE, err);
     if (!ps)
         return err->status;
-    sqlite3_bind_int64(ps, 1, p->id); /* the participant's own person, whatever p->person.id says */
+    db_bind_int64(ps, 1, p->id); /* the participant's own person, whatever p->person.id says */
     person_bind(ps, 2, &p->person);
-    int rc = sqlite3_step(ps);
-    sqlite3_reset(ps);
-    sqlite3_clear_bindings(ps);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(ps);
+    db_reset(ps);
+    db_clear_bindings(ps);
+    if (rc != DB_DONE)
         return sq_error(tx->c->db, rc, err, "participant");
     p->version = expected_version + 1;
     return PL_OK;
@@ -1832,19 +1996,19 @@ pl_status store_peer_leader_insert(store_tx *tx, pl_peer_leader *l, pl_err *err)
     pl_status r = PL_OK;
     if (l->person.id <= 0 && (r = person_insert(tx->c, &l->person, l->program_id, err)) != PL_OK)
         return r;
-    sqlite3_stmt *st = stmt(tx->c, ST_LEADER_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_LEADER_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, l->person.id);
-    sqlite3_bind_int64(st, 2, l->program_id);
+    db_bind_int64(st, 1, l->person.id);
+    db_bind_int64(st, 2, l->program_id);
     sq_bind_id(st, 3, l->home_unit_id);
-    sqlite3_bind_text(st, 4, pl_leader_kind_name(l->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, l->paid);
+    db_bind_text(st, 4, pl_leader_kind_name(l->kind), -1, DB_STATIC);
+    db_bind_int(st, 5, l->paid);
     sq_bind_text(st, 6, l->languages);
     sq_bind_date(st, 7, l->trained_on);
-    sqlite3_bind_int(st, 8, l->training_hours);
-    sqlite3_bind_int(st, 9, l->active);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+    db_bind_int(st, 8, l->training_hours);
+    db_bind_int(st, 9, l->active);
+    db_bind_int64(st, 10, (db_int64)time(NULL));
     r = sq_step_insert(tx->c, st, &l->id, err, "peer leader");
     if (r == PL_OK)
         l->version = 1;
@@ -1873,14 +2037,14 @@ pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_i
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_LEADER_BY_PERSON, err);
+    db_stmt *st = stmt(c, ST_LEADER_BY_PERSON, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, person_id);
+    db_bind_int64(st, 1, person_id);
     pl_status r = sq_step_row(c, st, err, "peer leader");
     if (r == PL_OK)
-        *leader_id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *leader_id = db_column_int64(st, 0);
+    db_reset(st);
     return r;
 }
 
@@ -1888,22 +2052,22 @@ pl_status store_peer_leader_by_person(store *s, pl_id person_id, pl_id *leader_i
 
 pl_status store_contact_insert(store_tx *tx, pl_contact *c, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_CONTACT_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_CONTACT_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, c->participant_id);
-    sqlite3_bind_int64(st, 2, c->peer_leader_id);
-    sqlite3_bind_int64(st, 3, c->occurred_at);
-    sqlite3_bind_int(st, 4, c->minutes);
-    sqlite3_bind_text(st, 5, pl_contact_mode_name(c->mode), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, c->key_functions);
-    sqlite3_bind_int64(st, 7, c->topics);
-    sqlite3_bind_int(st, 8, c->proactive);
+    db_bind_int64(st, 1, c->participant_id);
+    db_bind_int64(st, 2, c->peer_leader_id);
+    db_bind_int64(st, 3, c->occurred_at);
+    db_bind_int(st, 4, c->minutes);
+    db_bind_text(st, 5, pl_contact_mode_name(c->mode), -1, DB_STATIC);
+    db_bind_int64(st, 6, c->key_functions);
+    db_bind_int64(st, 7, c->topics);
+    db_bind_int(st, 8, c->proactive);
     sq_bind_text(st, 9, c->note);
     sq_bind_date(st, 10, c->follow_up_date);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(st, 12, c->family_members);
-    sqlite3_bind_int64(st, 13, c->participant_id);
+    db_bind_int64(st, 11, (db_int64)time(NULL));
+    db_bind_int(st, 12, c->family_members);
+    db_bind_int64(st, 13, c->participant_id);
     return sq_step_insert(tx->c, st, &c->id, err, "contact");
 }
 
@@ -1919,22 +2083,22 @@ pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
 {
     if (!m->analyte || !m->unit)
         return pl_err_set(err, PL_INVALID, "measurement: not prepared (measurement_prepare)");
-    sqlite3_stmt *st = stmt(tx->c, ST_MEAS_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_MEAS_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, m->participant_id);
+    db_bind_int64(st, 1, m->participant_id);
     sq_bind_text(st, 2, m->code);
     sq_bind_text(st, 3, m->analyte);
-    sqlite3_bind_double(st, 4, m->value);
+    db_bind_double(st, 4, m->value);
     sq_bind_text(st, 5, m->unit);
     sq_bind_text(st, 6, m->entered_value);
     sq_bind_text(st, 7, m->entered_unit);
-    sqlite3_bind_int64(st, 8, m->effective_at);
-    sqlite3_bind_text(st, 9, pl_source_name(m->source), -1, SQLITE_STATIC);
+    db_bind_int64(st, 8, m->effective_at);
+    db_bind_text(st, 9, pl_source_name(m->source), -1, DB_STATIC);
     if (m->wave >= 0)
-        sqlite3_bind_int(st, 10, m->wave);
+        db_bind_int(st, 10, m->wave);
     sq_bind_id(st, 11, m->recorded_by);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 12, (db_int64)time(NULL));
     return sq_step_insert(tx->c, st, &m->id, err, "measurement");
 }
 
@@ -1948,27 +2112,27 @@ pl_status store_measurement_get(store *s, pl_id id, pl_arena *a, pl_measurement 
 
 /* ---- escalation alerts ---------------------------------------------------- */
 
-void sq_bind_time(sqlite3_stmt *st, int i, pl_time v)
+void sq_bind_time(db_stmt *st, int i, pl_time v)
 {
     if (v != PL_TIME_NONE)
-        sqlite3_bind_int64(st, i, v);
+        db_bind_int64(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
 pl_status store_alert_insert(store_tx *tx, store_alert *al, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_ALERT_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_ALERT_INSERT, err);
     if (!st)
         return err->status;
     pl_time now = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, al->participant_id);
+    db_bind_int64(st, 1, al->participant_id);
     sq_bind_text(st, 2, al->kind);
     sq_bind_text(st, 3, al->severity);
     sq_bind_text(st, 4, al->message);
     sq_bind_text(st, 5, al->source_entity);
     sq_bind_id(st, 6, al->source_id);
-    sqlite3_bind_int64(st, 7, now);
+    db_bind_int64(st, 7, now);
     pl_status r = sq_step_insert(tx->c, st, &al->id, err, "alert");
     if (r != PL_OK)
         return r;
@@ -2000,18 +2164,18 @@ pl_status store_tx_alert_get(store_tx *tx, pl_id id, pl_arena *a, store_alert *o
 
 pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_ALERT_UPDATE, err);
+    db_stmt *st = stmt(tx->c, ST_ALERT_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, al->id);
+    db_bind_int64(st, 1, al->id);
     sq_bind_text(st, 2, al->status);
     sq_bind_id(st, 3, al->acknowledged_by);
     sq_bind_time(st, 4, al->acknowledged_at);
     sq_bind_id(st, 5, al->resolved_by);
     sq_bind_time(st, 6, al->resolved_at);
     sq_bind_text(st, 7, al->resolution_note);
-    sqlite3_bind_int(st, 8, al->linked_to_care ? 1 : 0);
-    sqlite3_bind_int(st, 9, expected_version);
+    db_bind_int(st, 8, al->linked_to_care ? 1 : 0);
+    db_bind_int(st, 9, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "alert");
     if (r != PL_OK)
         return r;
@@ -2023,25 +2187,25 @@ pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version
 
 pl_status store_questionnaire_insert(store_tx *tx, store_questionnaire *q, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_QR_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_QR_INSERT, err);
     if (!st)
         return err->status;
     pl_time now = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, q->participant_id);
+    db_bind_int64(st, 1, q->participant_id);
     sq_bind_text(st, 2, q->instrument);
     sq_bind_text(st, 3, q->language);
     sq_bind_text(st, 4, q->answers);
     if (q->scored)
-        sqlite3_bind_double(st, 5, q->score);
+        db_bind_double(st, 5, q->score);
     else
-        sqlite3_bind_null(st, 5);
-    sqlite3_bind_int(st, 6, q->scored ? 1 : 0);
+        db_bind_null(st, 5);
+    db_bind_int(st, 6, q->scored ? 1 : 0);
     sq_bind_text(st, 7, q->band);
-    sqlite3_bind_int(st, 8, q->flags);
+    db_bind_int(st, 8, q->flags);
     sq_bind_text(st, 9, q->subscales);
-    sqlite3_bind_int64(st, 10, q->completed_at);
+    db_bind_int64(st, 10, q->completed_at);
     sq_bind_id(st, 11, q->recorded_by);
-    sqlite3_bind_int64(st, 12, now);
+    db_bind_int64(st, 12, now);
     pl_status r = sq_step_insert(tx->c, st, &q->id, err, "questionnaire response");
     if (r == PL_OK)
         q->created_at = now;
@@ -2065,7 +2229,7 @@ pl_status store_questionnaire_get(store *s, pl_id id, pl_arena *a, store_questio
 pl_status store_staff_account_insert(store_tx *tx, pl_staff_account *a, const char *password_hash,
                                      pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_STAFF_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_STAFF_INSERT, err);
     if (!st)
         return err->status;
     if (!a->created_at || a->created_at == PL_TIME_NONE)
@@ -2073,11 +2237,11 @@ pl_status store_staff_account_insert(store_tx *tx, pl_staff_account *a, const ch
     sq_bind_text(st, 1, a->username);
     sq_bind_text(st, 2, a->display_name);
     sq_bind_text(st, 3, password_hash);
-    sqlite3_bind_text(st, 4, pl_role_name(a->role), -1, SQLITE_STATIC);
+    db_bind_text(st, 4, pl_role_name(a->role), -1, DB_STATIC);
     sq_bind_id(st, 5, a->scope_unit_id);
     sq_bind_id(st, 6, a->person_id);
-    sqlite3_bind_int(st, 7, a->disabled);
-    sqlite3_bind_int64(st, 8, a->created_at);
+    db_bind_int(st, 7, a->disabled);
+    db_bind_int64(st, 8, a->created_at);
     sq_bind_text(st, 9, a->language);
     pl_status r = sq_step_insert(tx->c, st, &a->id, err, "staff account");
     if (r == PL_CONFLICT)
@@ -2094,16 +2258,16 @@ pl_status store_staff_account_get_by_username(store *s, const char *username, pl
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_STAFF_BY_USERNAME, err);
+    db_stmt *st = stmt(c, ST_STAFF_BY_USERNAME, err);
     if (!st)
         return err->status;
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+    db_bind_text(st, 1, username, -1, DB_STATIC);
     pl_status r = sq_step_row(c, st, err, "staff account");
     if (r == PL_OK) {
         staff_read(st, a, out, password_hash);
         r = sq_arena_check(a, err);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
@@ -2128,15 +2292,15 @@ pl_status store_tx_staff_account_get(store_tx *tx, pl_id id, pl_arena *a, pl_sta
 pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expected_version,
                                      pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_STAFF_UPDATE, err);
+    db_stmt *st = stmt(tx->c, ST_STAFF_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, a->id);
+    db_bind_int64(st, 1, a->id);
     sq_bind_text(st, 2, a->display_name);
-    sqlite3_bind_text(st, 3, pl_role_name(a->role), -1, SQLITE_STATIC);
+    db_bind_text(st, 3, pl_role_name(a->role), -1, DB_STATIC);
     sq_bind_id(st, 4, a->scope_unit_id);
-    sqlite3_bind_int(st, 5, a->disabled);
-    sqlite3_bind_int(st, 6, expected_version);
+    db_bind_int(st, 5, a->disabled);
+    db_bind_int(st, 6, expected_version);
     sq_bind_text(st, 7, a->language);
     pl_status r = sq_step_versioned(tx->c, st, err, "staff account");
     if (r == PL_OK)
@@ -2146,17 +2310,17 @@ pl_status store_staff_account_update(store_tx *tx, pl_staff_account *a, int expe
 
 pl_status store_staff_password_set(store_tx *tx, pl_id id, const char *password_hash, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_STAFF_PASSWORD, err);
+    db_stmt *st = stmt(tx->c, ST_STAFF_PASSWORD, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     sq_bind_text(st, 2, password_hash);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_DONE)
         return sq_error(tx->c->db, rc, err, "staff account");
-    if (sqlite3_changes(tx->c->db) == 0)
+    if (db_changes(tx->c->db) == 0)
         return pl_err_set(err, PL_NOTFOUND, "staff account not found");
     return PL_OK;
 }
@@ -2166,14 +2330,14 @@ pl_status store_staff_password_set(store_tx *tx, pl_id id, const char *password_
 pl_status store_session_insert(store_tx *tx, const unsigned char *hash, const store_session *se,
                                const char *client_addr, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_SESSION_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_SESSION_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, se->account_id);
-    sqlite3_bind_int64(st, 3, se->created_at);
-    sqlite3_bind_int64(st, 4, se->last_seen_at);
-    sqlite3_bind_int64(st, 5, se->expires_at);
+    db_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, DB_STATIC);
+    db_bind_int64(st, 2, se->account_id);
+    db_bind_int64(st, 3, se->created_at);
+    db_bind_int64(st, 4, se->last_seen_at);
+    db_bind_int64(st, 5, se->expires_at);
     sq_bind_text(st, 6, client_addr);
     pl_id ignored;
     return sq_step_insert(tx->c, st, &ignored, err, "session");
@@ -2185,37 +2349,37 @@ pl_status store_session_get(store *s, const unsigned char *hash, pl_arena *a, st
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_SESSION_GET, err);
+    db_stmt *st = stmt(c, ST_SESSION_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+    db_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, DB_STATIC);
     pl_status r = sq_step_row(c, st, err, "session");
     if (r == PL_OK) {
-        se->account_id = sqlite3_column_int64(st, 0);
-        se->created_at = sqlite3_column_int64(st, 1);
-        se->last_seen_at = sqlite3_column_int64(st, 2);
-        se->expires_at = sqlite3_column_int64(st, 3);
+        se->account_id = db_column_int64(st, 0);
+        se->created_at = db_column_int64(st, 1);
+        se->last_seen_at = db_column_int64(st, 2);
+        se->expires_at = db_column_int64(st, 3);
         staff_read_at(st, 4, a, account, NULL);
         r = sq_arena_check(a, err);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
 static pl_status delete_by(store_tx *tx, enum stmt_id id, const unsigned char *hash,
                            pl_id account_id, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, id, err);
+    db_stmt *st = stmt(tx->c, id, err);
     if (!st)
         return err->status;
     if (hash)
-        sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+        db_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES, DB_STATIC);
     else
-        sqlite3_bind_int64(st, 1, account_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
+        db_bind_int64(st, 1, account_id);
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    return rc == DB_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
 }
 
 pl_status store_session_delete(store_tx *tx, const unsigned char *hash, pl_err *err)
@@ -2236,15 +2400,15 @@ typedef struct touch_ctx {
 static pl_status touch_write(store_tx *tx, void *ctx, pl_err *err)
 {
     touch_ctx *t = ctx;
-    sqlite3_stmt *st = stmt(tx->c, ST_SESSION_TOUCH, err);
+    db_stmt *st = stmt(tx->c, ST_SESSION_TOUCH, err);
     if (!st)
         return err->status;
-    sqlite3_bind_blob(st, 1, t->hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, t->now);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
+    db_bind_blob(st, 1, t->hash, STORE_TOKEN_HASH_BYTES, DB_STATIC);
+    db_bind_int64(st, 2, t->now);
+    int rc = db_step(st);
+    db_reset(st);
+    db_clear_bindings(st);
+    return rc == DB_DONE ? PL_OK : sq_error(tx->c->db, rc, err, "session");
 }
 
 void store_session_touch(store *s, const unsigned char *hash, pl_time now)
@@ -2266,17 +2430,17 @@ void store_session_touch(store *s, const unsigned char *hash, pl_time now)
 
 pl_status store_audit_append(store_tx *tx, const store_audit_event *ev, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_AUDIT_INSERT, err);
+    db_stmt *st = stmt(tx->c, ST_AUDIT_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, ev->at);
+    db_bind_int64(st, 1, ev->at);
     sq_bind_id(st, 2, ev->account_id);
     sq_bind_text(st, 3, ev->action);
     sq_bind_text(st, 4, ev->entity);
     sq_bind_id(st, 5, ev->entity_id);
     sq_bind_id(st, 6, ev->participant_id);
     sq_bind_text(st, 7, ev->client_addr);
-    sqlite3_bind_int(st, 8, ev->status);
+    db_bind_int(st, 8, ev->status);
     pl_id ignored;
     return sq_step_insert(tx->c, st, &ignored, err, "audit event");
 }
@@ -2344,48 +2508,48 @@ pl_status store_audit_enqueue(store *s, const store_audit_event *ev, int n, pl_e
 pl_status store_idempotency_get(store_tx *tx, pl_id account_id, const char *key, pl_arena *a,
                                 store_idempotency *out, pl_err *err)
 {
-    sqlite3_stmt *st = stmt(tx->c, ST_IDEM_GET, err);
+    db_stmt *st = stmt(tx->c, ST_IDEM_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, account_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) - IDEMPOTENCY_SECONDS);
+    db_bind_int64(st, 1, account_id);
+    db_bind_text(st, 2, key, -1, DB_STATIC);
+    db_bind_int64(st, 3, (db_int64)time(NULL) - IDEMPOTENCY_SECONDS);
     pl_status r = sq_step_row(tx->c, st, err, "idempotency key");
     if (r == PL_OK) {
         memset(out, 0, sizeof *out);
-        if (sqlite3_column_bytes(st, 0) == (int)sizeof out->request_hash)
-            memcpy(out->request_hash, sqlite3_column_blob(st, 0), sizeof out->request_hash);
-        out->status = sqlite3_column_int(st, 1);
+        if (db_column_bytes(st, 0) == (int)sizeof out->request_hash)
+            memcpy(out->request_hash, db_column_blob(st, 0), sizeof out->request_hash);
+        out->status = db_column_int(st, 1);
         out->body = sq_col_text(st, 2, a);
         out->location = sq_col_text(st, 3, a);
         r = sq_arena_check(a, err);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
 pl_status store_idempotency_put(store_tx *tx, pl_id account_id, const char *key,
                                 const store_idempotency *in, pl_time now, pl_err *err)
 {
-    sqlite3_stmt *ex = stmt(tx->c, ST_IDEM_EXPIRE, err);
+    db_stmt *ex = stmt(tx->c, ST_IDEM_EXPIRE, err);
     if (!ex)
         return err->status;
-    sqlite3_bind_int64(ex, 1, account_id);
-    sqlite3_bind_int64(ex, 2, now - IDEMPOTENCY_SECONDS);
-    int rc = sqlite3_step(ex);
-    sqlite3_reset(ex);
-    if (rc != SQLITE_DONE)
+    db_bind_int64(ex, 1, account_id);
+    db_bind_int64(ex, 2, now - IDEMPOTENCY_SECONDS);
+    int rc = db_step(ex);
+    db_reset(ex);
+    if (rc != DB_DONE)
         return sq_error(tx->c->db, rc, err, "idempotency key");
-    sqlite3_stmt *st = stmt(tx->c, ST_IDEM_PUT, err);
+    db_stmt *st = stmt(tx->c, ST_IDEM_PUT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, account_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, in->request_hash, sizeof in->request_hash, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, in->status);
-    sqlite3_bind_text(st, 5, in->body ? in->body : "", -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, account_id);
+    db_bind_text(st, 2, key, -1, DB_STATIC);
+    db_bind_blob(st, 3, in->request_hash, sizeof in->request_hash, DB_STATIC);
+    db_bind_int(st, 4, in->status);
+    db_bind_text(st, 5, in->body ? in->body : "", -1, DB_STATIC);
     sq_bind_text(st, 6, in->location);
-    sqlite3_bind_int64(st, 7, now);
+    db_bind_int64(st, 7, now);
     pl_id ignored;
     return sq_step_insert(tx->c, st, &ignored, err, "idempotency key");
 }
@@ -2395,17 +2559,17 @@ pl_status store_install_secret(store *s, unsigned char out[32], pl_err *err)
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_SECRET, err);
+    db_stmt *st = stmt(c, ST_SECRET, err);
     if (!st)
         return err->status;
     pl_status r = sq_step_row(c, st, err, "installation secret");
     if (r == PL_OK) {
-        if (sqlite3_column_bytes(st, 0) == 32)
-            memcpy(out, sqlite3_column_blob(st, 0), 32);
+        if (db_column_bytes(st, 0) == 32)
+            memcpy(out, db_column_blob(st, 0), 32);
         else
             r = pl_err_set(err, PL_SCHEMA, "the installation secret is damaged");
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
@@ -2416,20 +2580,20 @@ pl_status store_counts_get(store *s, store_counts *out, pl_err *err)
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_COUNTS, err);
+    db_stmt *st = stmt(c, ST_COUNTS, err);
     if (!st)
         return err->status;
     pl_status r = sq_step_row(c, st, err, "counts");
     if (r == PL_OK) {
-        out->programs = sqlite3_column_int64(st, 0);
-        out->org_units = sqlite3_column_int64(st, 1);
-        out->participants = sqlite3_column_int64(st, 2);
-        out->peer_leaders = sqlite3_column_int64(st, 3);
-        out->contacts = sqlite3_column_int64(st, 4);
-        out->measurements = sqlite3_column_int64(st, 5);
-        out->staff_accounts = sqlite3_column_int64(st, 6);
+        out->programs = db_column_int64(st, 0);
+        out->org_units = db_column_int64(st, 1);
+        out->participants = db_column_int64(st, 2);
+        out->peer_leaders = db_column_int64(st, 3);
+        out->contacts = db_column_int64(st, 4);
+        out->measurements = db_column_int64(st, 5);
+        out->staff_accounts = db_column_int64(st, 6);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
@@ -2439,20 +2603,20 @@ pl_status store_wave_summary_get(store *s, pl_id program_id, const char *analyte
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = stmt(c, ST_WAVE_SUMMARY, err);
+    db_stmt *st = stmt(c, ST_WAVE_SUMMARY, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    sqlite3_bind_text(st, 2, analyte, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, wave);
-    sqlite3_bind_text(st, 4, pl_arm_name(arm), -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 5, threshold);
+    db_bind_int64(st, 1, program_id);
+    db_bind_text(st, 2, analyte, -1, DB_STATIC);
+    db_bind_int(st, 3, wave);
+    db_bind_text(st, 4, pl_arm_name(arm), -1, DB_STATIC);
+    db_bind_double(st, 5, threshold);
     pl_status r = sq_step_row(c, st, err, "summary");
     if (r == PL_OK) {
-        out->n = sqlite3_column_int64(st, 0);
-        out->mean = sqlite3_column_double(st, 1);
-        out->share_at_or_above = sqlite3_column_double(st, 2);
+        out->n = db_column_int64(st, 0);
+        out->mean = db_column_double(st, 1);
+        out->share_at_or_above = db_column_double(st, 2);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }

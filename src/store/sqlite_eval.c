@@ -62,13 +62,24 @@ static const char SQL_MEASUREMENTS[] =
     "SELECT participant_id, analyte, effective_at, value FROM measurement "
     "INDEXED BY measurement_participant WHERE participant_id BETWEEN ?1 AND ?2 "
     "ORDER BY participant_id, analyte, effective_at";
+/* PostgreSQL has no INDEXED BY (its planner picks the index by itself) */
+static const char SQL_MEASUREMENTS_PG[] =
+    "SELECT participant_id, analyte, effective_at, value FROM measurement "
+    "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, analyte, effective_at";
+static const char SQL_QUESTIONNAIRES_PG[] =
+    "SELECT participant_id, instrument, completed_at, score FROM questionnaire_response "
+    "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";
 static const char SQL_QUESTIONNAIRES[] =
     "SELECT participant_id, instrument, completed_at, score FROM questionnaire_response "
     "INDEXED BY questionnaire_response_participant "
     "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";
 static const char SQL_CONTACTS[] =
-    "SELECT participant_id, occurred_at, group_session_id IS NOT NULL FROM contact "
-    "INDEXED BY contact_participant WHERE participant_id BETWEEN ?1 AND ?2 AND voided_at IS NULL "
+    "SELECT participant_id, occurred_at, CASE WHEN group_session_id IS NULL THEN 0 ELSE 1 END "
+    "FROM contact INDEXED BY contact_participant WHERE participant_id BETWEEN ?1 AND ?2 "
+    "AND voided_at IS NULL ORDER BY participant_id, occurred_at";
+static const char SQL_CONTACTS_PG[] =
+    "SELECT participant_id, occurred_at, CASE WHEN group_session_id IS NULL THEN 0 ELSE 1 END "
+    "FROM contact WHERE participant_id BETWEEN ?1 AND ?2 AND voided_at IS NULL "
     "ORDER BY participant_id, occurred_at";
 static const char SQL_FINGERPRINT[] =
     "SELECT (SELECT max(id) FROM participant), (SELECT max(id) FROM measurement), "
@@ -84,62 +95,60 @@ static const sq_list_def study_list = {
 
 /* ---- studies ------------------------------------------------------------- */
 
-static void study_read(sqlite3_stmt *st, pl_arena *a, store_study *out)
+static void study_read(db_stmt *st, pl_arena *a, store_study *out)
 {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(st, 0);
-    out->program_id = sqlite3_column_int64(st, 1);
+    out->id = db_column_int64(st, 0);
+    out->program_id = db_column_int64(st, 1);
     out->name = sq_col_text(st, 2, a);
     out->description = sq_col_text(st, 3, a);
     out->allocation = sq_col_text(st, 4, a);
-    out->seed = sqlite3_column_int64(st, 5);
-    out->subgroup_threshold = sqlite3_column_double(st, 6);
-    out->target_intervention =
-        sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7);
-    out->target_control =
-        sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 8);
+    out->seed = db_column_int64(st, 5);
+    out->subgroup_threshold = db_column_double(st, 6);
+    out->target_intervention = db_column_type(st, 7) == DB_NULL ? -1 : db_column_int(st, 7);
+    out->target_control = db_column_type(st, 8) == DB_NULL ? -1 : db_column_int(st, 8);
     out->created_by = sq_col_id(st, 9);
-    out->created_at = sqlite3_column_int64(st, 10);
-    out->updated_at = sqlite3_column_int64(st, 11);
-    out->version = sqlite3_column_int(st, 12);
+    out->created_at = db_column_int64(st, 10);
+    out->updated_at = db_column_int64(st, 11);
+    out->version = db_column_int(st, 12);
 }
 
-static void study_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void study_row(db_stmt *st, pl_arena *a, void *item)
 {
     study_read(st, a, item);
 }
 
 static pl_status waves_read(conn *c, store_study *out, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_WAVES_GET, err);
+    db_stmt *st = sq_stmt(c, SQL_WAVES_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, out->id);
+    db_bind_int64(st, 1, out->id);
     int rc;
     out->nwaves = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->nwaves < STORE_STUDY_WAVES_MAX) {
-        out->waves[out->nwaves].month = sqlite3_column_int(st, 0);
-        out->waves[out->nwaves].window_days = sqlite3_column_int(st, 1);
+    while ((rc = db_step(st)) == DB_ROW && out->nwaves < STORE_STUDY_WAVES_MAX) {
+        out->waves[out->nwaves].month = db_column_int(st, 0);
+        out->waves[out->nwaves].window_days = db_column_int(st, 1);
         out->nwaves++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    db_reset(st);
+    if (rc != DB_DONE && rc != DB_ROW)
         return sq_error(c->db, rc, err, "study waves");
     return PL_OK;
 }
 
 static pl_status study_get(conn *c, pl_id id, pl_arena *a, store_study *out, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_STUDY_GET, err);
+    db_stmt *st = sq_stmt(c, SQL_STUDY_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     pl_status r = sq_step_row(c, st, err, "study");
     if (r == PL_OK) {
         study_read(st, a, out);
         r = sq_arena_check(a, err);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r == PL_OK ? waves_read(c, out, err) : r;
 }
 
@@ -147,34 +156,34 @@ pl_status store_study_insert(store_tx *tx, store_study *s, pl_err *err)
 {
     if (s->nwaves < 1 || s->nwaves > STORE_STUDY_WAVES_MAX)
         return pl_err_set(err, PL_INVALID, "a study has 1 to %d waves", STORE_STUDY_WAVES_MAX);
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_STUDY_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_STUDY_INSERT, err);
     if (!st)
         return err->status;
     pl_time now = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, s->program_id);
-    sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, s->program_id);
+    db_bind_text(st, 2, s->name, -1, DB_STATIC);
     sq_bind_text(st, 3, s->description);
-    sqlite3_bind_double(st, 4, s->subgroup_threshold);
+    db_bind_double(st, 4, s->subgroup_threshold);
     if (s->target_intervention >= 0)
-        sqlite3_bind_int(st, 5, s->target_intervention);
+        db_bind_int(st, 5, s->target_intervention);
     else
-        sqlite3_bind_null(st, 5);
+        db_bind_null(st, 5);
     if (s->target_control >= 0)
-        sqlite3_bind_int(st, 6, s->target_control);
+        db_bind_int(st, 6, s->target_control);
     else
-        sqlite3_bind_null(st, 6);
+        db_bind_null(st, 6);
     sq_bind_id(st, 7, s->created_by);
-    sqlite3_bind_int64(st, 8, now);
+    db_bind_int64(st, 8, now);
     pl_status r = sq_step_insert(tx->c, st, &s->id, err, "study");
     if (r != PL_OK)
         return r;
     for (int i = 0; i < s->nwaves; i++) {
-        sqlite3_stmt *w = sq_stmt(tx->c, SQL_WAVE_INSERT, err);
+        db_stmt *w = sq_stmt(tx->c, SQL_WAVE_INSERT, err);
         if (!w)
             return err->status;
-        sqlite3_bind_int64(w, 1, s->id);
-        sqlite3_bind_int(w, 2, s->waves[i].month);
-        sqlite3_bind_int(w, 3, s->waves[i].window_days);
+        db_bind_int64(w, 1, s->id);
+        db_bind_int(w, 2, s->waves[i].month);
+        db_bind_int(w, 3, s->waves[i].window_days);
         pl_id ignored;
         if ((r = sq_step_insert(tx->c, w, &ignored, err, "study wave")) != PL_OK)
             return r;
@@ -220,33 +229,33 @@ pl_status store_study_arms_set(store_tx *tx, pl_id study_id, const store_study_a
                                const char *allocation, int64_t seed, int expected_version,
                                pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_STUDY_ALLOCATED, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_STUDY_ALLOCATED, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, study_id);
-    sqlite3_bind_text(st, 2, allocation, -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, study_id);
+    db_bind_text(st, 2, allocation, -1, DB_STATIC);
     if (seed != 0)
-        sqlite3_bind_int64(st, 3, seed);
+        db_bind_int64(st, 3, seed);
     else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(st, 5, expected_version);
+        db_bind_null(st, 3);
+    db_bind_int64(st, 4, (db_int64)time(NULL));
+    db_bind_int(st, 5, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "study");
     if (r != PL_OK)
         return r;
     st = sq_stmt(tx->c, SQL_ARMS_DELETE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, study_id);
+    db_bind_int64(st, 1, study_id);
     if ((r = sq_step_done(tx->c, st, NULL, err, "study arms")) != PL_OK)
         return r;
     for (int i = 0; i < n; i++) {
         st = sq_stmt(tx->c, SQL_ARM_INSERT, err);
         if (!st)
             return err->status;
-        sqlite3_bind_int64(st, 1, study_id);
-        sqlite3_bind_int64(st, 2, arms[i].unit_id);
-        sqlite3_bind_text(st, 3, pl_arm_name(arms[i].arm), -1, SQLITE_STATIC);
+        db_bind_int64(st, 1, study_id);
+        db_bind_int64(st, 2, arms[i].unit_id);
+        db_bind_text(st, 3, pl_arm_name(arms[i].arm), -1, DB_STATIC);
         pl_id ignored;
         if ((r = sq_step_insert(tx->c, st, &ignored, err, "study arm")) != PL_OK)
             return r;
@@ -262,13 +271,13 @@ pl_status store_study_arms_get(store *s, pl_id study_id, pl_arena *a, store_stud
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_ARMS_COUNT, err);
+    db_stmt *st = sq_stmt(c, SQL_ARMS_COUNT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, study_id);
+    db_bind_int64(st, 1, study_id);
     pl_status r = sq_step_row(c, st, err, "study arms");
-    int64_t count = r == PL_OK ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    int64_t count = r == PL_OK ? db_column_int64(st, 0) : 0;
+    db_reset(st);
     if (r != PL_OK)
         return r;
     store_study_arm *out = pl_arena_alloc(a, sizeof *out * (size_t)(count > 0 ? count : 1));
@@ -278,16 +287,16 @@ pl_status store_study_arms_get(store *s, pl_id study_id, pl_arena *a, store_stud
     st = sq_stmt(c, SQL_ARMS_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, study_id);
-    int rc = SQLITE_DONE, k = 0;
-    while (k < count && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        out[k].unit_id = sqlite3_column_int64(st, 0);
+    db_bind_int64(st, 1, study_id);
+    int rc = DB_DONE, k = 0;
+    while (k < count && (rc = db_step(st)) == DB_ROW) {
+        out[k].unit_id = db_column_int64(st, 0);
         out[k].arm = PL_ARM_NONE;
-        pl_arm_parse((const char *)sqlite3_column_text(st, 1), &out[k].arm);
+        pl_arm_parse((const char *)db_column_text(st, 1), &out[k].arm);
         k++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(c->db, rc, err, "study arms");
     *arms = out;
     *n = k;
@@ -304,18 +313,18 @@ pl_status store_eval_units(store *s, pl_id program_id, pl_arena *a, store_eval_u
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_UNITS, err);
+    db_stmt *st = sq_stmt(c, SQL_UNITS, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     int cap = 0, k = 0, rc;
     store_eval_unit *out = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (k == cap) {
             int ncap = cap ? cap * 2 : 256;
             store_eval_unit *grown = pl_arena_alloc(a, sizeof *grown * (size_t)ncap);
             if (!grown) {
-                sqlite3_reset(st);
+                db_reset(st);
                 return pl_err_set(err, PL_LIMIT, "the program's units exceed the memory limit");
             }
             if (k)
@@ -324,17 +333,17 @@ pl_status store_eval_units(store *s, pl_id program_id, pl_arena *a, store_eval_u
             cap = ncap;
         }
         store_eval_unit *u = &out[k++];
-        u->id = sqlite3_column_int64(st, 0);
+        u->id = db_column_int64(st, 0);
         u->parent_id = sq_col_id(st, 1);
         u->kind = PL_ORG_NETWORK;
-        pl_org_kind_parse((const char *)sqlite3_column_text(st, 2), &u->kind);
+        pl_org_kind_parse((const char *)db_column_text(st, 2), &u->kind);
         u->code = sq_col_text(st, 3, a);
         u->name = sq_col_text(st, 4, a);
         u->arm = PL_ARM_NONE;
-        pl_arm_parse((const char *)sqlite3_column_text(st, 5), &u->arm);
+        pl_arm_parse((const char *)db_column_text(st, 5), &u->arm);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "org units");
     pl_status r = sq_arena_check(a, err);
     if (r != PL_OK)
@@ -352,28 +361,28 @@ pl_status store_eval_participants(store *s, pl_id program_id, bool with_person,
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, with_person ? SQL_PARTICIPANTS : SQL_PARTICIPANTS_BARE, err);
+    db_stmt *st = sq_stmt(c, with_person ? SQL_PARTICIPANTS : SQL_PARTICIPANTS_BARE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     store_eval_participant *rows = malloc(sizeof *rows * STORE_EVAL_BATCH);
     if (!rows) {
-        sqlite3_reset(st);
+        db_reset(st);
         return pl_err_set(err, PL_NOMEM, "out of memory reading participants");
     }
     int k = 0, rc;
     pl_status r = PL_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         store_eval_participant *p = &rows[k];
-        p->id = sqlite3_column_int64(st, 0);
-        p->home_unit_id = sqlite3_column_int64(st, 1);
+        p->id = db_column_int64(st, 0);
+        p->home_unit_id = db_column_int64(st, 1);
         p->enrol_date = sq_col_date(st, 2);
         p->status = PL_ENROL_ENROLLED;
-        pl_enrol_status_parse((const char *)sqlite3_column_text(st, 3), &p->status);
+        pl_enrol_status_parse((const char *)db_column_text(st, 3), &p->status);
         p->status_date = sq_col_date(st, 4);
         p->sex = PL_SEX_UNKNOWN;
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            pl_sex_parse((const char *)sqlite3_column_text(st, 5), &p->sex);
+        if (db_column_type(st, 5) != DB_NULL)
+            pl_sex_parse((const char *)db_column_text(st, 5), &p->sex);
         p->birth_date = sq_col_date(st, 6);
         if (++k == STORE_EVAL_BATCH) {
             if ((r = fn(ctx, rows, k, err)) != PL_OK)
@@ -381,8 +390,8 @@ pl_status store_eval_participants(store *s, pl_id program_id, bool with_person,
             k = 0;
         }
     }
-    sqlite3_reset(st);
-    if (r == PL_OK && rc != SQLITE_DONE)
+    db_reset(st);
+    if (r == PL_OK && rc != DB_DONE)
         r = sq_error(c->db, rc, err, "participants");
     if (r == PL_OK && k > 0)
         r = fn(ctx, rows, k, err);
@@ -406,9 +415,10 @@ static int match(const unsigned char *text, int n, const char *const *list, cons
 
 /* Streams a (participant, name, time, value) query to fn, keeping the rows whose name is listed.
  */
-static pl_status stream_readings(store *s, const char *sqltext, pl_id first_id, pl_id last_id,
-                                 const char *const *names, int nnames, store_eval_reading_fn fn,
-                                 void *ctx, pl_err *err, const char *what)
+static pl_status stream_readings(store *s, const char *sqltext, const char *sqltext_pg,
+                                 pl_id first_id, pl_id last_id, const char *const *names,
+                                 int nnames, store_eval_reading_fn fn, void *ctx, pl_err *err,
+                                 const char *what)
 {
     if (nnames < 1 || nnames > ANALYTES_MAX)
         return pl_err_set(err, PL_INVALID, "%s: 1 to %d names", what, ANALYTES_MAX);
@@ -418,36 +428,36 @@ static pl_status stream_readings(store *s, const char *sqltext, pl_id first_id, 
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, SQ_SQL(c, sqltext, sqltext_pg), err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, first_id);
-    sqlite3_bind_int64(st, 2, last_id);
+    db_bind_int64(st, 1, first_id);
+    db_bind_int64(st, 2, last_id);
     store_eval_reading *rows = malloc(sizeof *rows * STORE_EVAL_BATCH);
     if (!rows) {
-        sqlite3_reset(st);
+        db_reset(st);
         return pl_err_set(err, PL_NOMEM, "out of memory reading %s", what);
     }
     int k = 0, rc;
     pl_status r = PL_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *name = sqlite3_column_text(st, 1);
-        int which = match(name, sqlite3_column_bytes(st, 1), names, lens, nnames);
-        if (which < 0 || sqlite3_column_type(st, 3) == SQLITE_NULL)
+    while ((rc = db_step(st)) == DB_ROW) {
+        const unsigned char *name = db_column_text(st, 1);
+        int which = match(name, db_column_bytes(st, 1), names, lens, nnames);
+        if (which < 0 || db_column_type(st, 3) == DB_NULL)
             continue;
         store_eval_reading *row = &rows[k];
-        row->participant_id = sqlite3_column_int64(st, 0);
+        row->participant_id = db_column_int64(st, 0);
         row->analyte = which;
-        row->at = sqlite3_column_int64(st, 2);
-        row->value = sqlite3_column_double(st, 3);
+        row->at = db_column_int64(st, 2);
+        row->value = db_column_double(st, 3);
         if (++k == STORE_EVAL_BATCH) {
             if ((r = fn(ctx, rows, k, err)) != PL_OK)
                 break;
             k = 0;
         }
     }
-    sqlite3_reset(st);
-    if (r == PL_OK && rc != SQLITE_DONE)
+    db_reset(st);
+    if (r == PL_OK && rc != DB_DONE)
         r = sq_error(c->db, rc, err, what);
     if (r == PL_OK && k > 0)
         r = fn(ctx, rows, k, err);
@@ -459,16 +469,16 @@ pl_status store_eval_measurements(store *s, pl_id first_id, pl_id last_id,
                                   const char *const *analytes, int nanalytes,
                                   store_eval_reading_fn fn, void *ctx, pl_err *err)
 {
-    return stream_readings(s, SQL_MEASUREMENTS, first_id, last_id, analytes, nanalytes, fn, ctx,
-                           err, "measurements");
+    return stream_readings(s, SQL_MEASUREMENTS, SQL_MEASUREMENTS_PG, first_id, last_id, analytes,
+                           nanalytes, fn, ctx, err, "measurements");
 }
 
 pl_status store_eval_questionnaires(store *s, pl_id first_id, pl_id last_id,
                                     const char *const *instruments, int ninstruments,
                                     store_eval_reading_fn fn, void *ctx, pl_err *err)
 {
-    return stream_readings(s, SQL_QUESTIONNAIRES, first_id, last_id, instruments, ninstruments, fn,
-                           ctx, err, "questionnaire responses");
+    return stream_readings(s, SQL_QUESTIONNAIRES, SQL_QUESTIONNAIRES_PG, first_id, last_id,
+                           instruments, ninstruments, fn, ctx, err, "questionnaire responses");
 }
 
 pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eval_contact_fn fn,
@@ -477,30 +487,30 @@ pl_status store_eval_contacts(store *s, pl_id first_id, pl_id last_id, store_eva
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_CONTACTS, err);
+    db_stmt *st = sq_stmt(c, SQ_SQL(c, SQL_CONTACTS, SQL_CONTACTS_PG), err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, first_id);
-    sqlite3_bind_int64(st, 2, last_id);
+    db_bind_int64(st, 1, first_id);
+    db_bind_int64(st, 2, last_id);
     store_eval_contact *rows = malloc(sizeof *rows * STORE_EVAL_BATCH);
     if (!rows) {
-        sqlite3_reset(st);
+        db_reset(st);
         return pl_err_set(err, PL_NOMEM, "out of memory reading contacts");
     }
     int k = 0, rc;
     pl_status r = PL_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rows[k].participant_id = sqlite3_column_int64(st, 0);
-        rows[k].at = sqlite3_column_int64(st, 1);
-        rows[k].session = sqlite3_column_int(st, 2) != 0;
+    while ((rc = db_step(st)) == DB_ROW) {
+        rows[k].participant_id = db_column_int64(st, 0);
+        rows[k].at = db_column_int64(st, 1);
+        rows[k].session = db_column_int(st, 2) != 0;
         if (++k == STORE_EVAL_BATCH) {
             if ((r = fn(ctx, rows, k, err)) != PL_OK)
                 break;
             k = 0;
         }
     }
-    sqlite3_reset(st);
-    if (r == PL_OK && rc != SQLITE_DONE)
+    db_reset(st);
+    if (r == PL_OK && rc != DB_DONE)
         r = sq_error(c->db, rc, err, "contacts");
     if (r == PL_OK && k > 0)
         r = fn(ctx, rows, k, err);
@@ -514,15 +524,15 @@ pl_status store_eval_fingerprint_get(store *s, pl_id study_id, store_eval_finger
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_FINGERPRINT, err);
+    db_stmt *st = sq_stmt(c, SQL_FINGERPRINT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, study_id);
+    db_bind_int64(st, 1, study_id);
     pl_status r = sq_step_row(c, st, err, "fingerprint");
     if (r == PL_OK)
         for (int i = 0; i < 7; i++)
-            out->v[i] = sqlite3_column_int64(st, i);
-    sqlite3_reset(st);
+            out->v[i] = db_column_int64(st, i);
+    db_reset(st);
     return r;
 }
 

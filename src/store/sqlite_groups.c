@@ -69,7 +69,7 @@ static const char SQL_GROUP_VISIBLE[] =
 
 static const char SQL_MEMBER_GET[] = "SELECT " MEMBER_COLS MEMBER_FROM " WHERE m.id = ?";
 static const char SQL_MEMBER_HISTORY[] =
-    "SELECT coalesce(sum(left_on IS NULL), 0), max(left_on) FROM group_membership "
+    "SELECT count(*) FILTER (WHERE left_on IS NULL), max(left_on) FROM group_membership "
     "WHERE participant_id = ?2 AND group_id = ?1";
 static const char SQL_MEMBER_INSERT[] =
     "INSERT INTO group_membership (group_id, participant_id, joined_on, left_on, left_reason, "
@@ -135,7 +135,7 @@ static const sq_list_def group_list = {"SELECT " GROUP_COLS " FROM support_group
 static const sq_list_def member_list = {
     "SELECT " MEMBER_COLS MEMBER_FROM " WHERE m.id > ?1",
     {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3", " AND m.group_id = ?4",
-     " AND m.participant_id = ?5", " AND (m.left_on IS NULL) = ?6"},
+     " AND m.participant_id = ?5", " AND (CASE WHEN m.left_on IS NULL THEN 1 ELSE 0 END) = ?6"},
     " ORDER BY m.id LIMIT ?8"};
 
 static const sq_list_def session_list = {
@@ -155,28 +155,28 @@ static const sq_list_def template_list = {
 
 /* ---- row readers ---------------------------------------------------------- */
 
-static void group_read(sqlite3_stmt *st, pl_arena *a, pl_group *g)
+static void group_read(db_stmt *st, pl_arena *a, pl_group *g)
 {
     memset(g, 0, sizeof *g);
-    g->id = sqlite3_column_int64(st, 0);
-    g->program_id = sqlite3_column_int64(st, 1);
-    g->unit_id = sqlite3_column_int64(st, 2);
-    pl_group_kind_parse((const char *)sqlite3_column_text(st, 3), &g->kind);
+    g->id = db_column_int64(st, 0);
+    g->program_id = db_column_int64(st, 1);
+    g->unit_id = db_column_int64(st, 2);
+    pl_group_kind_parse((const char *)db_column_text(st, 3), &g->kind);
     g->name = sq_col_text(st, 4, a);
-    g->peer_leader_id = sqlite3_column_int64(st, 5);
+    g->peer_leader_id = db_column_int64(st, 5);
     g->co_leader_id = sq_col_id(st, 6);
     g->language = sq_col_text(st, 7, a);
     g->location = sq_col_text(st, 8, a);
-    g->active = sqlite3_column_int(st, 9) != 0;
-    g->version = sqlite3_column_int(st, 10);
+    g->active = db_column_int(st, 9) != 0;
+    g->version = db_column_int(st, 10);
 }
 
-static void member_read(sqlite3_stmt *st, pl_arena *a, pl_group_member *m)
+static void member_read(db_stmt *st, pl_arena *a, pl_group_member *m)
 {
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(st, 0);
-    m->group_id = sqlite3_column_int64(st, 1);
-    m->participant_id = sqlite3_column_int64(st, 2);
+    m->id = db_column_int64(st, 0);
+    m->group_id = db_column_int64(st, 1);
+    m->participant_id = db_column_int64(st, 2);
     m->joined_on = sq_col_date(st, 3);
     m->left_on = sq_col_date(st, 4);
     m->left_reason = sq_col_text(st, 5, a);
@@ -184,69 +184,69 @@ static void member_read(sqlite3_stmt *st, pl_arena *a, pl_group_member *m)
     m->family_name = sq_col_text(st, 7, a);
 }
 
-static void session_read(sqlite3_stmt *st, pl_arena *a, pl_group_session *s)
+static void session_read(db_stmt *st, pl_arena *a, pl_group_session *s)
 {
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
-    s->group_id = sqlite3_column_int64(st, 1);
-    s->peer_leader_id = sqlite3_column_int64(st, 2);
-    pl_session_status_parse((const char *)sqlite3_column_text(st, 3), &s->status);
-    s->scheduled_at = sqlite3_column_int64(st, 4);
-    s->minutes = sqlite3_column_int(st, 5);
+    s->id = db_column_int64(st, 0);
+    s->group_id = db_column_int64(st, 1);
+    s->peer_leader_id = db_column_int64(st, 2);
+    pl_session_status_parse((const char *)db_column_text(st, 3), &s->status);
+    s->scheduled_at = db_column_int64(st, 4);
+    s->minutes = db_column_int(st, 5);
     s->topic = sq_col_text(st, 6, a);
     s->module_code = sq_col_text(st, 7, a);
     s->template_id = sq_col_id(st, 8);
-    s->module_no = sqlite3_column_int(st, 9);
+    s->module_no = db_column_int(st, 9);
     s->location = sq_col_text(st, 10, a);
     s->notes = sq_col_text(st, 11, a);
-    s->key_functions = (uint32_t)sqlite3_column_int64(st, 12);
-    s->topics = (uint32_t)sqlite3_column_int64(st, 13);
+    s->key_functions = (uint32_t)db_column_int64(st, 12);
+    s->topics = (uint32_t)db_column_int64(st, 13);
     s->cancel_reason = sq_col_text(st, 14, a);
-    s->version = sqlite3_column_int(st, 15);
-    s->attended = sqlite3_column_int(st, 16);
-    s->absent = sqlite3_column_int(st, 17);
-    s->excused = sqlite3_column_int(st, 18);
-    s->program_id = sqlite3_column_int64(st, 19);
+    s->version = db_column_int(st, 15);
+    s->attended = db_column_int(st, 16);
+    s->absent = db_column_int(st, 17);
+    s->excused = db_column_int(st, 18);
+    s->program_id = db_column_int64(st, 19);
 }
 
-static void template_read(sqlite3_stmt *st, pl_arena *a, pl_course_template *t)
+static void template_read(db_stmt *st, pl_arena *a, pl_course_template *t)
 {
     memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    t->program_id = sqlite3_column_int64(st, 1);
+    t->id = db_column_int64(st, 0);
+    t->program_id = db_column_int64(st, 1);
     t->code = sq_col_text(st, 2, a);
     t->name = sq_col_text(st, 3, a);
-    t->sessions = sqlite3_column_int(st, 4);
-    t->interval_days = sqlite3_column_int(st, 5);
-    t->minutes = sqlite3_column_int(st, 6);
-    t->key_functions = (uint32_t)sqlite3_column_int64(st, 7);
+    t->sessions = db_column_int(st, 4);
+    t->interval_days = db_column_int(st, 5);
+    t->minutes = db_column_int(st, 6);
+    t->key_functions = (uint32_t)db_column_int64(st, 7);
     t->modules = sq_col_text(st, 8, a);
 }
 
-static void attendance_read(sqlite3_stmt *st, store_attendance *r)
+static void attendance_read(db_stmt *st, store_attendance *r)
 {
     memset(r, 0, sizeof *r);
-    r->session_id = sqlite3_column_int64(st, 0);
-    r->participant_id = sqlite3_column_int64(st, 1);
-    pl_attendance_parse((const char *)sqlite3_column_text(st, 2), &r->status);
+    r->session_id = db_column_int64(st, 0);
+    r->participant_id = db_column_int64(st, 1);
+    pl_attendance_parse((const char *)db_column_text(st, 2), &r->status);
     r->contact_id = sq_col_id(st, 3);
     r->recorded_by = sq_col_id(st, 4);
     r->recorded_at = sq_col_time(st, 5);
 }
 
-static void group_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void group_row(db_stmt *st, pl_arena *a, void *p)
 {
     group_read(st, a, p);
 }
-static void member_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void member_row(db_stmt *st, pl_arena *a, void *p)
 {
     member_read(st, a, p);
 }
-static void session_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void session_row(db_stmt *st, pl_arena *a, void *p)
 {
     session_read(st, a, p);
 }
-static void template_row(sqlite3_stmt *st, pl_arena *a, void *p)
+static void template_row(db_stmt *st, pl_arena *a, void *p)
 {
     template_read(st, a, p);
 }
@@ -255,19 +255,19 @@ static void template_row(sqlite3_stmt *st, pl_arena *a, void *p)
 
 pl_status store_group_insert(store_tx *tx, pl_group *g, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_GROUP_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_GROUP_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, g->program_id);
-    sqlite3_bind_int64(st, 2, g->unit_id);
-    sqlite3_bind_text(st, 3, pl_group_kind_name(g->kind), -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, g->program_id);
+    db_bind_int64(st, 2, g->unit_id);
+    db_bind_text(st, 3, pl_group_kind_name(g->kind), -1, DB_STATIC);
     sq_bind_text(st, 4, g->name);
-    sqlite3_bind_int64(st, 5, g->peer_leader_id);
+    db_bind_int64(st, 5, g->peer_leader_id);
     sq_bind_id(st, 6, g->co_leader_id);
     sq_bind_text(st, 7, g->language);
     sq_bind_text(st, 8, g->location);
-    sqlite3_bind_int(st, 9, g->active);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+    db_bind_int(st, 9, g->active);
+    db_bind_int64(st, 10, (db_int64)time(NULL));
     pl_status r = sq_step_insert(tx->c, st, &g->id, err, "group");
     if (r == PL_OK)
         g->version = 1;
@@ -292,19 +292,19 @@ pl_status store_tx_group_get(store_tx *tx, pl_id id, pl_arena *a, pl_group *out,
 
 pl_status store_group_update(store_tx *tx, pl_group *g, int expected_version, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_GROUP_UPDATE, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_GROUP_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, g->id);
-    sqlite3_bind_text(st, 2, pl_group_kind_name(g->kind), -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, g->id);
+    db_bind_text(st, 2, pl_group_kind_name(g->kind), -1, DB_STATIC);
     sq_bind_text(st, 3, g->name);
-    sqlite3_bind_int64(st, 4, g->peer_leader_id);
+    db_bind_int64(st, 4, g->peer_leader_id);
     sq_bind_id(st, 5, g->co_leader_id);
     sq_bind_text(st, 6, g->language);
     sq_bind_text(st, 7, g->location);
-    sqlite3_bind_int(st, 8, g->active);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(st, 10, expected_version);
+    db_bind_int(st, 8, g->active);
+    db_bind_int64(st, 9, (db_int64)time(NULL));
+    db_bind_int(st, 10, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "group");
     if (r == PL_OK)
         g->version = expected_version + 1;
@@ -318,14 +318,14 @@ pl_status store_group_visible(store *s, const store_scope *sc, pl_id group_id, p
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_GROUP_VISIBLE, err);
+    db_stmt *st = sq_stmt(c, SQL_GROUP_VISIBLE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, sc->unit_id);
-    sqlite3_bind_int64(st, 3, sc->peer_leader_id);
+    db_bind_int64(st, 1, group_id);
+    db_bind_int64(st, 2, sc->unit_id);
+    db_bind_int64(st, 3, sc->peer_leader_id);
     pl_status r = sq_step_row(c, st, err, "group");
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }
 
@@ -388,17 +388,17 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
         r = PL_INVALID;
         goto done;
     }
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_MEMBER_HISTORY, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_MEMBER_HISTORY, err);
     if (!st) {
         r = err->status;
         goto done;
     }
-    sqlite3_bind_int64(st, 1, m->group_id);
-    sqlite3_bind_int64(st, 2, m->participant_id);
+    db_bind_int64(st, 1, m->group_id);
+    db_bind_int64(st, 2, m->participant_id);
     r = sq_step_row(tx->c, st, err, "membership");
-    int open = r == PL_OK ? sqlite3_column_int(st, 0) : 0;
+    int open = r == PL_OK ? db_column_int(st, 0) : 0;
     pl_date last_left = r == PL_OK ? sq_col_date(st, 1) : PL_DATE_NONE;
-    sqlite3_reset(st);
+    db_reset(st);
     if (r != PL_OK)
         goto done;
     if (open > 0) {
@@ -422,12 +422,12 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
         r = err->status;
         goto done;
     }
-    sqlite3_bind_int64(st, 1, m->group_id);
-    sqlite3_bind_int64(st, 2, m->participant_id);
-    sqlite3_bind_int(st, 3, m->joined_on);
+    db_bind_int64(st, 1, m->group_id);
+    db_bind_int64(st, 2, m->participant_id);
+    db_bind_int(st, 3, m->joined_on);
     sq_bind_date(st, 4, m->left_on);
     sq_bind_text(st, 5, m->left_on != PL_DATE_NONE ? m->left_reason : NULL);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 6, (db_int64)time(NULL));
     r = sq_step_insert(tx->c, st, &m->id, err, "membership");
 done:
     pl_arena_free(&a);
@@ -464,15 +464,15 @@ pl_status store_group_member_end(store_tx *tx, pl_id group_id, pl_id id, pl_date
         pl_err_field(err, "left_on", "must not be before the participant joined (%s)", day);
         return PL_INVALID;
     }
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_MEMBER_LAST_ATTENDED, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_MEMBER_LAST_ATTENDED, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, out->participant_id);
-    sqlite3_bind_int64(st, 3, pl_date_time(left_on));
+    db_bind_int64(st, 1, group_id);
+    db_bind_int64(st, 2, out->participant_id);
+    db_bind_int64(st, 3, pl_date_time(left_on));
     r = sq_step_row(tx->c, st, err, "membership");
     pl_time last = r == PL_OK ? sq_col_time(st, 0) : PL_TIME_NONE;
-    sqlite3_reset(st);
+    db_reset(st);
     if (r != PL_OK)
         return r;
     if (last != PL_TIME_NONE) {
@@ -485,8 +485,8 @@ pl_status store_group_member_end(store_tx *tx, pl_id group_id, pl_id id, pl_date
     }
     if (!(st = sq_stmt(tx->c, SQL_MEMBER_END, err)))
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, left_on);
+    db_bind_int64(st, 1, id);
+    db_bind_int(st, 2, left_on);
     sq_bind_text(st, 3, reason);
     int changed = 0;
     if ((r = sq_step_done(tx->c, st, &changed, err, "membership")) != PL_OK)
@@ -515,35 +515,35 @@ pl_status store_group_member_list(store *s, const store_group_member_filter *f, 
 
 /* ---- sessions -------------------------------------------------------------------- */
 
-static void session_bind_common(sqlite3_stmt *st, const pl_group_session *s, int status_at)
+static void session_bind_common(db_stmt *st, const pl_group_session *s, int status_at)
 {
     /* status, scheduled_at, minutes, topic, module_code at status_at .. status_at + 4 */
-    sqlite3_bind_text(st, status_at, pl_session_status_name(s->status), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, status_at + 1, s->scheduled_at);
-    sqlite3_bind_int(st, status_at + 2, s->minutes);
+    db_bind_text(st, status_at, pl_session_status_name(s->status), -1, DB_STATIC);
+    db_bind_int64(st, status_at + 1, s->scheduled_at);
+    db_bind_int(st, status_at + 2, s->minutes);
     sq_bind_text(st, status_at + 3, s->topic);
     sq_bind_text(st, status_at + 4, s->module_code);
 }
 
 pl_status store_group_session_insert(store_tx *tx, pl_group_session *s, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_SESSION_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_SESSION_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, s->group_id);
-    sqlite3_bind_int64(st, 2, s->peer_leader_id);
+    db_bind_int64(st, 1, s->group_id);
+    db_bind_int64(st, 2, s->peer_leader_id);
     session_bind_common(st, s, 3);
     sq_bind_id(st, 8, s->template_id);
     if (s->module_no > 0)
-        sqlite3_bind_int(st, 9, s->module_no);
+        db_bind_int(st, 9, s->module_no);
     else
-        sqlite3_bind_null(st, 9);
+        db_bind_null(st, 9);
     sq_bind_text(st, 10, s->location);
     sq_bind_text(st, 11, s->notes);
-    sqlite3_bind_int64(st, 12, s->key_functions);
-    sqlite3_bind_int64(st, 13, s->topics);
+    db_bind_int64(st, 12, s->key_functions);
+    db_bind_int64(st, 13, s->topics);
     sq_bind_text(st, 14, s->status == PL_SESSION_CANCELLED ? s->cancel_reason : NULL);
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 15, (db_int64)time(NULL));
     pl_status r = sq_step_insert(tx->c, st, &s->id, err, "group session");
     if (r == PL_OK)
         s->version = 1;
@@ -571,15 +571,15 @@ pl_status store_tx_group_session_get(store_tx *tx, pl_id id, pl_arena *a, pl_gro
 /* Carries the session's time, minutes, key functions, topics, leader and topic to its contacts. */
 static pl_status session_contacts_sync(conn *c, const pl_group_session *s, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_SESSION_CONTACTS_SYNC, err);
+    db_stmt *st = sq_stmt(c, SQL_SESSION_CONTACTS_SYNC, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, s->id);
-    sqlite3_bind_int64(st, 2, s->scheduled_at);
-    sqlite3_bind_int(st, 3, s->minutes);
-    sqlite3_bind_int64(st, 4, s->key_functions);
-    sqlite3_bind_int64(st, 5, s->topics);
-    sqlite3_bind_int64(st, 6, s->peer_leader_id);
+    db_bind_int64(st, 1, s->id);
+    db_bind_int64(st, 2, s->scheduled_at);
+    db_bind_int(st, 3, s->minutes);
+    db_bind_int64(st, 4, s->key_functions);
+    db_bind_int64(st, 5, s->topics);
+    db_bind_int64(st, 6, s->peer_leader_id);
     sq_bind_text(st, 7, s->topic);
     return sq_step_done(c, st, NULL, err, "group session contacts");
 }
@@ -587,18 +587,18 @@ static pl_status session_contacts_sync(conn *c, const pl_group_session *s, pl_er
 pl_status store_group_session_update(store_tx *tx, pl_group_session *s, int expected_version,
                                      pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_SESSION_UPDATE, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_SESSION_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, s->id);
+    db_bind_int64(st, 1, s->id);
     session_bind_common(st, s, 2);
     sq_bind_text(st, 7, s->location);
     sq_bind_text(st, 8, s->notes);
-    sqlite3_bind_int64(st, 9, s->key_functions);
-    sqlite3_bind_int64(st, 10, s->topics);
+    db_bind_int64(st, 9, s->key_functions);
+    db_bind_int64(st, 10, s->topics);
     sq_bind_text(st, 11, s->status == PL_SESSION_CANCELLED ? s->cancel_reason : NULL);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(st, 13, expected_version);
+    db_bind_int64(st, 12, (db_int64)time(NULL));
+    db_bind_int(st, 13, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "group session");
     if (r != PL_OK)
         return r;
@@ -635,20 +635,20 @@ static pl_status attendance_seen(conn *c, pl_id session_id, const store_scope *s
     *n = 0;
     if (SQ_SCOPE_EMPTY(*sc))
         return PL_OK;
-    sqlite3_stmt *st = sq_stmt(c, SQL_ATT_SEEN, err);
+    db_stmt *st = sq_stmt(c, SQL_ATT_SEEN, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, session_id);
-    sqlite3_bind_int64(st, 2, sc->unit_id);
-    sqlite3_bind_int64(st, 3, sc->peer_leader_id);
+    db_bind_int64(st, 1, session_id);
+    db_bind_int64(st, 2, sc->unit_id);
+    db_bind_int64(st, 3, sc->peer_leader_id);
     int cap = 0, rc;
     store_attendance *arr = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             int ncap = cap ? cap * 2 : 64;
             store_attendance *bigger = pl_arena_alloc(a, sizeof *bigger * (size_t)ncap);
             if (!bigger) {
-                sqlite3_reset(st);
+                db_reset(st);
                 return pl_err_set(err, PL_LIMIT, "the attendance is larger than the memory limit");
             }
             if (*n)
@@ -658,8 +658,8 @@ static pl_status attendance_seen(conn *c, pl_id session_id, const store_scope *s
         }
         attendance_read(st, &arr[(*n)++]);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "attendance");
     *items = arr;
     return PL_OK;
@@ -681,12 +681,12 @@ pl_status store_tx_group_attendance_list(store_tx *tx, pl_id session_id, const s
 static pl_status run_ids(conn *c, const char *sqltext, pl_id x, pl_id y, pl_err *err,
                          const char *what)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, x);
-    if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, y);
+    db_bind_int64(st, 1, x);
+    if (db_bind_parameter_count(st) >= 2)
+        db_bind_int64(st, 2, y);
     return sq_step_done(c, st, NULL, err, what);
 }
 
@@ -695,15 +695,15 @@ static pl_status attendance_put(conn *c, pl_id session_id, pl_id participant_id,
                                 pl_attendance status, pl_id contact_id, pl_id recorded_by,
                                 pl_time now, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_ATT_UPSERT, err);
+    db_stmt *st = sq_stmt(c, SQL_ATT_UPSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, session_id);
-    sqlite3_bind_int64(st, 2, participant_id);
-    sqlite3_bind_text(st, 3, pl_attendance_name(status), -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, session_id);
+    db_bind_int64(st, 2, participant_id);
+    db_bind_text(st, 3, pl_attendance_name(status), -1, DB_STATIC);
     sq_bind_id(st, 4, contact_id);
     sq_bind_id(st, 5, recorded_by);
-    sqlite3_bind_int64(st, 6, now);
+    db_bind_int64(st, 6, now);
     return sq_step_done(c, st, NULL, err, "attendance");
 }
 
@@ -711,20 +711,20 @@ static pl_status attendance_put(conn *c, pl_id session_id, pl_id participant_id,
 static pl_status contact_of(conn *c, pl_id session_id, pl_id participant_id, pl_id *id,
                             bool *voided, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_CONTACT_OF, err);
+    db_stmt *st = sq_stmt(c, SQL_CONTACT_OF, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, session_id);
-    sqlite3_bind_int64(st, 2, participant_id);
-    int rc = sqlite3_step(st);
+    db_bind_int64(st, 1, session_id);
+    db_bind_int64(st, 2, participant_id);
+    int rc = db_step(st);
     *id = 0;
     *voided = false;
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        *voided = sqlite3_column_int(st, 1) != 0;
+    if (rc == DB_ROW) {
+        *id = db_column_int64(st, 0);
+        *voided = db_column_int(st, 1) != 0;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(c->db, rc, err, "contact");
     return PL_OK;
 }
@@ -736,19 +736,19 @@ static pl_status member_on(conn *c, pl_id group_id, pl_id participant_id, pl_dat
     *yes = false;
     if (SQ_SCOPE_EMPTY(*sc))
         return PL_OK;
-    sqlite3_stmt *st = sq_stmt(c, SQL_MEMBER_ON, err);
+    db_stmt *st = sq_stmt(c, SQL_MEMBER_ON, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, participant_id);
-    sqlite3_bind_int(st, 3, day);
-    sqlite3_bind_int64(st, 4, sc->unit_id);
-    sqlite3_bind_int64(st, 5, sc->peer_leader_id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    db_bind_int64(st, 1, group_id);
+    db_bind_int64(st, 2, participant_id);
+    db_bind_int(st, 3, day);
+    db_bind_int64(st, 4, sc->unit_id);
+    db_bind_int64(st, 5, sc->peer_leader_id);
+    int rc = db_step(st);
+    db_reset(st);
+    if (rc == DB_ROW)
         *yes = true;
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "membership");
     return PL_OK;
 }
@@ -966,18 +966,18 @@ pl_status store_group_attendance_record(store_tx *tx, pl_id session_id, const st
 
 pl_status store_course_template_insert(store_tx *tx, pl_course_template *t, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TEMPLATE_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TEMPLATE_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, t->program_id);
+    db_bind_int64(st, 1, t->program_id);
     sq_bind_text(st, 2, t->code);
     sq_bind_text(st, 3, t->name);
-    sqlite3_bind_int(st, 4, t->sessions);
-    sqlite3_bind_int(st, 5, t->interval_days);
-    sqlite3_bind_int(st, 6, t->minutes);
-    sqlite3_bind_int64(st, 7, t->key_functions);
+    db_bind_int(st, 4, t->sessions);
+    db_bind_int(st, 5, t->interval_days);
+    db_bind_int(st, 6, t->minutes);
+    db_bind_int64(st, 7, t->key_functions);
     sq_bind_text(st, 8, t->modules);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 9, (db_int64)time(NULL));
     pl_status r = sq_step_insert(tx->c, st, &t->id, err, "course template");
     if (r == PL_CONFLICT) {
         pl_err_clear(err);

@@ -40,9 +40,10 @@ static const char SQL_RATING_GET[] =
         "p.home_unit_id") " AND c.occurred_at >= ?2 AND c.occurred_at < ?3 "                       \
                           "AND c.voided_at IS NULL"
 #define ACTIVITY_SUMS                                                                              \
-    "count(c.id), coalesce(sum(c.minutes), 0), coalesce(sum(c.key_functions & 1 != 0), 0), "       \
-    "coalesce(sum(c.key_functions & 2 != 0), 0), coalesce(sum(c.key_functions & 4 != 0), 0), "     \
-    "coalesce(sum(c.key_functions & 8 != 0), 0) " CONTACTS_IN_PERIOD
+    "count(c.id), coalesce(sum(c.minutes), 0), count(*) FILTER (WHERE c.key_functions & 1 <> 0), " \
+    "count(*) FILTER (WHERE c.key_functions & 2 <> 0), count(*) FILTER (WHERE c.key_functions & "  \
+    "4 <> 0), "                                                                                    \
+    "count(*) FILTER (WHERE c.key_functions & 8 <> 0) " CONTACTS_IN_PERIOD
 #define PARTICIPANTS_IN_PERIOD                                                                     \
     "(SELECT count(*) FROM participant q WHERE " IN_UNIT(                                          \
         "q.home_unit_id") " AND " ENROLLED_IN_PERIOD("q")
@@ -53,26 +54,25 @@ static const char SQL_ACTIVITY_BY_LEADER[] =
     " AND q.peer_leader_id = c.peer_leader_id), " ACTIVITY_SUMS
     " GROUP BY c.peer_leader_id ORDER BY c.peer_leader_id LIMIT ?6";
 
-/* The sessions of the subtree's groups in the period (?4: of the same leader as s). */
-#define SESSIONS_IN_PERIOD                                                                         \
-    "(SELECT s2.id FROM group_session s2 JOIN support_group g2 ON g2.id = s2.group_id "            \
-    "WHERE " IN_UNIT("g2.unit_id") " AND s2.scheduled_at >= ?2 AND s2.scheduled_at < ?3 "          \
-                                   "AND (NOT ?4 OR s2.peer_leader_id = s.peer_leader_id))"
-/* sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader */
+/*
+ * sessions by status and their attendance, in one row (?4 = 0) or per leading peer leader;
+ * the attendance of each session is summed (not read through the outer row's leader, which
+ * PostgreSQL refuses in a grouped query)
+ */
 static const char SQL_SESSIONS[] =
-    "SELECT CASE WHEN ?4 THEN s.peer_leader_id ELSE 0 END AS leader, "
-    "sum(s.status = 'held'), sum(s.status = 'cancelled'), "
-    "(SELECT count(*) FROM group_attendance a WHERE a.session_id IN " SESSIONS_IN_PERIOD "), "
-    "(SELECT count(*) FROM group_attendance a WHERE a.status = 'attended' AND a.session_id "
-    "IN " SESSIONS_IN_PERIOD ") "
+    "SELECT CASE WHEN ?4 <> 0 THEN s.peer_leader_id ELSE 0 END AS leader, "
+    "count(*) FILTER (WHERE s.status = 'held'), count(*) FILTER (WHERE s.status = 'cancelled'), "
+    "coalesce(sum((SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id)), 0), "
+    "coalesce(sum((SELECT count(*) FROM group_attendance a WHERE a.session_id = s.id "
+    "AND a.status = 'attended')), 0) "
     "FROM support_group g JOIN group_session s ON s.group_id = g.id WHERE " IN_UNIT(
         "g.unit_id") " AND s.scheduled_at >= ?2 AND s.scheduled_at < ?3 GROUP BY leader";
 
 /* referrals of the subtree's participants made, and completed, in the period (?4: by leader) */
 static const char SQL_REFERRALS[] =
-    "SELECT CASE WHEN ?4 THEN coalesce(p.peer_leader_id, 0) ELSE 0 END AS leader, "
-    "sum(r.created_at >= ?2 AND r.created_at < ?3), "
-    "sum(r.status = 'completed' AND r.closed_at >= ?2 AND r.closed_at < ?3) "
+    "SELECT CASE WHEN ?4 <> 0 THEN coalesce(p.peer_leader_id, 0) ELSE 0 END AS leader, "
+    "count(*) FILTER (WHERE r.created_at >= ?2 AND r.created_at < ?3), "
+    "count(*) FILTER (WHERE r.status = 'completed' AND r.closed_at >= ?2 AND r.closed_at < ?3) "
     "FROM participant p JOIN referral r ON r.participant_id = p.id WHERE " IN_UNIT(
         "p.home_unit_id") " AND (r.created_at < ?3 AND (r.closed_at IS NULL OR r.closed_at >= ?2)) "
                           "GROUP BY leader";
@@ -87,18 +87,18 @@ static pl_status features_get(conn *c, pl_id program_id, pl_arena *a, impl_featu
     impl_feature *arr = pl_arena_alloc(a, sizeof *arr * IMPL_FEATURES_MAX);
     if (!arr)
         return pl_err_set(err, PL_LIMIT, "the list is larger than the request memory limit");
-    sqlite3_stmt *st = sq_stmt(c, SQL_FEATURES_GET, err);
+    db_stmt *st = sq_stmt(c, SQL_FEATURES_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    int rc = SQLITE_DONE, count = 0;
-    while (count < IMPL_FEATURES_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_int64(st, 1, program_id);
+    int rc = DB_DONE, count = 0;
+    while (count < IMPL_FEATURES_MAX && (rc = db_step(st)) == DB_ROW) {
         arr[count].code = sq_col_text(st, 0, a);
         arr[count].label = sq_col_text(st, 1, a);
         count++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(c->db, rc, err, "implementation features");
     if (count == 0)
         for (; impl_default_features[count].code; count++)
@@ -126,16 +126,16 @@ pl_status store_impl_features_put(store_tx *tx, pl_id program_id, const impl_fea
 {
     if (n < 1 || n > IMPL_FEATURES_MAX)
         return pl_err_set(err, PL_INVALID, "a program rates 1 to %d features", IMPL_FEATURES_MAX);
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_FEATURES_CLEAR, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_FEATURES_CLEAR, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     pl_status r = sq_step_done(tx->c, st, NULL, err, "implementation features");
     for (int i = 0; r == PL_OK && i < n; i++) {
         if (!(st = sq_stmt(tx->c, SQL_FEATURE_PUT, err)))
             return err->status;
-        sqlite3_bind_int64(st, 1, program_id);
-        sqlite3_bind_int(st, 2, i);
+        db_bind_int64(st, 1, program_id);
+        db_bind_int(st, 2, i);
         sq_bind_text(st, 3, items[i].code);
         sq_bind_text(st, 4, items[i].label);
         r = sq_step_done(tx->c, st, NULL, err, "implementation feature");
@@ -145,19 +145,19 @@ pl_status store_impl_features_put(store_tx *tx, pl_id program_id, const impl_fea
 
 /* ---- ratings -------------------------------------------------------------- */
 
-static void rating_read(sqlite3_stmt *st, pl_arena *a, void *item)
+static void rating_read(db_stmt *st, pl_arena *a, void *item)
 {
     store_impl_rating *r = item;
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    r->program_id = sqlite3_column_int64(st, 1);
-    r->unit_id = sqlite3_column_int64(st, 2);
+    r->id = db_column_int64(st, 0);
+    r->program_id = db_column_int64(st, 1);
+    r->unit_id = db_column_int64(st, 2);
     r->period_start = sq_col_date(st, 3);
     r->period_end = sq_col_date(st, 4);
     r->rater_id = sq_col_id(st, 5);
     r->features = sq_col_text(st, 6, a);
     r->scores = sq_col_text(st, 7, a);
-    r->mean = sqlite3_column_double(st, 8);
+    r->mean = db_column_double(st, 8);
     r->level = sq_col_text(st, 9, a);
     r->note = sq_col_text(st, 10, a);
     r->created_at = sq_col_time(st, 11);
@@ -165,21 +165,21 @@ static void rating_read(sqlite3_stmt *st, pl_arena *a, void *item)
 
 pl_status store_impl_rating_insert(store_tx *tx, store_impl_rating *r, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_RATING_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_RATING_INSERT, err);
     if (!st)
         return err->status;
     r->created_at = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, r->program_id);
-    sqlite3_bind_int64(st, 2, r->unit_id);
+    db_bind_int64(st, 1, r->program_id);
+    db_bind_int64(st, 2, r->unit_id);
     sq_bind_date(st, 3, r->period_start);
     sq_bind_date(st, 4, r->period_end);
     sq_bind_id(st, 5, r->rater_id);
     sq_bind_text(st, 6, r->features);
     sq_bind_text(st, 7, r->scores);
-    sqlite3_bind_double(st, 8, r->mean);
+    db_bind_double(st, 8, r->mean);
     sq_bind_text(st, 9, r->level);
     sq_bind_text(st, 10, r->note);
-    sqlite3_bind_int64(st, 11, r->created_at);
+    db_bind_int64(st, 11, r->created_at);
     return sq_step_insert(tx->c, st, &r->id, err, "implementation rating");
 }
 
@@ -209,16 +209,16 @@ pl_status store_impl_rating_list(store *s, pl_id scope_unit, pl_id unit_id, pl_i
 
 /* ---- activity ------------------------------------------------------------- */
 
-static void activity_read(sqlite3_stmt *st, pl_arena *a, void *item)
+static void activity_read(db_stmt *st, pl_arena *a, void *item)
 {
     store_activity *r = item;
     memset(r, 0, sizeof *r);
-    r->peer_leader_id = sqlite3_column_int64(st, 0);
-    r->participants = sqlite3_column_int64(st, 1);
-    r->contacts = sqlite3_column_int64(st, 2);
-    r->contact_minutes = sqlite3_column_int64(st, 3);
+    r->peer_leader_id = db_column_int64(st, 0);
+    r->participants = db_column_int64(st, 1);
+    r->contacts = db_column_int64(st, 2);
+    r->contact_minutes = db_column_int64(st, 3);
     for (int k = 0; k < 4; k++)
-        r->key_function[k] = sqlite3_column_int64(st, 4 + k);
+        r->key_function[k] = db_column_int64(st, 4 + k);
 }
 
 static pl_status add_counts(conn *c, const char *sqltext, pl_id unit_id, pl_time since,
@@ -232,14 +232,14 @@ pl_status store_activity_get(store *s, pl_id unit_id, pl_time since, pl_time unt
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, by_leader ? SQL_ACTIVITY_BY_LEADER : SQL_ACTIVITY, err);
+    db_stmt *st = sq_stmt(c, by_leader ? SQL_ACTIVITY_BY_LEADER : SQL_ACTIVITY, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, unit_id);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int64(st, 3, until);
-    sqlite3_bind_int64(st, 4, since / 86400);
-    sqlite3_bind_int64(st, 5, (until - 1) / 86400);
+    db_bind_int64(st, 1, unit_id);
+    db_bind_int64(st, 2, since);
+    db_bind_int64(st, 3, until);
+    db_bind_int64(st, 4, since / 86400);
+    db_bind_int64(st, 5, (until - 1) / 86400);
     pl_status r =
         sq_read_capped(c, st, 6, max, a, sizeof **rows, activity_read, (void **)rows, n, more, err);
     if (r != PL_OK)
@@ -260,34 +260,34 @@ static pl_status add_counts(conn *c, const char *sqltext, pl_id unit_id, pl_time
                             pl_time until, bool by_leader, store_activity *rows, int n, int which,
                             pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, unit_id);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int64(st, 3, until);
-    sqlite3_bind_int(st, 4, by_leader);
+    db_bind_int64(st, 1, unit_id);
+    db_bind_int64(st, 2, since);
+    db_bind_int64(st, 3, until);
+    db_bind_int(st, 4, by_leader);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        pl_id leader = sqlite3_column_int64(st, 0);
+    while ((rc = db_step(st)) == DB_ROW) {
+        pl_id leader = db_column_int64(st, 0);
         for (int i = 0; i < n; i++) {
             store_activity *row = &rows[i];
             if (row->peer_leader_id != leader)
                 continue;
             if (which == 0) {
-                row->sessions_held = sqlite3_column_int64(st, 1);
-                row->sessions_cancelled = sqlite3_column_int64(st, 2);
-                row->attendance_records = sqlite3_column_int64(st, 3);
-                row->attended = sqlite3_column_int64(st, 4);
+                row->sessions_held = db_column_int64(st, 1);
+                row->sessions_cancelled = db_column_int64(st, 2);
+                row->attendance_records = db_column_int64(st, 3);
+                row->attended = db_column_int64(st, 4);
             } else {
-                row->referrals_made = sqlite3_column_int64(st, 1);
-                row->referrals_completed = sqlite3_column_int64(st, 2);
+                row->referrals_made = db_column_int64(st, 1);
+                row->referrals_completed = db_column_int64(st, 2);
             }
         }
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "activity counts");
     return PL_OK;
 }

@@ -19,9 +19,17 @@
 #ifndef PL_STORE_SQLITE_INT_H
 #define PL_STORE_SQLITE_INT_H
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "store.h"
+
+/*
+ * The SQL for c's backend where the dialects differ: SQLite's text or
+ * PostgreSQL's, both static strings (the statement cache keys on the
+ * address). Most statements need no variant: see docs/POSTGRESQL.md.
+ */
+#define SQ_PG(c)            (db_backend_of((c)->db) == DB_PG)
+#define SQ_SQL(c, lite, pg) (SQ_PG(c) ? (pg) : (lite))
 
 /* Statements one connection may cache: a ceiling, reached only by a bug. */
 #define SQ_STMT_SLOTS 1024
@@ -29,11 +37,11 @@
 typedef struct sq_stmt_slot {
     const void *key;  /* the SQL text or list definition */
     unsigned variant; /* the filter mask of a list; 0 otherwise */
-    sqlite3_stmt *st;
+    db_stmt *st;
 } sq_stmt_slot;
 
 typedef struct conn {
-    sqlite3 *db;
+    db_conn *db;
     sq_stmt_slot slots[SQ_STMT_SLOTS]; /* open addressing on (key, variant) */
     int used;
     struct conn *next; /* in store.readers */
@@ -45,35 +53,35 @@ struct store_tx {
 };
 
 /* Sets err from SQLite's last error on db (constraint -> PL_CONFLICT / PL_INVALID ...). */
-pl_status sq_error(sqlite3 *db, int rc, pl_err *err, const char *what);
+pl_status sq_error(db_conn *db, int rc, pl_err *err, const char *what);
 /* The calling thread's reader connection, opened on first use; NULL with err set. */
 conn *sq_reader(store *s, pl_err *err);
 /* Closes the calling thread's reader connection (a thread that will end); harmless if none. */
 void sq_reader_release(store *s);
 /* The cached statement for sql on c (prepared on first use); NULL with err set. */
-sqlite3_stmt *sq_stmt(conn *c, const char *sql, pl_err *err);
+db_stmt *sq_stmt(conn *c, const char *sql, pl_err *err);
 /* Runs a statement that returns no rows and resets it. */
 pl_status sq_exec(conn *c, const char *sql, pl_err *err);
 
 /* Empty strings, ids <= 0 and PL_*_NONE bind as NULL. */
-void sq_bind_text(sqlite3_stmt *st, int i, const char *v);
-void sq_bind_id(sqlite3_stmt *st, int i, pl_id v);
-void sq_bind_date(sqlite3_stmt *st, int i, pl_date v);
-void sq_bind_time(sqlite3_stmt *st, int i, pl_time v);
+void sq_bind_text(db_stmt *st, int i, const char *v);
+void sq_bind_id(db_stmt *st, int i, pl_id v);
+void sq_bind_date(db_stmt *st, int i, pl_date v);
+void sq_bind_time(db_stmt *st, int i, pl_time v);
 /* Column readers: strings are copied into the arena; NULL reads as NULL / PL_*_NONE / 0. */
-const char *sq_col_text(sqlite3_stmt *st, int i, pl_arena *a);
-pl_date sq_col_date(sqlite3_stmt *st, int i);
-pl_time sq_col_time(sqlite3_stmt *st, int i);
-pl_id sq_col_id(sqlite3_stmt *st, int i);
+const char *sq_col_text(db_stmt *st, int i, pl_arena *a);
+pl_date sq_col_date(db_stmt *st, int i);
+pl_time sq_col_time(db_stmt *st, int i);
+pl_id sq_col_id(db_stmt *st, int i);
 
 /* Steps an insert and resets; *id is the new row id. No row inserted: PL_INVALID. */
-pl_status sq_step_insert(conn *c, sqlite3_stmt *st, pl_id *id, pl_err *err, const char *what);
+pl_status sq_step_insert(conn *c, db_stmt *st, pl_id *id, pl_err *err, const char *what);
 /* Steps a single-row read; PL_NOTFOUND when there is no row. The caller resets. */
-pl_status sq_step_row(conn *c, sqlite3_stmt *st, pl_err *err, const char *what);
+pl_status sq_step_row(conn *c, db_stmt *st, pl_err *err, const char *what);
 /* Steps an UPDATE guarded by a version and resets: no row changed is PL_STALE. */
-pl_status sq_step_versioned(conn *c, sqlite3_stmt *st, pl_err *err, const char *what);
+pl_status sq_step_versioned(conn *c, db_stmt *st, pl_err *err, const char *what);
 /* Steps a statement that returns no rows and resets; *changes (may be NULL) gets the count. */
-pl_status sq_step_done(conn *c, sqlite3_stmt *st, int *changes, pl_err *err, const char *what);
+pl_status sq_step_done(conn *c, db_stmt *st, int *changes, pl_err *err, const char *what);
 /* PL_LIMIT when the strings read overflowed the arena. */
 pl_status sq_arena_check(pl_arena *a, pl_err *err);
 
@@ -106,13 +114,13 @@ pl_status sq_arena_check(pl_arena *a, pl_err *err);
     "pe.id, pe.program_id, pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, "       \
     "pe.address, pe.language"
 
-void sq_person_read(sqlite3_stmt *st, int i, pl_arena *a, pl_person *p);
-void sq_org_unit_read(sqlite3_stmt *st, pl_arena *a, pl_org_unit *u);
-void sq_participant_read(sqlite3_stmt *st, pl_arena *a, pl_participant *p);
-void sq_leader_read(sqlite3_stmt *st, pl_arena *a, pl_peer_leader *l);
-void sq_contact_read(sqlite3_stmt *st, pl_arena *a, pl_contact *c);
-void sq_measurement_read(sqlite3_stmt *st, pl_arena *a, pl_measurement *m);
-void sq_alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al);
+void sq_person_read(db_stmt *st, int i, pl_arena *a, pl_person *p);
+void sq_org_unit_read(db_stmt *st, pl_arena *a, pl_org_unit *u);
+void sq_participant_read(db_stmt *st, pl_arena *a, pl_participant *p);
+void sq_leader_read(db_stmt *st, pl_arena *a, pl_peer_leader *l);
+void sq_contact_read(db_stmt *st, pl_arena *a, pl_contact *c);
+void sq_measurement_read(db_stmt *st, pl_arena *a, pl_measurement *m);
+void sq_alert_read(db_stmt *st, pl_arena *a, store_alert *al);
 
 /*
  * Reads one row by id with a statement whose only parameter is the id:
@@ -121,16 +129,16 @@ void sq_alert_read(sqlite3_stmt *st, pl_arena *a, store_alert *al);
  */
 #define SQ_GET_ONE(c, sqltext, id, what, read_stmt)                                                \
     do {                                                                                           \
-        sqlite3_stmt *st = sq_stmt(c, sqltext, err);                                               \
+        db_stmt *st = sq_stmt(c, sqltext, err);                                                    \
         if (!st)                                                                                   \
             return err->status;                                                                    \
-        sqlite3_bind_int64(st, 1, id);                                                             \
+        db_bind_int64(st, 1, id);                                                                  \
         pl_status r_ = sq_step_row(c, st, err, what);                                              \
         if (r_ == PL_OK) {                                                                         \
             read_stmt;                                                                             \
             r_ = sq_arena_check(a, err);                                                           \
         }                                                                                          \
-        sqlite3_reset(st);                                                                         \
+        db_reset(st);                                                                              \
         return r_;                                                                                 \
     } while (0)
 
@@ -155,7 +163,7 @@ typedef struct sq_list_def {
 /* One parameter of a list: an integer, a text, or absent. */
 typedef struct sq_list_arg {
     int present;
-    sqlite3_int64 i;
+    db_int64 i;
     const char *t;
 } sq_list_arg;
 
@@ -166,7 +174,7 @@ typedef struct sq_list_arg {
 /* A peer leader with no leader record sees nobody. */
 #define SQ_SCOPE_EMPTY(sc) ((sc).peer_leader_id < 0)
 
-typedef void (*sq_row_fn)(sqlite3_stmt *st, pl_arena *a, void *item);
+typedef void (*sq_row_fn)(db_stmt *st, pl_arena *a, void *item);
 
 /*
  * Runs the list for the present arguments, reading each row with read into
@@ -182,7 +190,7 @@ pl_status sq_list_run(store *s, const sq_list_def *def, const sq_list_arg args[S
  * (1-1000) rows read into an arena array; one more row is asked for to tell
  * *more. Resets st.
  */
-pl_status sq_read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl_arena *a,
+pl_status sq_read_capped(conn *c, db_stmt *st, int limit_param, int max, pl_arena *a,
                          size_t item_size, sq_row_fn read, void **items, int *n, bool *more,
                          pl_err *err);
 

@@ -37,7 +37,7 @@ static const char SQL_EVENTS[] =
     "SELECT id, referral_id, from_status, to_status, at, actor_id, note FROM referral_event "
     "WHERE referral_id = ? ORDER BY id";
 static const char SQL_LINKAGE[] =
-    "SELECT count(*), coalesce(sum(status = 'completed'), 0), "
+    "SELECT count(*), count(*) FILTER (WHERE status = 'completed'), "
     "count(DISTINCT CASE WHEN status = 'completed' THEN participant_id END) FROM referral "
     "WHERE ?1 = 0 OR program_id = ?1";
 
@@ -64,41 +64,41 @@ static bool final_status(const char *name)
     return pl_referral_status_parse(name, &s) == PL_OK && referral_final(s);
 }
 
-static void referral_read(sqlite3_stmt *st, pl_arena *a, store_referral *r)
+static void referral_read(db_stmt *st, pl_arena *a, store_referral *r)
 {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    r->program_id = sqlite3_column_int64(st, 1);
-    r->participant_id = sqlite3_column_int64(st, 2);
+    r->id = db_column_int64(st, 0);
+    r->program_id = db_column_int64(st, 1);
+    r->participant_id = db_column_int64(st, 2);
     r->service_id = sq_col_id(st, 3);
     r->resource_text = sq_col_text(st, 4, a);
     r->need = sq_col_text(st, 5, a);
     r->notes = sq_col_text(st, 6, a);
     r->status = sq_col_text(st, 7, a);
     r->referred_by = sq_col_id(st, 8);
-    r->created_at = sqlite3_column_int64(st, 9);
-    r->status_changed_at = sqlite3_column_int64(st, 10);
+    r->created_at = db_column_int64(st, 9);
+    r->status_changed_at = db_column_int64(st, 10);
     r->closed_at = sq_col_time(st, 11);
-    r->version = sqlite3_column_int(st, 12);
+    r->version = db_column_int(st, 12);
     r->service_name = sq_col_text(st, 13, a);
     r->organization_name = sq_col_text(st, 14, a);
 }
 
-static void referral_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void referral_row(db_stmt *st, pl_arena *a, void *item)
 {
     referral_read(st, a, item);
 }
 
 static pl_status event_append(conn *c, const store_referral_event *ev, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_EVENT_INSERT, err);
+    db_stmt *st = sq_stmt(c, SQL_EVENT_INSERT, err);
     if (!st)
         return err->status;
     pl_id id;
-    sqlite3_bind_int64(st, 1, ev->referral_id);
+    db_bind_int64(st, 1, ev->referral_id);
     sq_bind_text(st, 2, ev->from_status);
     sq_bind_text(st, 3, ev->to_status);
-    sqlite3_bind_int64(st, 4, ev->at);
+    db_bind_int64(st, 4, ev->at);
     sq_bind_id(st, 5, ev->actor_id);
     sq_bind_text(st, 6, ev->note);
     return sq_step_insert(c, st, &id, err, "referral event");
@@ -106,19 +106,19 @@ static pl_status event_append(conn *c, const store_referral_event *ev, pl_err *e
 
 pl_status store_referral_insert(store_tx *tx, store_referral *r, const char *note, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_INSERT, err);
     if (!st)
         return err->status;
     bool closed = final_status(r->status);
-    sqlite3_bind_int64(st, 1, r->program_id);
-    sqlite3_bind_int64(st, 2, r->participant_id);
+    db_bind_int64(st, 1, r->program_id);
+    db_bind_int64(st, 2, r->participant_id);
     sq_bind_id(st, 3, r->service_id);
     sq_bind_text(st, 4, r->resource_text);
     sq_bind_text(st, 5, r->need);
     sq_bind_text(st, 6, r->notes);
     sq_bind_text(st, 7, r->status);
     sq_bind_id(st, 8, r->referred_by);
-    sqlite3_bind_int64(st, 9, r->created_at);
+    db_bind_int64(st, 9, r->created_at);
     sq_bind_time(st, 10, closed ? r->created_at : PL_TIME_NONE);
     pl_status res = sq_step_insert(tx->c, st, &r->id, err, "referral");
     if (res != PL_OK)
@@ -156,15 +156,15 @@ pl_status store_tx_referral_get(store_tx *tx, pl_id id, pl_arena *a, store_refer
 pl_status store_referral_transition(store_tx *tx, store_referral *r, store_referral_event *ev,
                                     int expected_version, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TRANSITION, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TRANSITION, err);
     if (!st)
         return err->status;
     bool closed = final_status(ev->to_status);
-    sqlite3_bind_int64(st, 1, r->id);
+    db_bind_int64(st, 1, r->id);
     sq_bind_text(st, 2, ev->to_status);
-    sqlite3_bind_int64(st, 3, ev->at);
+    db_bind_int64(st, 3, ev->at);
     sq_bind_time(st, 4, closed ? ev->at : PL_TIME_NONE);
-    sqlite3_bind_int(st, 5, expected_version);
+    db_bind_int(st, 5, expected_version);
     pl_status res = sq_step_versioned(tx->c, st, err, "referral");
     if (res != PL_OK)
         return res;
@@ -184,30 +184,30 @@ static pl_status events_load(conn *c, pl_id referral_id, pl_arena *a, store_refe
 {
     *items = NULL;
     *n = 0;
-    sqlite3_stmt *st = sq_stmt(c, SQL_EVENTS, err);
+    db_stmt *st = sq_stmt(c, SQL_EVENTS, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, referral_id);
+    db_bind_int64(st, 1, referral_id);
     store_referral_event *arr = pl_arena_alloc(a, sizeof *arr * STORE_RSC_MAX_CHILDREN);
     if (!arr) {
-        sqlite3_reset(st);
+        db_reset(st);
         return pl_err_set(err, PL_LIMIT, "the history is larger than the request memory limit");
     }
-    int rc = SQLITE_DONE, count = 0;
-    while (count < STORE_RSC_MAX_CHILDREN && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = DB_DONE, count = 0;
+    while (count < STORE_RSC_MAX_CHILDREN && (rc = db_step(st)) == DB_ROW) {
         store_referral_event *ev = &arr[count++];
-        ev->id = sqlite3_column_int64(st, 0);
-        ev->referral_id = sqlite3_column_int64(st, 1);
+        ev->id = db_column_int64(st, 0);
+        ev->referral_id = db_column_int64(st, 1);
         ev->from_status = sq_col_text(st, 2, a);
         ev->to_status = sq_col_text(st, 3, a);
-        ev->at = sqlite3_column_int64(st, 4);
+        ev->at = db_column_int64(st, 4);
         ev->actor_id = sq_col_id(st, 5);
         ev->note = sq_col_text(st, 6, a);
     }
     pl_status r = PL_OK;
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc != DB_DONE && rc != DB_ROW)
         r = sq_error(c->db, rc, err, "referral events");
-    sqlite3_reset(st);
+    db_reset(st);
     if (r != PL_OK)
         return r;
     *items = arr;
@@ -268,16 +268,16 @@ pl_status store_referral_linkage_get(store *s, pl_id program_id, store_referral_
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_LINKAGE, err);
+    db_stmt *st = sq_stmt(c, SQL_LINKAGE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     pl_status r = sq_step_row(c, st, err, "referrals");
     if (r == PL_OK) {
-        out->referrals = sqlite3_column_int64(st, 0);
-        out->completed = sqlite3_column_int64(st, 1);
-        out->participants_linked = sqlite3_column_int64(st, 2);
+        out->referrals = db_column_int64(st, 0);
+        out->completed = db_column_int64(st, 1);
+        out->participants_linked = db_column_int64(st, 2);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return r;
 }

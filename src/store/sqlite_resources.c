@@ -13,7 +13,10 @@
  * more than STORE_RSC_MAX_CHILDREN rows, a directory never more than
  * STORE_RSC_MAX_ENTITIES entities: PL_LIMIT past either). Search: the free
  * text goes through the FTS5 table resource_service_fts, whose query is
- * built here from the words of the text, each a quoted prefix.
+ * built here from the words of the text, each a quoted prefix. On
+ * PostgreSQL the same words become a tsquery of prefixes matched against
+ * the service's names and description, accents removed on both sides
+ * (unaccent), as FTS5's remove_diacritics does.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -111,6 +114,7 @@ static const char SQL_ATTR_INSERT[] =
 
 /* reads */
 static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_BEGIN_PG[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_DIR_COUNT[] =
@@ -195,12 +199,12 @@ static pl_status too_many(pl_err *err, const char *what)
     return pl_err_set(err, PL_LIMIT, "more than %d %s on one record", STORE_RSC_MAX_CHILDREN, what);
 }
 
-static void bind_double(sqlite3_stmt *st, int i, bool present, double v)
+static void bind_double(db_stmt *st, int i, bool present, double v)
 {
     if (present)
-        sqlite3_bind_double(st, i, v);
+        db_bind_double(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        db_bind_null(st, i);
 }
 
 /* The id of (program, hsds_id) with a *_FIND statement; PL_NOTFOUND when none. */
@@ -208,26 +212,26 @@ static pl_status find_id(conn *c, const char *sqltext, pl_id program_id, const c
                          pl_id *id, pl_err *err)
 {
     *id = 0;
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    sqlite3_bind_text(st, 2, hsds_id ? hsds_id : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    db_bind_int64(st, 1, program_id);
+    db_bind_text(st, 2, hsds_id ? hsds_id : "", -1, DB_STATIC);
+    int rc = db_step(st);
     pl_status r = PL_OK;
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
+    if (rc == DB_ROW)
+        *id = db_column_int64(st, 0);
+    else if (rc == DB_DONE)
         r = PL_NOTFOUND;
     else
         r = sq_error(c->db, rc, err, "directory");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    db_reset(st);
+    db_clear_bindings(st);
     return r;
 }
 
 /* Fills the parameters from ?3 on of an insert or update (?1 program, ?2 hsds_id). */
-typedef void (*bind_fn)(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now);
+typedef void (*bind_fn)(db_stmt *st, const void *rec, const pl_id *refs, pl_time now);
 
 /* Creates or updates one entity by its HSDS id; *id is its row id. */
 static pl_status upsert(store_tx *tx, store_rsc_kind kind, const char *find_sql,
@@ -240,11 +244,11 @@ static pl_status upsert(store_tx *tx, store_rsc_kind kind, const char *find_sql,
     if (r != PL_OK && r != PL_NOTFOUND)
         return r;
     bool exists = r == PL_OK;
-    sqlite3_stmt *st = sq_stmt(tx->c, exists ? update_sql : insert_sql, err);
+    db_stmt *st = sq_stmt(tx->c, exists ? update_sql : insert_sql, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    sqlite3_bind_text(st, 2, hsds_id, -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, program_id);
+    db_bind_text(st, 2, hsds_id, -1, DB_STATIC);
     bind(st, rec, refs, now);
     if (exists) {
         r = sq_step_done(tx->c, st, NULL, err, kind_label[kind]);
@@ -261,13 +265,13 @@ static pl_status upsert(store_tx *tx, store_rsc_kind kind, const char *find_sql,
 static pl_status delete_owned(conn *c, const char *sqltext, const char *kind, pl_id owner,
                               pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
     int i = 1;
     if (kind)
-        sqlite3_bind_text(st, i++, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, i, owner);
+        db_bind_text(st, i++, kind, -1, DB_STATIC);
+    db_bind_int64(st, i, owner);
     return sq_step_done(c, st, NULL, err, "directory");
 }
 
@@ -276,13 +280,13 @@ static pl_status put_languages(conn *c, const char *kind, pl_id owner, const sto
 {
     pl_status r = delete_owned(c, SQL_LANG_DELETE, kind, owner, err);
     for (int i = 0; i < n && r == PL_OK; i++) {
-        sqlite3_stmt *st = sq_stmt(c, SQL_LANG_INSERT, err);
+        db_stmt *st = sq_stmt(c, SQL_LANG_INSERT, err);
         if (!st)
             return err->status;
         pl_id id;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, owner);
-        sqlite3_bind_int(st, 3, i);
+        db_bind_text(st, 1, kind, -1, DB_STATIC);
+        db_bind_int64(st, 2, owner);
+        db_bind_int(st, 3, i);
         sq_bind_text(st, 4, l[i].hsds_id);
         sq_bind_text(st, 5, l[i].name);
         sq_bind_text(st, 6, l[i].code);
@@ -300,19 +304,19 @@ static pl_status put_phones(conn *c, const char *kind, pl_id owner, const store_
     if (r == PL_OK)
         r = delete_owned(c, SQL_PHONE_DELETE, kind, owner, err);
     for (int i = 0; i < n && r == PL_OK; i++) {
-        sqlite3_stmt *st = sq_stmt(c, SQL_PHONE_INSERT, err);
+        db_stmt *st = sq_stmt(c, SQL_PHONE_INSERT, err);
         if (!st)
             return err->status;
         pl_id id = 0;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, owner);
-        sqlite3_bind_int(st, 3, i);
+        db_bind_text(st, 1, kind, -1, DB_STATIC);
+        db_bind_int64(st, 2, owner);
+        db_bind_int(st, 3, i);
         sq_bind_text(st, 4, p[i].hsds_id);
         sq_bind_text(st, 5, p[i].number);
         if (p[i].extension >= 0)
-            sqlite3_bind_int(st, 6, p[i].extension);
+            db_bind_int(st, 6, p[i].extension);
         else
-            sqlite3_bind_null(st, 6);
+            db_bind_null(st, 6);
         sq_bind_text(st, 7, p[i].type);
         sq_bind_text(st, 8, p[i].description);
         r = sq_step_insert(c, st, &id, err, "phone");
@@ -329,19 +333,19 @@ static pl_status put_schedules(conn *c, const char *kind, pl_id owner, const sto
 {
     pl_status r = delete_owned(c, SQL_SCHED_DELETE, kind, owner, err);
     for (int i = 0; i < n && r == PL_OK; i++) {
-        sqlite3_stmt *st = sq_stmt(c, SQL_SCHED_INSERT, err);
+        db_stmt *st = sq_stmt(c, SQL_SCHED_INSERT, err);
         if (!st)
             return err->status;
         pl_id id;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, owner);
-        sqlite3_bind_int(st, 3, i);
+        db_bind_text(st, 1, kind, -1, DB_STATIC);
+        db_bind_int64(st, 2, owner);
+        db_bind_int(st, 3, i);
         sq_bind_text(st, 4, s[i].hsds_id);
         sq_bind_text(st, 5, s[i].freq);
         if (s[i].interval > 0)
-            sqlite3_bind_int(st, 6, s[i].interval);
+            db_bind_int(st, 6, s[i].interval);
         else
-            sqlite3_bind_null(st, 6);
+            db_bind_null(st, 6);
         sq_bind_text(st, 7, s[i].byday);
         sq_bind_text(st, 8, s[i].opens_at);
         sq_bind_text(st, 9, s[i].closes_at);
@@ -359,12 +363,12 @@ static pl_status put_addresses(conn *c, pl_id location, const store_rsc_address 
 {
     pl_status r = delete_owned(c, SQL_ADDR_DELETE, NULL, location, err);
     for (int i = 0; i < n && r == PL_OK; i++) {
-        sqlite3_stmt *st = sq_stmt(c, SQL_ADDR_INSERT, err);
+        db_stmt *st = sq_stmt(c, SQL_ADDR_INSERT, err);
         if (!st)
             return err->status;
         pl_id id;
-        sqlite3_bind_int64(st, 1, location);
-        sqlite3_bind_int(st, 2, i);
+        db_bind_int64(st, 1, location);
+        db_bind_int(st, 2, i);
         sq_bind_text(st, 3, ad[i].hsds_id);
         sq_bind_text(st, 4, ad[i].attention);
         sq_bind_text(st, 5, ad[i].address_1);
@@ -399,13 +403,13 @@ static pl_status put_attributes(conn *c, pl_id program_id, const store_rsc_servi
         }
         if (r != PL_OK)
             return r;
-        sqlite3_stmt *st = sq_stmt(c, SQL_ATTR_INSERT, err);
+        db_stmt *st = sq_stmt(c, SQL_ATTR_INSERT, err);
         if (!st)
             return err->status;
         pl_id id;
-        sqlite3_bind_int64(st, 1, s->id);
-        sqlite3_bind_int64(st, 2, term);
-        sqlite3_bind_int(st, 3, i);
+        db_bind_int64(st, 1, s->id);
+        db_bind_int64(st, 2, term);
+        db_bind_int(st, 3, i);
         sq_bind_text(st, 4, at->hsds_id);
         sq_bind_text(st, 5, at->value);
         sq_bind_text(st, 6, at->label);
@@ -417,7 +421,7 @@ static pl_status put_attributes(conn *c, pl_id program_id, const store_rsc_servi
 
 /* ---- import: entities ------------------------------------------------------------ */
 
-static void bind_term(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now)
+static void bind_term(db_stmt *st, const void *rec, const pl_id *refs, pl_time now)
 {
     const store_rsc_term *t = rec;
     (void)refs;
@@ -431,7 +435,7 @@ static void bind_term(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_t
     sq_bind_text(st, 9, t->term_uri);
 }
 
-static void bind_org(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now)
+static void bind_org(db_stmt *st, const void *rec, const pl_id *refs, pl_time now)
 {
     const store_rsc_org *o = rec;
     (void)refs;
@@ -440,10 +444,10 @@ static void bind_org(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_ti
     sq_bind_text(st, 5, o->description);
     sq_bind_text(st, 6, o->email);
     sq_bind_text(st, 7, o->website);
-    sqlite3_bind_int64(st, 8, now);
+    db_bind_int64(st, 8, now);
 }
 
-static void bind_location(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now)
+static void bind_location(db_stmt *st, const void *rec, const pl_id *refs, pl_time now)
 {
     const store_rsc_location *l = rec;
     sq_bind_id(st, 3, refs[0]);
@@ -454,10 +458,10 @@ static void bind_location(sqlite3_stmt *st, const void *rec, const pl_id *refs, 
     sq_bind_text(st, 8, l->transportation);
     bind_double(st, 9, l->has_coordinates, l->latitude);
     bind_double(st, 10, l->has_coordinates, l->longitude);
-    sqlite3_bind_int64(st, 11, now);
+    db_bind_int64(st, 11, now);
 }
 
-static void bind_service(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now)
+static void bind_service(db_stmt *st, const void *rec, const pl_id *refs, pl_time now)
 {
     const store_rsc_service *s = rec;
     sq_bind_id(st, 3, refs[0]);
@@ -471,10 +475,10 @@ static void bind_service(sqlite3_stmt *st, const void *rec, const pl_id *refs, p
     sq_bind_text(st, 11, s->application_process);
     sq_bind_text(st, 12, s->fees_description);
     sq_bind_text(st, 13, s->eligibility_description);
-    sqlite3_bind_int64(st, 14, now);
+    db_bind_int64(st, 14, now);
 }
 
-static void bind_sal(sqlite3_stmt *st, const void *rec, const pl_id *refs, pl_time now)
+static void bind_sal(db_stmt *st, const void *rec, const pl_id *refs, pl_time now)
 {
     const store_rsc_sal *s = rec;
     (void)now;
@@ -499,15 +503,14 @@ static pl_status resolve(conn *c, const char *find_sql, pl_id program_id, const 
 
 static pl_status program_check(store_tx *tx, pl_id program_id, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_PROGRAM_KIND, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_PROGRAM_KIND, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    int rc = sqlite3_step(st);
-    bool program =
-        rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "program") == 0;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_bind_int64(st, 1, program_id);
+    int rc = db_step(st);
+    bool program = rc == DB_ROW && strcmp((const char *)db_column_text(st, 0), "program") == 0;
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(tx->c->db, rc, err, "org unit");
     if (!program) {
         pl_err_field(err, "program_id",
@@ -608,39 +611,39 @@ pl_status store_resource_import(store_tx *tx, pl_id program_id, const store_rsc_
 /* ---- reads: child lists ------------------------------------------------------------- */
 
 /* Binds the owner of a child-list statement: (kind, id), or id alone when kind is NULL. */
-static sqlite3_stmt *owned(conn *c, const char *sqltext, const char *kind, pl_id owner, pl_err *err)
+static db_stmt *owned(conn *c, const char *sqltext, const char *kind, pl_id owner, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return NULL;
     int i = 1;
     if (kind)
-        sqlite3_bind_text(st, i++, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, i, owner);
+        db_bind_text(st, i++, kind, -1, DB_STATIC);
+    db_bind_int64(st, i, owner);
     return st;
 }
 
 /* Ends a read loop: the step's code into a status, and the statement reset. */
-static pl_status loop_end(conn *c, sqlite3_stmt *st, int rc, pl_status r, pl_err *err)
+static pl_status loop_end(conn *c, db_stmt *st, int rc, pl_status r, pl_err *err)
 {
-    if (r == PL_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (r == PL_OK && rc != DB_DONE && rc != DB_ROW)
         r = sq_error(c->db, rc, err, "directory");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    db_reset(st);
+    db_clear_bindings(st);
     return r;
 }
 
 static pl_status load_languages(conn *c, const char *kind, pl_id owner, pl_arena *a,
                                 store_rsc_language **out, int *n, pl_err *err)
 {
-    sqlite3_stmt *st = owned(c, SQL_LANG_OF, kind, owner, err);
+    db_stmt *st = owned(c, SQL_LANG_OF, kind, owner, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
     pl_status r = PL_OK;
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "languages");
             break;
@@ -662,7 +665,7 @@ static pl_status load_languages(conn *c, const char *kind, pl_id owner, pl_arena
 static pl_status load_phones(conn *c, const char *kind, pl_id owner, pl_arena *a,
                              store_rsc_phone **out, int *n, pl_err *err)
 {
-    sqlite3_stmt *st = owned(c, SQL_PHONE_OF, kind, owner, err);
+    db_stmt *st = owned(c, SQL_PHONE_OF, kind, owner, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
@@ -670,7 +673,7 @@ static pl_status load_phones(conn *c, const char *kind, pl_id owner, pl_arena *a
     pl_id ids[STORE_RSC_MAX_CHILDREN];
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "phones");
             break;
@@ -681,10 +684,10 @@ static pl_status load_phones(conn *c, const char *kind, pl_id owner, pl_arena *a
             break;
         }
         memset(p, 0, sizeof *p);
-        ids[*n] = sqlite3_column_int64(st, 0);
+        ids[*n] = db_column_int64(st, 0);
         p->hsds_id = sq_col_text(st, 1, a);
         p->number = sq_col_text(st, 2, a);
-        p->extension = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
+        p->extension = db_column_type(st, 3) == DB_NULL ? -1 : db_column_int(st, 3);
         p->type = sq_col_text(st, 4, a);
         p->description = sq_col_text(st, 5, a);
         (*n)++;
@@ -699,14 +702,14 @@ static pl_status load_phones(conn *c, const char *kind, pl_id owner, pl_arena *a
 static pl_status load_schedules(conn *c, const char *kind, pl_id owner, pl_arena *a,
                                 store_rsc_schedule **out, int *n, pl_err *err)
 {
-    sqlite3_stmt *st = owned(c, SQL_SCHED_OF, kind, owner, err);
+    db_stmt *st = owned(c, SQL_SCHED_OF, kind, owner, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
     pl_status r = PL_OK;
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "schedules");
             break;
@@ -718,7 +721,7 @@ static pl_status load_schedules(conn *c, const char *kind, pl_id owner, pl_arena
         }
         s->hsds_id = sq_col_text(st, 0, a);
         s->freq = sq_col_text(st, 1, a);
-        s->interval = sqlite3_column_int(st, 2);
+        s->interval = db_column_int(st, 2);
         s->byday = sq_col_text(st, 3, a);
         s->opens_at = sq_col_text(st, 4, a);
         s->closes_at = sq_col_text(st, 5, a);
@@ -733,14 +736,14 @@ static pl_status load_schedules(conn *c, const char *kind, pl_id owner, pl_arena
 static pl_status load_addresses(conn *c, pl_id location, pl_arena *a, store_rsc_address **out,
                                 int *n, pl_err *err)
 {
-    sqlite3_stmt *st = owned(c, SQL_ADDR_OF, NULL, location, err);
+    db_stmt *st = owned(c, SQL_ADDR_OF, NULL, location, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
     pl_status r = PL_OK;
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "addresses");
             break;
@@ -765,10 +768,10 @@ static pl_status load_addresses(conn *c, pl_id location, pl_arena *a, store_rsc_
     return loop_end(c, st, rc, r, err);
 }
 
-static void term_read(sqlite3_stmt *st, int i, pl_arena *a, store_rsc_term *t)
+static void term_read(db_stmt *st, int i, pl_arena *a, store_rsc_term *t)
 {
     memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, i);
+    t->id = db_column_int64(st, i);
     t->hsds_id = sq_col_text(st, i + 1, a);
     t->code = sq_col_text(st, i + 2, a);
     t->name = sq_col_text(st, i + 3, a);
@@ -782,14 +785,14 @@ static void term_read(sqlite3_stmt *st, int i, pl_arena *a, store_rsc_term *t)
 static pl_status load_attributes(conn *c, pl_id service, pl_arena *a, store_rsc_attribute **out,
                                  int *n, pl_err *err)
 {
-    sqlite3_stmt *st = owned(c, SQL_ATTR_OF, NULL, service, err);
+    db_stmt *st = owned(c, SQL_ATTR_OF, NULL, service, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
     pl_status r = PL_OK;
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "attributes");
             break;
@@ -810,10 +813,10 @@ static pl_status load_attributes(conn *c, pl_id service, pl_arena *a, store_rsc_
 
 /* ---- reads: entities --------------------------------------------------------------- */
 
-static void location_read(sqlite3_stmt *st, pl_arena *a, store_rsc_location *l)
+static void location_read(db_stmt *st, pl_arena *a, store_rsc_location *l)
 {
     memset(l, 0, sizeof *l);
-    l->id = sqlite3_column_int64(st, 0);
+    l->id = db_column_int64(st, 0);
     l->hsds_id = sq_col_text(st, 1, a);
     l->organization_hsds_id = sq_col_text(st, 2, a);
     l->location_type = sq_col_text(st, 3, a);
@@ -821,16 +824,16 @@ static void location_read(sqlite3_stmt *st, pl_arena *a, store_rsc_location *l)
     l->alternate_name = sq_col_text(st, 5, a);
     l->description = sq_col_text(st, 6, a);
     l->transportation = sq_col_text(st, 7, a);
-    l->has_coordinates = sqlite3_column_type(st, 8) != SQLITE_NULL;
-    l->latitude = sqlite3_column_double(st, 8);
-    l->longitude = sqlite3_column_double(st, 9);
+    l->has_coordinates = db_column_type(st, 8) != DB_NULL;
+    l->latitude = db_column_double(st, 8);
+    l->longitude = db_column_double(st, 9);
 }
 
-static void service_read(sqlite3_stmt *st, pl_arena *a, store_rsc_service *s)
+static void service_read(db_stmt *st, pl_arena *a, store_rsc_service *s)
 {
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
-    s->program_id = sqlite3_column_int64(st, 1);
+    s->id = db_column_int64(st, 0);
+    s->program_id = db_column_int64(st, 1);
     s->hsds_id = sq_col_text(st, 2, a);
     s->organization_hsds_id = sq_col_text(st, 3, a);
     s->name = sq_col_text(st, 4, a);
@@ -843,8 +846,8 @@ static void service_read(sqlite3_stmt *st, pl_arena *a, store_rsc_service *s)
     s->application_process = sq_col_text(st, 11, a);
     s->fees_description = sq_col_text(st, 12, a);
     s->eligibility_description = sq_col_text(st, 13, a);
-    s->updated_at = sqlite3_column_int64(st, 14);
-    s->organization_id = sqlite3_column_int64(st, 15);
+    s->updated_at = db_column_int64(st, 14);
+    s->organization_id = db_column_int64(st, 15);
     s->organization_name = sq_col_text(st, 16, a);
 }
 
@@ -874,13 +877,13 @@ static pl_status service_children(conn *c, store_rsc_service *s, bool with_locat
     s->has_phones = s->has_languages = s->has_schedules = s->has_attributes = true;
     if (r != PL_OK || !with_locations)
         return r;
-    sqlite3_stmt *st = owned(c, SQL_LOC_OF_SERVICE, NULL, s->id, err);
+    db_stmt *st = owned(c, SQL_LOC_OF_SERVICE, NULL, s->id, err);
     if (!st)
         return err->status;
     int cap = 0, rc;
     s->locations = NULL;
     s->nlocations = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (s->nlocations >= STORE_RSC_MAX_CHILDREN) {
             r = too_many(err, "locations");
             break;
@@ -902,14 +905,14 @@ static pl_status service_children(conn *c, store_rsc_service *s, bool with_locat
 
 static pl_status service_get(conn *c, pl_id id, pl_arena *a, store_rsc_service *out, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_SVC_GET, err);
+    db_stmt *st = sq_stmt(c, SQL_SVC_GET, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     pl_status r = sq_step_row(c, st, err, "resource");
     if (r == PL_OK)
         service_read(st, a, out);
-    sqlite3_reset(st);
+    db_reset(st);
     if (r == PL_OK)
         r = service_children(c, out, true, a, err);
     return r == PL_OK ? sq_arena_check(a, err) : r;
@@ -925,20 +928,20 @@ pl_status store_resource_service_get(store *s, pl_id id, pl_arena *a, store_rsc_
 /* ---- the whole directory ---------------------------------------------------------- */
 
 /* Runs a program's list statement, calling row() for each row into a growing array. */
-typedef void (*row_fn)(sqlite3_stmt *st, pl_arena *a, void *item);
+typedef void (*row_fn)(db_stmt *st, pl_arena *a, void *item);
 
 static pl_status load_all(conn *c, const char *sqltext, pl_id program_id, pl_arena *a, size_t size,
                           row_fn row, void **items, int *n, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, sqltext, err);
+    db_stmt *st = sq_stmt(c, sqltext, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     int cap = 0, rc;
     pl_status r = PL_OK;
     *items = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         void *item = grow(a, items, *n, &cap, size);
         if (!item) {
             r = out_of_memory(err);
@@ -950,11 +953,11 @@ static pl_status load_all(conn *c, const char *sqltext, pl_id program_id, pl_are
     return loop_end(c, st, rc, r, err);
 }
 
-static void org_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void org_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_rsc_org *o = item;
     memset(o, 0, sizeof *o);
-    o->id = sqlite3_column_int64(st, 0);
+    o->id = db_column_int64(st, 0);
     o->hsds_id = sq_col_text(st, 1, a);
     o->name = sq_col_text(st, 2, a);
     o->alternate_name = sq_col_text(st, 3, a);
@@ -963,41 +966,41 @@ static void org_row(sqlite3_stmt *st, pl_arena *a, void *item)
     o->website = sq_col_text(st, 6, a);
 }
 
-static void location_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void location_row(db_stmt *st, pl_arena *a, void *item)
 {
     location_read(st, a, item);
 }
 
-static void service_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void service_row(db_stmt *st, pl_arena *a, void *item)
 {
     service_read(st, a, item);
 }
 
-static void sal_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void sal_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_rsc_sal *s = item;
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
+    s->id = db_column_int64(st, 0);
     s->hsds_id = sq_col_text(st, 1, a);
     s->service_hsds_id = sq_col_text(st, 2, a);
     s->location_hsds_id = sq_col_text(st, 3, a);
     s->description = sq_col_text(st, 4, a);
 }
 
-static void term_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void term_row(db_stmt *st, pl_arena *a, void *item)
 {
     term_read(st, 0, a, item);
 }
 
 static pl_status dir_load(conn *c, pl_id program_id, pl_arena *a, store_rsc_dir *d, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_DIR_COUNT, err);
+    db_stmt *st = sq_stmt(c, SQL_DIR_COUNT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     pl_status r = sq_step_row(c, st, err, "directory");
-    sqlite3_int64 total = r == PL_OK ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    db_int64 total = r == PL_OK ? db_column_int64(st, 0) : 0;
+    db_reset(st);
     if (r != PL_OK)
         return r;
     if (total > STORE_RSC_MAX_ENTITIES)
@@ -1046,7 +1049,7 @@ pl_status store_resource_dir_load(store *s, pl_id program_id, pl_arena *a, store
     if (!c)
         return err->status;
     /* one read transaction: an import committing meanwhile is seen whole or not at all */
-    pl_status r = sq_exec(c, SQL_BEGIN, err);
+    pl_status r = sq_exec(c, SQ_SQL(c, SQL_BEGIN, SQL_BEGIN_PG), err);
     if (r != PL_OK)
         return r;
     r = dir_load(c, program_id, a, out, err);
@@ -1081,17 +1084,34 @@ static const sq_list_def search_def = {
      " AND s.status = ?7"},
     " ORDER BY s.id LIMIT ?8"};
 
+/* PostgreSQL: the free text against the same text FTS5 indexes (schema_pg.c) */
+static const sq_list_def search_def_pg = {
+    "SELECT " SVC_COLS SVC_FROM " WHERE s.id > ?1",
+    {VISIBLE_PROGRAM("s.program_id", 2), " AND s.program_id = ?3",
+     " AND s.id IN (SELECT a.service_id FROM resource_term t JOIN resource_attribute a "
+     "ON a.term_id = t.id WHERE t.code = ?4 OR lower(t.name) = lower(?4))",
+     " AND to_tsvector('simple', unaccent(s.name || ' ' || coalesce(s.alternate_name, '') || ' ' "
+     "|| coalesce(s.description, ''))) @@ to_tsquery('simple', unaccent(?5))",
+     " AND (s.id IN (SELECT owner_id FROM resource_language WHERE owner_kind = 'service' "
+     "AND " LANGUAGE_MATCH("code") ") OR s.id IN (SELECT sal.service_id FROM "
+                                   "resource_service_at_location sal JOIN resource_language lg ON "
+                                   "lg.owner_kind = 'location' AND lg.owner_id = sal.location_id "
+                                   "WHERE " LANGUAGE_MATCH("lg.code") "))",
+     " AND s.status = ?7"},
+    " ORDER BY s.id LIMIT ?8"};
+
 #define SEARCH_WORDS_MAX 8
 #define SEARCH_WORD_MAX  64
 
 /*
  * The FTS5 query for a text: each run of letters and digits (any non-ASCII
  * byte counts as a letter) becomes a quoted prefix term, all of them
- * required. NULL with err set when the text holds no word.
+ * required; for PostgreSQL (pg) a tsquery of prefixes joined by &. NULL
+ * with err set when the text holds no word.
  */
-static const char *fts_query(const char *text, pl_arena *a, pl_err *err)
+static const char *fts_query(const char *text, bool pg, pl_arena *a, pl_err *err)
 {
-    char q[SEARCH_WORDS_MAX * (SEARCH_WORD_MAX + 4) + 1];
+    char q[SEARCH_WORDS_MAX * (SEARCH_WORD_MAX + 6) + 1];
     size_t len = 0;
     int words = 0;
     const unsigned char *p = (const unsigned char *)text;
@@ -1106,8 +1126,12 @@ static const char *fts_query(const char *text, pl_arena *a, pl_err *err)
             break;
         if (n > SEARCH_WORD_MAX)
             n = SEARCH_WORD_MAX;
-        len += (size_t)snprintf(q + len, sizeof q - len, "%s\"%.*s\"*", words ? " " : "", (int)n,
-                                (const char *)start);
+        if (pg)
+            len += (size_t)snprintf(q + len, sizeof q - len, "%s%.*s:*", words ? " & " : "", (int)n,
+                                    (const char *)start);
+        else
+            len += (size_t)snprintf(q + len, sizeof q - len, "%s\"%.*s\"*", words ? " " : "",
+                                    (int)n, (const char *)start);
         words++;
     }
     if (words == 0) {
@@ -1120,7 +1144,7 @@ static const char *fts_query(const char *text, pl_arena *a, pl_err *err)
     return out;
 }
 
-static void search_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void search_row(db_stmt *st, pl_arena *a, void *item)
 {
     service_read(st, a, item);
 }
@@ -1130,8 +1154,11 @@ pl_status store_resource_search(store *s, const store_rsc_filter *f, store_page 
 {
     *items = NULL;
     *n = 0;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
     const char *match = NULL;
-    if (f->text && !(match = fts_query(f->text, a, err)))
+    if (f->text && !(match = fts_query(f->text, SQ_PG(c), a, err)))
         return err->status;
     char *lang = NULL;
     if (f->language) {
@@ -1144,13 +1171,10 @@ pl_status store_resource_search(store *s, const store_rsc_filter *f, store_page 
     sq_list_arg args[SQ_LIST_FILTERS] = {SQ_ARG_ID(f->scope_unit), SQ_ARG_ID(f->program_id),
                                          SQ_ARG_TEXT(f->category), SQ_ARG_TEXT(match),
                                          SQ_ARG_TEXT(lang),        SQ_ARG_TEXT(f->status)};
-    pl_status r = sq_list_run(s, &search_def, args, pg, a, sizeof **items, search_row,
-                              (void **)items, n, err);
+    pl_status r = sq_list_run(s, SQ_SQL(c, &search_def, &search_def_pg), args, pg, a,
+                              sizeof **items, search_row, (void **)items, n, err);
     if (r != PL_OK)
         return r;
-    conn *c = sq_reader(s, err);
-    if (!c)
-        return err->status;
     for (int i = 0; i < *n && r == PL_OK; i++)
         r = service_children(c, &(*items)[i], true, a, err);
     return r == PL_OK ? sq_arena_check(a, err) : r;

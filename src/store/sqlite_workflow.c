@@ -29,7 +29,8 @@ static const char SQL_RULES_BUMP[] = "UPDATE program_rules SET version = version
                                      "updated_at = ?2, updated_by = ?3 WHERE program_id = ?1 "
                                      "AND (?4 < 0 OR version = ?4)";
 static const char SQL_RULES_PUT[] =
-    "INSERT OR REPLACE INTO program_rule_value (program_id, name, value) VALUES (?,?,?)";
+    "INSERT INTO program_rule_value (program_id, name, value) VALUES (?,?,?) "
+    "ON CONFLICT (program_id, name) DO UPDATE SET value = excluded.value";
 static const char SQL_TASK_INSERT[] =
     "INSERT INTO task (participant_id, peer_leader_id, kind, title, note, due_date, "
     "source_entity, source_id, basis_contact_id, created_by, created_at) "
@@ -41,7 +42,7 @@ static const char SQL_TASK_UPDATE[] =
     "version = version + 1 WHERE id = ?1 AND version = ?11";
 static const char SQL_TASK_REASSIGN[] = "UPDATE task SET peer_leader_id = ?2, version = version + "
                                         "1 WHERE participant_id = ?1 AND status = 'open' "
-                                        "AND peer_leader_id IS NOT ?2";
+                                        "AND peer_leader_id IS DISTINCT FROM ?2";
 static const char SQL_TASK_OPEN_FOLLOW_UP[] =
     "SELECT " TASK_COLS " FROM task t WHERE t.participant_id = ? AND t.kind = 'follow_up' "
     "AND t.status = 'open'";
@@ -84,16 +85,16 @@ static pl_status rules_get(conn *c, pl_id program_id, rules_settings *out, int *
     rules_settings_default(out);
     *version = 1;
     *stored = false;
-    sqlite3_stmt *st = sq_stmt(c, SQL_RULES_VERSION, err);
+    db_stmt *st = sq_stmt(c, SQL_RULES_VERSION, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     pl_status r = sq_step_row(c, st, err, "program settings");
     if (r == PL_OK) {
-        *version = sqlite3_column_int(st, 0);
+        *version = db_column_int(st, 0);
         *stored = true;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     if (r == PL_NOTFOUND) {
         pl_err_clear(err);
         return PL_OK;
@@ -102,16 +103,16 @@ static pl_status rules_get(conn *c, pl_id program_id, rules_settings *out, int *
         return r;
     if (!(st = sq_stmt(c, SQL_RULES_VALUES, err)))
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 1, program_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         /* a name this version does not know (a newer peerlink's) is left alone */
-        const rules_setting_field *f = rules_setting_find((const char *)sqlite3_column_text(st, 0));
+        const rules_setting_field *f = rules_setting_find((const char *)db_column_text(st, 0));
         if (f)
-            rules_setting_set(out, f, sqlite3_column_double(st, 1));
+            rules_setting_set(out, f, db_column_double(st, 1));
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return sq_error(c->db, rc, err, "program settings");
     return PL_OK;
 }
@@ -145,14 +146,14 @@ pl_status store_program_rules_put(store_tx *tx, pl_id program_id, const rules_se
         return pl_err_set(err, PL_STALE,
                           "the program's settings were changed by someone else; reload and try "
                           "again");
-    sqlite3_stmt *st = sq_stmt(tx->c, stored ? SQL_RULES_BUMP : SQL_RULES_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, stored ? SQL_RULES_BUMP : SQL_RULES_INSERT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, program_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    db_bind_int64(st, 1, program_id);
+    db_bind_int64(st, 2, (db_int64)time(NULL));
     sq_bind_id(st, 3, updated_by);
     if (stored)
-        sqlite3_bind_int(st, 4, expected_version);
+        db_bind_int(st, 4, expected_version);
     int changes = 0;
     if ((r = sq_step_done(tx->c, st, &changes, err, "program settings")) != PL_OK)
         return r;
@@ -161,9 +162,9 @@ pl_status store_program_rules_put(store_tx *tx, pl_id program_id, const rules_se
     for (const rules_setting_field *f = rules_setting_fields; f->name; f++) {
         if (!(st = sq_stmt(tx->c, SQL_RULES_PUT, err)))
             return err->status;
-        sqlite3_bind_int64(st, 1, program_id);
-        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 3, rules_setting_get(rs, f));
+        db_bind_int64(st, 1, program_id);
+        db_bind_text(st, 2, f->name, -1, DB_STATIC);
+        db_bind_double(st, 3, rules_setting_get(rs, f));
         if ((r = sq_step_done(tx->c, st, NULL, err, "program settings")) != PL_OK)
             return r;
     }
@@ -173,11 +174,11 @@ pl_status store_program_rules_put(store_tx *tx, pl_id program_id, const rules_se
 
 /* ---- tasks ---------------------------------------------------------------- */
 
-static void task_read(sqlite3_stmt *st, pl_arena *a, store_task *t)
+static void task_read(db_stmt *st, pl_arena *a, store_task *t)
 {
     memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    t->participant_id = sqlite3_column_int64(st, 1);
+    t->id = db_column_int64(st, 0);
+    t->participant_id = db_column_int64(st, 1);
     t->peer_leader_id = sq_col_id(st, 2);
     t->kind = sq_col_text(st, 3, a);
     t->title = sq_col_text(st, 4, a);
@@ -193,21 +194,21 @@ static void task_read(sqlite3_stmt *st, pl_arena *a, store_task *t)
     t->closed_by = sq_col_id(st, 14);
     t->closed_contact_id = sq_col_id(st, 15);
     t->close_note = sq_col_text(st, 16, a);
-    t->version = sqlite3_column_int(st, 17);
+    t->version = db_column_int(st, 17);
 }
 
-static void task_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void task_row(db_stmt *st, pl_arena *a, void *item)
 {
     task_read(st, a, item);
 }
 
 pl_status store_task_insert(store_tx *tx, store_task *t, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TASK_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TASK_INSERT, err);
     if (!st)
         return err->status;
     pl_time now = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, t->participant_id);
+    db_bind_int64(st, 1, t->participant_id);
     sq_bind_id(st, 2, t->peer_leader_id);
     sq_bind_text(st, 3, t->kind);
     sq_bind_text(st, 4, t->title);
@@ -217,7 +218,7 @@ pl_status store_task_insert(store_tx *tx, store_task *t, pl_err *err)
     sq_bind_id(st, 8, t->source_id);
     sq_bind_id(st, 9, t->basis_contact_id);
     sq_bind_id(st, 10, t->created_by);
-    sqlite3_bind_int64(st, 11, now);
+    db_bind_int64(st, 11, now);
     pl_status r = sq_step_insert(tx->c, st, &t->id, err, "task");
     if (r != PL_OK)
         return r;
@@ -256,27 +257,27 @@ pl_status store_tx_open_follow_up(store_tx *tx, pl_id participant_id, pl_arena *
 pl_status store_tx_task_by_source(store_tx *tx, const char *source_entity, pl_id source_id,
                                   pl_arena *a, store_task *out, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TASK_BY_SOURCE, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TASK_BY_SOURCE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_text(st, 1, source_entity, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, source_id);
+    db_bind_text(st, 1, source_entity, -1, DB_STATIC);
+    db_bind_int64(st, 2, source_id);
     pl_status r = sq_step_row(tx->c, st, err, "open task");
     if (r == PL_OK) {
         task_read(st, a, out);
         r = sq_arena_check(a, err);
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    db_reset(st);
+    db_clear_bindings(st);
     return r;
 }
 
 pl_status store_task_update(store_tx *tx, store_task *t, int expected_version, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TASK_UPDATE, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TASK_UPDATE, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, t->id);
+    db_bind_int64(st, 1, t->id);
     sq_bind_id(st, 2, t->peer_leader_id);
     sq_bind_text(st, 3, t->title);
     sq_bind_text(st, 4, t->note);
@@ -286,7 +287,7 @@ pl_status store_task_update(store_tx *tx, store_task *t, int expected_version, p
     sq_bind_id(st, 8, t->closed_by);
     sq_bind_id(st, 9, t->closed_contact_id);
     sq_bind_text(st, 10, t->close_note);
-    sqlite3_bind_int(st, 11, expected_version);
+    db_bind_int(st, 11, expected_version);
     pl_status r = sq_step_versioned(tx->c, st, err, "task");
     if (r == PL_OK)
         t->version = expected_version + 1;
@@ -296,10 +297,10 @@ pl_status store_task_update(store_tx *tx, store_task *t, int expected_version, p
 pl_status store_tasks_reassign(store_tx *tx, pl_id participant_id, pl_id peer_leader_id,
                                pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_TASK_REASSIGN, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_TASK_REASSIGN, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, participant_id);
+    db_bind_int64(st, 1, participant_id);
     sq_bind_id(st, 2, peer_leader_id);
     return sq_step_done(tx->c, st, NULL, err, "task");
 }
@@ -327,7 +328,7 @@ pl_status store_task_list(store *s, const store_task_filter *f, store_page pg, p
                        err);
 }
 
-pl_status sq_read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl_arena *a,
+pl_status sq_read_capped(conn *c, db_stmt *st, int limit_param, int max, pl_arena *a,
                          size_t item_size, sq_row_fn read, void **items, int *n, bool *more,
                          pl_err *err)
 {
@@ -335,28 +336,28 @@ pl_status sq_read_capped(conn *c, sqlite3_stmt *st, int limit_param, int max, pl
     *n = 0;
     *more = false;
     if (max < 1 || max > 1000) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+        db_reset(st);
+        db_clear_bindings(st);
         return pl_err_set(err, PL_INVALID, "at most 1000 items can be read at once");
     }
-    sqlite3_bind_int(st, limit_param, max + 1);
+    db_bind_int(st, limit_param, max + 1);
     char *arr = pl_arena_alloc(a, item_size * (size_t)max);
     if (!arr) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+        db_reset(st);
+        db_clear_bindings(st);
         return pl_err_set(err, PL_LIMIT, "the list is larger than the request memory limit");
     }
     int rc, count = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (count == max) {
             *more = true;
             break;
         }
         read(st, a, arr + item_size * (size_t)count++);
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(c->db, rc, err, "list");
     pl_status r = sq_arena_check(a, err);
     if (r != PL_OK)
@@ -372,15 +373,15 @@ pl_status store_worklist_tasks(store *s, pl_id peer_leader_id, pl_date due_by, i
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_WORKLIST_TASKS, err);
+    db_stmt *st = sq_stmt(c, SQL_WORKLIST_TASKS, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, peer_leader_id);
-    sqlite3_bind_int(st, 2, due_by);
+    db_bind_int64(st, 1, peer_leader_id);
+    db_bind_int(st, 2, due_by);
     return sq_read_capped(c, st, 3, max, a, sizeof **items, task_row, (void **)items, n, more, err);
 }
 
-static void alert_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void alert_row(db_stmt *st, pl_arena *a, void *item)
 {
     sq_alert_read(st, a, item);
 }
@@ -391,10 +392,10 @@ pl_status store_worklist_alerts(store *s, pl_id peer_leader_id, int max, pl_aren
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_WORKLIST_ALERTS, err);
+    db_stmt *st = sq_stmt(c, SQL_WORKLIST_ALERTS, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, peer_leader_id);
+    db_bind_int64(st, 1, peer_leader_id);
     return sq_read_capped(c, st, 2, max, a, sizeof **items, alert_row, (void **)items, n, more,
                           err);
 }
@@ -411,16 +412,16 @@ pl_status store_tx_last_contact(store_tx *tx, pl_id participant_id, pl_arena *a,
 static pl_status latest_real(store_tx *tx, const char *sqltext, pl_id participant_id,
                              const char *key, double *out, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, sqltext, err);
+    db_stmt *st = sq_stmt(tx->c, sqltext, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, participant_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    db_bind_int64(st, 1, participant_id);
+    db_bind_text(st, 2, key, -1, DB_STATIC);
     pl_status r = sq_step_row(tx->c, st, err, key);
     if (r == PL_OK)
-        *out = sqlite3_column_double(st, 0);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+        *out = db_column_double(st, 0);
+    db_reset(st);
+    db_clear_bindings(st);
     return r;
 }
 
@@ -440,27 +441,27 @@ pl_status store_tx_latest_score(store_tx *tx, pl_id participant_id, const char *
 
 pl_status store_risk_change_insert(store_tx *tx, store_risk_change *c, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(tx->c, SQL_RISK_INSERT, err);
+    db_stmt *st = sq_stmt(tx->c, SQL_RISK_INSERT, err);
     if (!st)
         return err->status;
     c->changed_at = (pl_time)time(NULL);
-    sqlite3_bind_int64(st, 1, c->participant_id);
+    db_bind_int64(st, 1, c->participant_id);
     sq_bind_text(st, 2, c->tier);
     sq_bind_text(st, 3, c->previous_tier);
     sq_bind_text(st, 4, c->reason);
     sq_bind_text(st, 5, c->source_entity);
     sq_bind_id(st, 6, c->source_id);
     sq_bind_id(st, 7, c->changed_by);
-    sqlite3_bind_int64(st, 8, c->changed_at);
+    db_bind_int64(st, 8, c->changed_at);
     return sq_step_insert(tx->c, st, &c->id, err, "risk tier change");
 }
 
-static void risk_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void risk_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_risk_change *c = item;
     memset(c, 0, sizeof *c);
-    c->id = sqlite3_column_int64(st, 0);
-    c->participant_id = sqlite3_column_int64(st, 1);
+    c->id = db_column_int64(st, 0);
+    c->participant_id = db_column_int64(st, 1);
     c->tier = sq_col_text(st, 2, a);
     c->previous_tier = sq_col_text(st, 3, a);
     c->reason = sq_col_text(st, 4, a);
@@ -476,10 +477,10 @@ pl_status store_risk_change_list(store *s, pl_id participant_id, int max, pl_are
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_RISK_LIST, err);
+    db_stmt *st = sq_stmt(c, SQL_RISK_LIST, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, participant_id);
+    db_bind_int64(st, 1, participant_id);
     bool more;
     return sq_read_capped(c, st, 2, max, a, sizeof **items, risk_row, (void **)items, n, &more,
                           err);
@@ -487,19 +488,19 @@ pl_status store_risk_change_list(store *s, pl_id participant_id, int max, pl_are
 
 /* ---- caseloads ------------------------------------------------------------ */
 
-static void caseload_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void caseload_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_caseload *c = item;
     memset(c, 0, sizeof *c);
-    c->peer_leader_id = sqlite3_column_int64(st, 0);
+    c->peer_leader_id = db_column_int64(st, 0);
     c->given_name = sq_col_text(st, 1, a);
     c->family_name = sq_col_text(st, 2, a);
-    c->home_unit_id = sqlite3_column_int64(st, 3);
-    c->active = sqlite3_column_int(st, 4) != 0;
-    c->participants = sqlite3_column_int64(st, 5);
-    c->high_need = sqlite3_column_int64(st, 6);
-    c->open_tasks = sqlite3_column_int64(st, 7);
-    c->overdue_tasks = sqlite3_column_int64(st, 8);
+    c->home_unit_id = db_column_int64(st, 3);
+    c->active = db_column_int(st, 4) != 0;
+    c->participants = db_column_int64(st, 5);
+    c->high_need = db_column_int64(st, 6);
+    c->open_tasks = db_column_int64(st, 7);
+    c->overdue_tasks = db_column_int64(st, 8);
 }
 
 /* ?7 carries the overdue date: the counts run on participant_leader and task_open_leader. */
@@ -530,18 +531,18 @@ pl_status store_unassigned_count(store *s, pl_id scope_unit, int64_t *count, pl_
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    sqlite3_stmt *st = sq_stmt(c, SQL_UNASSIGNED_COUNT, err);
+    db_stmt *st = sq_stmt(c, SQL_UNASSIGNED_COUNT, err);
     if (!st)
         return err->status;
-    sqlite3_bind_int64(st, 1, scope_unit);
+    db_bind_int64(st, 1, scope_unit);
     pl_status r = sq_step_row(c, st, err, "participants");
     if (r == PL_OK)
-        *count = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *count = db_column_int64(st, 0);
+    db_reset(st);
     return r;
 }
 
-static void participant_row(sqlite3_stmt *st, pl_arena *a, void *item)
+static void participant_row(db_stmt *st, pl_arena *a, void *item)
 {
     sq_participant_read(st, a, item);
 }

@@ -1038,6 +1038,30 @@ typedef struct store_counts {
 
 pl_status store_counts_get(store *s, store_counts *out, pl_err *err);
 
+/* ---- moving an installation between backends (copy.c) ---- */
+
+#define STORE_COPY_TABLES_MAX 128
+
+typedef struct store_copy_table {
+    char name[64];
+    int64_t rows;
+    uint64_t checksum; /* the sum of every row's FNV-1a hash: order does not matter */
+} store_copy_table;
+
+typedef struct store_copy_report {
+    store_copy_table tables[STORE_COPY_TABLES_MAX];
+    int ntables;
+} store_copy_report;
+
+/*
+ * Copies the whole installation at `from` into `to` (SQLite paths or
+ * PostgreSQL URLs; `to` is created or migrated and must hold no program
+ * yet), in one transaction, then compares every table's row count and
+ * checksum with the source's before committing. On any failure or
+ * difference nothing is left in `to`. rep lists the tables copied.
+ */
+pl_status store_copy(const char *from, const char *to, store_copy_report *rep, pl_err *err);
+
 /*
  * Baseline summary of one analyte, for the demo's own checks and /healthz:
  * count, mean and the share at or above `threshold` among wave-0 values.

@@ -6,9 +6,13 @@
 // URL from the first line of its standard output, and talks to it with
 // fetch(). Ids are never hard-coded: tests discover them through the API.
 //
+// With PEERLINK_TEST_PG set (scripts/pg-test: the URL of a throwaway
+// PostgreSQL server's `postgres` database), each Server gets a new database
+// on that server instead of a file, made and dropped with psql.
+//
 // Only node's standard library is used (node >= 18): node:test, fetch.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,28 @@ export function peerlinkBin() {
     if (existsSync(p)) return p;
   }
   throw new Error('PEERLINK_BIN is not set and no build tree holds src/cli/peerlink');
+}
+
+let pgSeq = 0;
+
+function psql(sql) {
+  const r = spawnSync('psql', [process.env.PEERLINK_TEST_PG, '-qXc', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+}
+
+// A location for a new database: a file in dir, or a new PostgreSQL database.
+export function newDatabase(dir, file = 'api.db') {
+  const base = process.env.PEERLINK_TEST_PG;
+  if (!base) return join(dir, file);
+  const name = `plapi_${process.pid}_${++pgSeq}`;
+  psql(`CREATE DATABASE ${name}`);
+  return base.replace('/postgres?', `/${name}?`);
+}
+
+// Removes what newDatabase made (a file goes with its directory).
+export function dropDatabase(location) {
+  const m = /^postgres(?:ql)?:\/\/[^/]*\/(plapi_\w+)\?/.exec(location);
+  if (m) psql(`DROP DATABASE IF EXISTS ${m[1]} WITH (FORCE)`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +76,7 @@ export function dayDiff(a, b) {
 export class Server {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'peerlink-api-'));
-    this.db = join(this.dir, 'api.db');
+    this.db = newDatabase(this.dir);
     this.bin = peerlinkBin();
     this.proc = null;
     this.url = null;
@@ -62,13 +88,34 @@ export class Server {
   }
 
   // Builds the demo database once and records the logins it prints.
+  // On PostgreSQL the demo is built in a SQLite file and moved over with
+  // `peerlink migrate` (COPY), which is much faster than row-by-row inserts.
+  // The file is built once per run (in PEERLINK_TEST_CACHE, scripts/pg-test's folder) and
+  // every test file's database is copied from it.
   demo(seed = 11) {
-    const r = spawnSync(this.bin, ['demo', '--db', this.db, '--seed', String(seed)], {
-      encoding: 'utf8',
-      timeout: 120000,
-    });
+    const pg = this.db.startsWith('postgres');
+    const cache = pg && process.env.PEERLINK_TEST_CACHE;
+    const file = cache ? join(cache, `demo-${seed}.db`) : pg ? join(this.dir, 'demo.db') : this.db;
+    let r = { status: 0, stdout: '' };
+    if (cache && existsSync(`${file}.out`)) {
+      r.stdout = readFileSync(`${file}.out`, 'utf8');
+    } else {
+      r = spawnSync(this.bin, ['demo', '--db', file, '--seed', String(seed)], {
+        encoding: 'utf8',
+        timeout: 120000,
+      });
+      if (r.status === 0 && cache) writeFileSync(`${file}.out`, r.stdout);
+    }
     if (r.status !== 0)
       throw new Error(`peerlink demo failed (status ${r.status}): ${r.stderr}${r.stdout}`);
+    if (pg) {
+      const m = spawnSync(this.bin, ['migrate', '--from', file, '--to', this.db], {
+        encoding: 'utf8',
+        timeout: 120000,
+      });
+      if (m.status !== 0)
+        throw new Error(`peerlink migrate failed (status ${m.status}): ${m.stderr}${m.stdout}`);
+    }
     const out = r.stdout;
     const start = out.indexOf('demo logins');
     for (const line of out.slice(start).split('\n').slice(1)) {
@@ -149,6 +196,7 @@ export class Server {
       }
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
+      dropDatabase(this.db);
     }
   }
 
@@ -222,6 +270,7 @@ export async function setup(opts = {}) {
     // would wait for it forever
     await s.stop().catch(() => {});
     rmSync(s.dir, { recursive: true, force: true });
+    dropDatabase(s.db);
     throw e;
   }
   return s;

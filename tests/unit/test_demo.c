@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "test_db.h"
 
 #include "cli/demo.h"
 #include "core/measure.h"
@@ -30,7 +31,8 @@
 
 typedef struct tmpdb {
     char dir[64];
-    char path[96];
+    char file[96];
+    char path[256]; /* file, or a PostgreSQL URL (test_db.h) */
     store *s;
 } tmpdb;
 
@@ -43,7 +45,8 @@ static void tmpdb_open(tmpdb *t)
     snprintf(t->dir, sizeof t->dir, "/tmp/peerlink-demo-XXXXXX");
     if (!mkdtemp(t->dir))
         fail_msg("mkdtemp failed");
-    snprintf(t->path, sizeof t->path, "%s/demo.db", t->dir);
+    snprintf(t->file, sizeof t->file, "%s/demo.db", t->dir);
+    test_db_fresh(t->file, t->path, sizeof t->path);
     store_options opt = {.create = true, .synchronous_normal = true};
     pl_err err;
     pl_err_clear(&err);
@@ -60,10 +63,11 @@ static void tmpdb_remove(tmpdb *t)
     if (!t->dir[0])
         return;
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
+        snprintf(p, sizeof p, "%s%s", t->file, suffix[i]);
         unlink(p);
     }
     rmdir(t->dir);
+    test_db_drop(t->path);
     t->dir[0] = '\0';
 }
 

@@ -1,6 +1,8 @@
 /*
- * test_store.c - the SQLite store: migrations, refusals, round trips and
- * group commit, on real database files in a temporary directory.
+ * test_store.c - the store: migrations, refusals, round trips and group
+ * commit, on real database files in a temporary directory, or on new
+ * PostgreSQL databases when PEERLINK_TEST_PG is set (test_db.h); the few
+ * cases about SQLite files alone are skipped there.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -10,15 +12,18 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "test_db.h"
 
 #include "core/measure.h"
 #include "core/time.h"
+#include "store/schema_pg.h"
 #include "store/schema_sqlite.h"
 #include "store/store.h"
 
 static char dir[64];
-static char path[128];
-static char path2[128]; /* a second database, for what must differ between installations */
+static char file[128], file2[128];
+static char path[256];  /* the database: file, or a PostgreSQL URL */
+static char path2[256]; /* a second database, for what must differ between installations */
 
 static int setup(void **state)
 {
@@ -26,8 +31,10 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/pl-store-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    snprintf(path2, sizeof path2, "%s/other.db", dir);
+    snprintf(file, sizeof file, "%s/test.db", dir);
+    snprintf(file2, sizeof file2, "%s/other.db", dir);
+    test_db_fresh(file, path, sizeof path);
+    test_db_fresh(file2, path2, sizeof path2);
     return 0;
 }
 
@@ -35,7 +42,9 @@ static int teardown(void **state)
 {
     (void)state;
     const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    const char *base[] = {path, path2};
+    const char *base[] = {file, file2};
+    test_db_drop(path);
+    test_db_drop(path2);
     char p[160];
     for (int b = 0; b < 2; b++)
         for (int i = 0; i < 4; i++) {
@@ -71,10 +80,9 @@ static uint64_t file_hash(const char *p)
 
 static void raw_exec(const char *p, const char *script)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, script, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    char msg[512];
+    if (test_db_exec(p, script, msg, sizeof msg) != 0)
+        fail_msg("%s: %s", script, msg);
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -84,7 +92,7 @@ static void test_migrates_empty_database(void **state)
     (void)state;
     store *s = open_new();
     assert_int_equal(store_schema_version(s), store_schema_version_latest());
-    assert_string_equal(store_backend_name(s), "sqlite");
+    assert_string_equal(store_backend_name(s), test_db_pg() ? "postgresql" : "sqlite");
     store_close(s);
     /* reopening applies nothing twice */
     pl_err err;
@@ -92,14 +100,13 @@ static void test_migrates_empty_database(void **state)
     assert_int_equal(store_open(path, NULL, &s, &err), PL_OK);
     assert_int_equal(store_schema_version(s), store_schema_version_latest());
     store_close(s);
+    assert_int_equal(test_db_int(path, "SELECT count(*) FROM schema_version"),
+                     store_schema_version_latest());
+    if (test_db_pg())
+        return;
     sqlite3 *db;
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM schema_version", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), store_schema_version_latest());
-    sqlite3_finalize(st);
     /* the pragmas that durability depends on */
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -117,7 +124,8 @@ static void test_missing_file_without_create(void **state)
     assert_int_equal(store_open(path, NULL, &s, &err), PL_NOTFOUND);
     assert_null(s);
     assert_non_null(strstr(err.message, "peerlink init"));
-    assert_int_equal(access(path, F_OK), -1);
+    if (!test_db_pg())
+        assert_int_equal(access(path, F_OK), -1);
 }
 
 static void test_refuses_newer_schema(void **state)
@@ -125,7 +133,7 @@ static void test_refuses_newer_schema(void **state)
     (void)state;
     store_close(open_new());
     raw_exec(path, "INSERT INTO schema_version VALUES (999, 0)");
-    uint64_t before = file_hash(path);
+    uint64_t before = test_db_pg() ? 0 : file_hash(path);
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
@@ -133,12 +141,15 @@ static void test_refuses_newer_schema(void **state)
     assert_null(s);
     assert_non_null(strstr(err.message, "schema version 999"));
     assert_non_null(strstr(err.message, "upgrade peerlink"));
-    assert_int_equal(file_hash(path), before);
+    if (!test_db_pg())
+        assert_int_equal(file_hash(path), before);
 }
 
 static void test_refuses_non_database(void **state)
 {
     (void)state;
+    if (test_db_pg())
+        return; /* about files alone: nothing to check on PostgreSQL */
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     for (int i = 0; i < 200; i++)
@@ -157,18 +168,21 @@ static void test_refuses_foreign_database(void **state)
 {
     (void)state;
     raw_exec(path, "CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT)");
-    uint64_t before = file_hash(path);
+    uint64_t before = test_db_pg() ? 0 : file_hash(path);
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
     assert_int_equal(store_open(path, NULL, &s, &err), PL_SCHEMA);
     assert_non_null(strstr(err.message, "not a peerlink database"));
-    assert_int_equal(file_hash(path), before);
+    if (!test_db_pg())
+        assert_int_equal(file_hash(path), before);
 }
 
 static void test_refuses_locked_database(void **state)
 {
     (void)state;
+    if (test_db_pg())
+        return; /* SQLite has one writer per file; PostgreSQL takes many */
     store_close(open_new());
     sqlite3 *holder;
     assert_int_equal(sqlite3_open(path, &holder), SQLITE_OK);
@@ -188,14 +202,18 @@ static void test_refuses_locked_database(void **state)
     store_close(s);
 }
 
-static void test_postgres_location_reserved(void **state)
+static void test_postgres_unreachable(void **state)
 {
     (void)state;
     pl_err err;
     pl_err_clear(&err);
     store *s = NULL;
-    assert_int_equal(store_open("postgresql://localhost/peerlink", NULL, &s, &err), PL_USAGE);
+    /* nothing listens on port 1; the message names the backend but never the URL's password */
+    assert_int_equal(
+        store_open("postgresql://peerlink:hunter2@127.0.0.1:1/peerlink", NULL, &s, &err), PL_IO);
+    assert_null(s);
     assert_non_null(strstr(err.message, "PostgreSQL"));
+    assert_null(strstr(err.message, "hunter2"));
 }
 
 /* ---- round trips -------------------------------------------------------- */
@@ -506,17 +524,8 @@ static void test_group_commit_isolates_failures(void **state)
     assert_int_equal(ok, 32);
     assert_int_equal(count_units(s), 1 + 32);
     store_close(s);
-    /* every acknowledged write is in the file, seen by an independent connection */
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM org_unit WHERE code LIKE 'T%'", -1, &st, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 32);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    /* every acknowledged write is in the database, seen by an independent connection */
+    assert_int_equal(test_db_int(path, "SELECT count(*) FROM org_unit WHERE code LIKE 'T%'"), 32);
 }
 
 static pl_status orphan_contact_write(store_tx *tx, void *ctx, pl_err *err)
@@ -548,10 +557,7 @@ static void test_contact_needs_participant(void **state)
 /* A database exactly as a version-1 peerlink left it, with data in it. */
 static void make_v1_database(const char *p)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, store_sqlite_migrations[0], NULL, NULL, NULL), SQLITE_OK);
+    raw_exec(p, test_db_pg() ? store_pg_migrations[0] : store_sqlite_migrations[0]);
     const char *data =
         "INSERT INTO schema_version (version, applied_at) VALUES (1, 1700000000);\n"
         "INSERT INTO org_unit (id, parent_id, program_id, kind, name, code, updated_at) VALUES\n"
@@ -565,10 +571,11 @@ static void make_v1_database(const char *p)
         "  consent, home_unit_id, risk_tier, updated_at) VALUES\n"
         "  (1, 1, 1, 'oral', 20000, 'enrolled', 1, 3, 'standard', 0);\n"
         "INSERT INTO staff_account (id, username, password_hash, role, created_at) VALUES\n"
-        "  (1, 'admin', '$argon2id$old', 'admin', 0);\n"
-        "COMMIT;\n";
-    assert_int_equal(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+        "  (1, 'admin', '$argon2id$old', 'admin', 0);\n";
+    raw_exec(p, data);
+    if (test_db_pg()) /* ids given explicitly leave the identity sequences behind */
+        raw_exec(p, "SELECT setval(pg_get_serial_sequence(t, 'id'), 10) FROM unnest(ARRAY["
+                    "'org_unit', 'person', 'participant', 'staff_account']) t");
 }
 
 typedef struct child_job {
@@ -2360,24 +2367,13 @@ static void test_audit_enqueue_copies(void **state)
 /* Runs sql on a fresh connection; returns the SQLite result and copies the message. */
 static int raw_try(const char *p, const char *sqltext, char *msg, size_t n)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    int rc = sqlite3_exec(db, sqltext, NULL, NULL, NULL);
-    snprintf(msg, n, "%s", sqlite3_errmsg(db));
-    sqlite3_close(db);
-    return rc;
+    return test_db_exec(p, sqltext, msg, n);
 }
 
 static int64_t raw_int(const char *p, const char *sqltext)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sqltext, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    int64_t v = test_db_int(p, sqltext);
+    assert_true(v >= 0);
     return v;
 }
 
@@ -2397,9 +2393,11 @@ static void test_audit_is_append_only(void **state)
                               /* REPLACE deletes without firing delete triggers */
                               "INSERT OR REPLACE INTO audit_event (id, at, action, entity, status) "
                               "VALUES (1, 0, 'forged', 'participant', 200)"};
-    for (size_t i = 0; i < sizeof attempts / sizeof *attempts; i++) {
+    /* PostgreSQL has no REPLACE: the last attempt is SQLite's alone */
+    size_t tries = sizeof attempts / sizeof *attempts - (test_db_pg() ? 1 : 0);
+    for (size_t i = 0; i < tries; i++) {
         int rc = raw_try(path, attempts[i], msg, sizeof msg);
-        if (rc == SQLITE_OK)
+        if (rc == 0)
             fail_msg("'%s' was allowed", attempts[i]);
         if (!strstr(msg, "append-only"))
             fail_msg("'%s': %s", attempts[i], msg);
@@ -2707,13 +2705,108 @@ static void test_key_function_codes_and_person_get(void **state)
     store_close(s);
 }
 
+/* ---- copying an installation between databases (store_copy) ------------- */
+
+static void secret_of(const char *location, unsigned char out[32])
+{
+    store *s = NULL;
+    pl_err err;
+    pl_err_clear(&err);
+    assert_int_equal(store_open(location, NULL, &s, &err), PL_OK);
+    assert_int_equal(store_install_secret(s, out, &err), PL_OK);
+    store_close(s);
+}
+
+static void test_copy_verified_all_or_nothing(void **state)
+{
+    (void)state;
+    /* the source is always a SQLite file; the targets are this run's backend */
+    char src[160];
+    snprintf(src, sizeof src, "%s/source.db", dir);
+    pl_err err;
+    pl_err_clear(&err);
+    store *s = NULL;
+    store_options o = {.create = true};
+    assert_int_equal(store_open(src, &o, &s, &err), PL_OK);
+    store_close(s);
+    raw_exec(src, "INSERT INTO org_unit (id, parent_id, program_id, kind, name, updated_at) VALUES "
+                  "(1, NULL, 1, 'program', 'Copied program', 0), "
+                  "(2, 1, 1, 'community', 'Tab\tand\nnewline \\ community', 0);"
+                  "INSERT INTO org_unit_ancestor (unit_id, ancestor_id, depth) VALUES "
+                  "(1, 1, 0), (2, 2, 0), (2, 1, 1);"
+                  "INSERT INTO person (id, program_id, given_name, sex) VALUES "
+                  "(1, 1, 'Rosa', 'female');"
+                  "INSERT INTO participant (id, person_id, program_id, treatment, enrol_date, "
+                  "status, consent, home_unit_id, risk_tier, updated_at) VALUES "
+                  "(1, 1, 1, 'oral', 20000, 'enrolled', 1, 2, 'standard', 0);"
+                  "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
+                  "entered_value, entered_unit, effective_at, source, created_at) VALUES "
+                  "(1, '4548-4', 'hba1c', 7.123456789012345, '%', '7.1', '%', 0, 'lab', 0);");
+
+    store_copy_report rep;
+    assert_int_equal(store_copy(src, path2, &rep, &err), PL_OK);
+    assert_true(rep.ntables > 30);
+    int64_t rows = 0;
+    for (int i = 0; i < rep.ntables; i++)
+        if (strcmp(rep.tables[i].name, "org_unit") == 0 ||
+            strcmp(rep.tables[i].name, "participant") == 0)
+            rows += rep.tables[i].rows;
+    assert_int_equal(rows, 3);
+    /* what the copy holds reads back through the store, pseudonym secret included */
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM measurement WHERE value = "
+                                        "7.123456789012345"),
+                     1);
+    unsigned char a[32], b[32];
+    secret_of(src, a);
+    secret_of(path2, b);
+    assert_memory_equal(a, b, 32);
+    assert_int_equal(store_open(path2, NULL, &s, &err), PL_OK);
+    pl_arena ar;
+    pl_arena_init(&ar, 0);
+    pl_participant p;
+    assert_int_equal(store_participant_get(s, 1, &ar, &p, &err), PL_OK);
+    assert_string_equal(p.person.given_name, "Rosa");
+    pl_org_unit u;
+    assert_int_equal(store_org_unit_get(s, 2, &ar, &u, &err), PL_OK);
+    assert_string_equal(u.name, "Tab\tand\nnewline \\ community");
+    /* new rows after a copy get new ids, past the copied ones */
+    child_job j = {.parent_id = 2, .program_id = 1, .kind = PL_ORG_RESIDENTIAL_COMMITTEE};
+    assert_int_equal(store_write(s, child_write, &j, &err), PL_OK);
+    assert_true(j.id > 2);
+    store_close(s);
+    pl_arena_free(&ar);
+
+    /* a target that already holds a program is refused, untouched */
+    assert_int_equal(store_copy(src, path2, &rep, &err), PL_CONFLICT);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM org_unit"), 3);
+
+    /* a row the target refuses (a contact of nobody, which SQLite let in with its foreign
+       keys off) fails the copy part-way: the target keeps no row at all */
+    raw_exec(src, "INSERT INTO contact (program_id, participant_id, peer_leader_id, occurred_at, "
+                  "minutes, mode, key_functions, topics, proactive, created_at) VALUES "
+                  "(1, 999, 999, 0, 10, 'phone', 1, 0, 0, 0)");
+    pl_err_clear(&err);
+    assert_int_not_equal(store_copy(src, path, &rep, &err), PL_OK);
+    assert_int_equal(rep.ntables, 0);
+    assert_true(err.message[0] != '\0');
+    assert_int_equal(test_db_int(path, "SELECT count(*) FROM org_unit"), 0);
+    assert_int_equal(test_db_int(path, "SELECT count(*) FROM participant"), 0);
+    assert_int_equal(test_db_int(path, "SELECT count(*) FROM measurement"), 0);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[200];
+        snprintf(f, sizeof f, "%s%s", src, suffix[i]);
+        unlink(f);
+    }
+}
+
 PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_non_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_foreign_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_locked_database, setup, teardown),
-             cmocka_unit_test_setup_teardown(test_postgres_location_reserved, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_postgres_unreachable, setup, teardown),
              cmocka_unit_test_setup_teardown(test_round_trip_every_entity, setup, teardown),
              cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
              cmocka_unit_test_setup_teardown(test_group_commit_isolates_failures, setup, teardown),
@@ -2738,4 +2831,5 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
              cmocka_unit_test_setup_teardown(test_questionnaire_round_trip, setup, teardown),
              cmocka_unit_test_setup_teardown(test_write_async_copies_ctx, setup, teardown),
              cmocka_unit_test_setup_teardown(test_key_function_codes_and_person_get, setup,
-                                             teardown))
+                                             teardown),
+             cmocka_unit_test_setup_teardown(test_copy_verified_all_or_nothing, setup, teardown))

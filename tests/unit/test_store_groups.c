@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "test_db.h"
 
 #include "core/time.h"
 #include "store/store.h"
 
 static char dir[64];
-static char path[128];
+static char file[128];
+static char path[256]; /* file, or a PostgreSQL URL (test_db.h) */
 
 static int setup(void **state)
 {
@@ -23,7 +25,8 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/pl-groups-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(path, sizeof path, "%s/test.db", dir);
+    snprintf(file, sizeof file, "%s/test.db", dir);
+    test_db_fresh(file, path, sizeof path);
     return 0;
 }
 
@@ -33,10 +36,11 @@ static int teardown(void **state)
     const char *suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[160];
     for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        snprintf(p, sizeof p, "%s%s", file, suffix[i]);
         unlink(p);
     }
     rmdir(dir);
+    test_db_drop(path);
     return 0;
 }
 

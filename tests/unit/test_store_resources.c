@@ -8,18 +8,19 @@
  * programs, and referrals with their closed-loop history, versions, scope,
  * the worklist's stale query and the linkage counts.
  */
-#include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "test.h"
+#include "test_db.h"
 
 #include "core/time.h"
 #include "store/store.h"
 
 static char dir[64];
-static char path[128];
+static char file[128];
+static char path[256]; /* file, or a PostgreSQL URL (test_db.h) */
 
 static int setup(void **state)
 {
@@ -27,7 +28,8 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/pl-rsc-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(path, sizeof path, "%s/test.db", dir);
+    snprintf(file, sizeof file, "%s/test.db", dir);
+    test_db_fresh(file, path, sizeof path);
     return 0;
 }
 
@@ -37,10 +39,11 @@ static int teardown(void **state)
     const char *suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[160];
     for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        snprintf(p, sizeof p, "%s%s", file, suffix[i]);
         unlink(p);
     }
     rmdir(dir);
+    test_db_drop(path);
     return 0;
 }
 
@@ -269,16 +272,10 @@ static pl_status import(store *s, pl_id program, const store_rsc_dir *d, import_
 
 static int count_rows(const char *table)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM %s", table);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    int n = (int)test_db_int(path, q);
+    assert_true(n >= 0);
     return n;
 }
 
@@ -753,13 +750,12 @@ static void test_referrals(void **state)
     assert_int_equal(lk.referrals, 3);
 
     /* the history is append-only */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "UPDATE referral_event SET note = 'x'", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM referral_event", NULL, NULL, NULL),
-                         SQLITE_OK);
-    sqlite3_close(db);
+    char msg[256];
+    assert_int_not_equal(
+        test_db_exec(path, "UPDATE referral_event SET note = 'x'", msg, sizeof msg), 0);
+    assert_non_null(strstr(msg, "append-only"));
+    assert_int_not_equal(test_db_exec(path, "DELETE FROM referral_event", msg, sizeof msg), 0);
+    assert_non_null(strstr(msg, "append-only"));
     assert_int_equal(count_rows("referral_event"), 6);
     pl_arena_free(&a);
     store_close(s);

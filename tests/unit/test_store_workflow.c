@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "test_db.h"
 
 #include "core/measure.h"
 #include "core/time.h"
 #include "store/store.h"
 
 static char dir[64];
-static char path[128];
+static char file[128];
+static char path[256]; /* file, or a PostgreSQL URL (test_db.h) */
 
 static int setup(void **state)
 {
@@ -25,7 +27,8 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "/tmp/pl-wf-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(path, sizeof path, "%s/wf.db", dir);
+    snprintf(file, sizeof file, "%s/wf.db", dir);
+    test_db_fresh(file, path, sizeof path);
     return 0;
 }
 
@@ -35,10 +38,11 @@ static int teardown(void **state)
     const char *suffix[] = {"", "-wal", "-shm"};
     char p[160];
     for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        snprintf(p, sizeof p, "%s%s", file, suffix[i]);
         unlink(p);
     }
     rmdir(dir);
+    test_db_drop(path);
     return 0;
 }
 
