@@ -677,6 +677,19 @@ const char *const store_sqlite_migrations[] = {
     "DROP INDEX measurement_participant;\n"
     "CREATE INDEX measurement_participant ON measurement(participant_id, analyte, effective_at,\n"
     "  value);\n",
+
+    /* FHIR (src/fhir, store_fhir.h): the identifiers records arrived with from other systems,
+       so conditional references resolve and a re-import finds what it created before */
+    "CREATE TABLE fhir_identifier (\n"
+    "  kind TEXT NOT NULL,\n"
+    "  system TEXT NOT NULL,\n"
+    "  value TEXT NOT NULL,\n"
+    "  local_id INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (kind, system, value)\n"
+    ") STRICT;\n"
+    "CREATE INDEX fhir_identifier_local ON fhir_identifier(kind, local_id);\n"
+    "CREATE INDEX fhir_identifier_value ON fhir_identifier(kind, value);\n"
+    "CREATE INDEX measurement_code_time ON measurement(code, effective_at);\n",
 };
 
 const int store_sqlite_migration_count =
