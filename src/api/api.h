@@ -158,5 +158,6 @@ void api_fhir_observation_create(http_request *req, http_response *res);
 void api_fhir_observation_read(http_request *req, http_response *res);
 void api_fhir_observation_vread(http_request *req, http_response *res);
 void api_fhir_bundle(http_request *req, http_response *res);
+void api_fhir_ndjson_import(http_request *req, http_response *res);
 
 #endif

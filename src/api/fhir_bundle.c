@@ -18,10 +18,17 @@
  * entry leaves nothing behind). The response lists the entries in request
  * order; an entry not kept answers 200 with an OperationOutcome
  * (information) saying why.
+ *
+ * POST /fhir/$import takes NDJSON (one resource a line) through
+ * src/fhir/fhir_import.h in one transaction: refused lines are listed with
+ * their line numbers while the good ones are written, and a line already
+ * imported is matched, not created again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fhir/fhir_import.h"
 #include "fhir_int.h"
 
 #define BUNDLE_ENTRIES_MAX 50000
@@ -397,4 +404,135 @@ void api_fhir_bundle(http_request *req, http_response *res)
     }
     json_object_put(o);
     api_write(req, res, bundle_write, &bp, sizeof bp, "fhir_bundle", 0);
+}
+
+/* ---- POST /fhir/$import: NDJSON ------------------------------------------------- */
+
+typedef struct ndjson_ctx {
+    fhir_import *im;
+    json_object *errors; /* [{line, message}] of refused lines */
+} ndjson_ctx;
+
+static void collect_error(void *ctx, const char *file, long line, const char *message)
+{
+    ndjson_ctx *c = ctx;
+    (void)file;
+    if (json_object_array_length(c->errors) >= 1000)
+        return;
+    json_object *is = json_object_new_object();
+    json_object_object_add(is, "severity", json_object_new_string("error"));
+    json_object_object_add(is, "code", json_object_new_string("processing"));
+    char text[600];
+    snprintf(text, sizeof text, "line %ld: %s", line, message);
+    json_object_object_add(is, "diagnostics", json_object_new_string(text));
+    json_object_array_add(c->errors, is);
+}
+
+static pl_status ndjson_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    ndjson_ctx *c = *(ndjson_ctx **)ctx;
+    pl_status st = fhir_import_write(tx, c->im, err);
+    if (st == PL_OK) {
+        /* an OperationOutcome: a summary, then one issue per refused line; the counts as
+           JSON text in an extension */
+        fhir_import_done(c->im);
+        const fhir_import_report *r = fhir_import_result(c->im);
+        json_object *report = fhir_import_report_json(r);
+        json_object *body = json_object_new_object(), *ext = json_object_new_array(),
+                    *x = json_object_new_object(), *issues = json_object_new_array();
+        json_object_object_add(body, "resourceType", json_object_new_string("OperationOutcome"));
+        json_object_object_add(x, "url", json_object_new_string("urn:peerlink:fhir:import-report"));
+        json_object_object_add(
+            x, "valueString",
+            json_object_new_string(json_object_to_json_string_ext(report, JSON_C_TO_STRING_PLAIN)));
+        json_object_put(report);
+        json_object_array_add(ext, x);
+        json_object_object_add(body, "extension", ext);
+        json_object *sum = json_object_new_object();
+        json_object_object_add(sum, "severity", json_object_new_string("information"));
+        json_object_object_add(sum, "code", json_object_new_string("informational"));
+        json_object_object_add(
+            sum, "diagnostics",
+            json_object_new_string(pl_arena_printf(
+                &req->arena,
+                "%ld lines: %ld patients created, %ld matched; %ld observations created, %ld "
+                "matched; %ld refused",
+                r->lines, r->patients_created, r->patients_matched, r->observations_created,
+                r->observations_matched, r->refused)));
+        json_object_array_add(issues, sum);
+        for (size_t i = 0; i < json_object_array_length(c->errors); i++)
+            json_object_array_add(issues, json_object_get(json_object_array_get_idx(c->errors, i)));
+        json_object_object_add(body, "issue", issues);
+        out->status = 200;
+        out->body = api_json_text(req, body);
+    }
+    json_object_put(c->errors);
+    fhir_import_free(c->im);
+    c->im = NULL;
+    c->errors = NULL;
+    return st;
+}
+
+void api_fhir_ndjson_import(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    if (!fhir_api_negotiate(req, res))
+        return;
+    const char *ct = http_header_get(req, "Content-Type");
+    if (!ct || (strncmp(ct, "application/fhir+ndjson", 23) != 0 &&
+                strncmp(ct, "application/x-ndjson", 20) != 0 &&
+                strncmp(ct, "application/ndjson", 18) != 0)) {
+        fhir_api_outcome(res, 415, "Content-Type must be application/fhir+ndjson");
+        return;
+    }
+    pl_err err;
+    pl_err_clear(&err);
+    pl_id unit = 0;
+    const char *u = http_query_get(req, "unit");
+    if (u) {
+        char *end;
+        long long v = strtoll(u, &end, 10);
+        if (!*u || *end || v <= 0) {
+            fhir_api_outcome(res, 400, "unit must be the id of an org unit");
+            return;
+        }
+        unit = (pl_id)v;
+        if (store_unit_in_subtree(app->store, api_scope_unit(req), unit, &err) != PL_OK) {
+            fhir_api_outcome(res, 404, "unit is not an org unit in your scope");
+            return;
+        }
+    } else if (store_fhir_intake_unit(app->store, api_scope_unit(req), &unit, &err) != PL_OK) {
+        fhir_api_outcome(res, 422, "no org unit below a program in your scope: give ?unit=");
+        return;
+    }
+    ndjson_ctx *c = pl_arena_alloc(&req->arena, sizeof *c);
+    if (!c) {
+        fhir_api_outcome(res, 413, "the request needs more memory than a request may use");
+        return;
+    }
+    c->errors = json_object_new_array();
+    fhir_import_options opt = {.home_unit_id = unit,
+                               .account_id = req->account.id,
+                               .client_addr = req->client_addr,
+                               .on_error = collect_error,
+                               .ctx = c};
+    if (fhir_import_new(app->store, &opt, &c->im, &err) != PL_OK) {
+        json_object_put(c->errors);
+        api_fhir_fail(res, &err);
+        return;
+    }
+    const char *p = req->body ? req->body : "", *end = p + req->body_len;
+    for (long line = 1; p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (fhir_import_line(c->im, p, len, "body", line, &err) != PL_OK) {
+            json_object_put(c->errors);
+            fhir_import_free(c->im);
+            api_fhir_fail(res, &err);
+            return;
+        }
+        p += len + (nl ? 1 : 0);
+    }
+    api_write(req, res, ndjson_write, &c, sizeof c, "fhir_import", 0);
 }
