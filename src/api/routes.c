@@ -611,6 +611,8 @@ const http_route api_routes[] = {
      "The FHIR CapabilityStatement of this server"},
     {"POST", "/fhir", api_fhir_bundle, MANAGERS | R(CLINICIAN), NULL,
      "A FHIR transaction or batch Bundle (Patients and Observations)"},
+    {"POST", "/fhir/", api_fhir_bundle, MANAGERS | R(CLINICIAN), NULL,
+     "The FHIR base with a slash, as some clients send Bundles"},
     {"POST", "/fhir/$import", api_fhir_ndjson_import, MANAGERS, NULL,
      "Import FHIR NDJSON (Patients and Observations), one resource a line"},
     {"GET", "/fhir/Patient", api_fhir_patient_search, IDENTIFIED, NULL,

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { setup } from './helpers.mjs';
+import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
 
 const FHIR = 'application/fhir+json';
 const SYNTHEA = join(process.env.PEERLINK_SOURCE_ROOT, '..', 'shared', 'data', 'fhir',
@@ -15,10 +16,12 @@ const SYNTHEA = join(process.env.PEERLINK_SOURCE_ROOT, '..', 'shared', 'data', '
 
 let s;
 before(async () => {
+  installValidator();
   s = await setup({ maxBody: 16 * 1024 * 1024 });
 });
 after(async () => {
   await s?.stop();
+  uninstall();
 });
 
 function fhir(method, path, who, body, headers = {}) {
@@ -204,4 +207,8 @@ test('scope: a peer leader sees only their own participants; evaluators are refu
   assert.ok(mine.json.entry.length < all.json.entry.length);
   const ev = await fhir('GET', '/fhir/Patient', 'evaluator');
   assert.equal(ev.status, 403);
+});
+
+test('every FHIR body the server returned is valid FHIR R4', () => {
+  assertAllValid(50);
 });

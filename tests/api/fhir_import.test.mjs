@@ -10,6 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Server, setup } from './helpers.mjs';
+import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
 
 const FHIR = 'application/fhir+json';
 const DATA = join(process.env.PEERLINK_SOURCE_ROOT, '..', 'shared', 'data', 'fhir');
@@ -17,6 +18,7 @@ const DATA = join(process.env.PEERLINK_SOURCE_ROOT, '..', 'shared', 'data', 'fhi
 let a; // imported by the CLI before it starts
 let b; // the target of the round trip
 before(async () => {
+  installValidator();
   a = new Server();
   a.demo();
   b = await setup({ maxBody: 16 * 1024 * 1024 });
@@ -25,6 +27,7 @@ after(async () => {
   await a?.stop();
   if (a) rmSync(a.dir, { recursive: true, force: true });
   await b?.stop();
+  uninstall();
 });
 
 function cli(...args) {
@@ -154,4 +157,8 @@ test('round trip: export a record, import it elsewhere, the same values come bac
   assert.equal(target.birthDate, patient.json.birthDate);
   const got = values(await pages(b, 'manager', `/fhir/Observation?patient=${target.id}&_count=100&_sort=date`));
   assert.deepEqual(got, want);
+});
+
+test('every FHIR body the server returned is valid FHIR R4', () => {
+  assertAllValid(10);
 });
