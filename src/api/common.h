@@ -178,7 +178,7 @@ const char *api_json_text(http_request *req, json_object *o);
 pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participant *p, pl_err *err);
 /* Records a prepared measurement as POST /measurements does: insert, audit, one alert per
  * broken escalation rule (listed in body "alerts"), risk tier refresh (body gets
- * "risk_tier_changed"). m->id is set (measurement id taken before m->id = 0 is fine). */
+ * "risk_tier_changed"). Sets m->id. */
 pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
                                     json_object *body, pl_err *err);
 

@@ -428,10 +428,15 @@ static void collect_error(void *ctx, const char *file, long line, const char *me
     json_object_array_add(c->errors, is);
 }
 
+/* What api_write copies: the import lives in the request arena, not on the stack. */
+typedef struct ndjson_ref {
+    ndjson_ctx *c;
+} ndjson_ref;
+
 static pl_status ndjson_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
-    ndjson_ctx *c = *(ndjson_ctx **)ctx;
+    ndjson_ctx *c = ((ndjson_ref *)ctx)->c;
     pl_status st = fhir_import_write(tx, c->im, err);
     if (st == PL_OK) {
         /* an OperationOutcome: a summary, then one issue per refused line; the counts as
@@ -534,5 +539,6 @@ void api_fhir_ndjson_import(http_request *req, http_response *res)
         }
         p += len + (nl ? 1 : 0);
     }
-    api_write(req, res, ndjson_write, &c, sizeof c, "fhir_import", 0);
+    ndjson_ref ref = {c};
+    api_write(req, res, ndjson_write, &ref, sizeof ref, "fhir_import", 0);
 }

@@ -53,12 +53,19 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
                               pl_err *err)
 {
     pl_measurement *m = ctx;
-    json_object *body = api_measurement_json(req, m);
-    pl_status st = api_measurement_record_tx(tx, req, m, body, err);
+    /* alerts and the tier change are gathered first, then follow the record (with its id) */
+    json_object *extra = json_object_new_object();
+    pl_status st = api_measurement_record_tx(tx, req, m, extra, err);
     if (st != PL_OK) {
-        json_object_put(body);
+        json_object_put(extra);
         return st;
     }
+    json_object *body = api_measurement_json(req, m);
+    json_object_object_foreach(extra, key, val)
+    {
+        json_object_object_add(body, key, json_object_get(val));
+    }
+    json_object_put(extra);
     out->status = 201;
     out->body = api_json_text(req, body);
     out->location = pl_arena_printf(&req->arena, "/api/v1/measurements/%lld", (long long)m->id);

@@ -145,7 +145,6 @@ static int import_file(fhir_import *im, const char *path, progress *p, char *lin
         lineno++;
         if (too_long) {
             on_error(p, path, lineno, "the line is longer than 4 MiB");
-            len = 0;
             too_long = false;
         } else if (fhir_import_line(im, line, len, path, lineno, &err) != PL_OK) {
             fprintf(stderr, "peerlink: import: %s\n", err.message);
