@@ -22,9 +22,12 @@
 
 static const char SQL_IDENT_PUT[] =
     "INSERT OR IGNORE INTO fhir_identifier (kind, system, value, local_id) VALUES (?1, ?2, ?3, ?4)";
+/* with a system: one primary-key probe; without: the (kind, value) index, the few systems
+   sorted (+system keeps the planner off the primary key, which would scan the whole kind) */
 static const char SQL_IDENT_FIND[] =
-    "SELECT local_id FROM fhir_identifier WHERE kind = ?1 AND value = ?3 "
-    "AND (?2 IS NULL OR system = ?2) ORDER BY system LIMIT 1";
+    "SELECT local_id FROM fhir_identifier WHERE kind = ?1 AND system = ?2 AND value = ?3";
+static const char SQL_IDENT_FIND_ANY[] = "SELECT local_id FROM fhir_identifier "
+                                         "WHERE kind = ?1 AND value = ?3 ORDER BY +system LIMIT 1";
 static const char SQL_IDENTS[] = "SELECT system, value FROM fhir_identifier "
                                  "WHERE kind = ?1 AND local_id = ?2 ORDER BY rowid LIMIT 16";
 static const char SQL_INTAKE[] =
@@ -65,11 +68,12 @@ pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *syste
 static pl_status ident_find(conn *c, const char *kind, const char *system, const char *value,
                             pl_id *local_id, pl_err *err)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQL_IDENT_FIND, err);
+    sqlite3_stmt *st = sq_stmt(c, system ? SQL_IDENT_FIND : SQL_IDENT_FIND_ANY, err);
     if (!st)
         return err->status;
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sq_bind_text(st, 2, system);
+    if (system)
+        sqlite3_bind_text(st, 2, system, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
     pl_status r = sq_step_row(c, st, err, "identifier");
     if (r == PL_OK)
