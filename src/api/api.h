@@ -146,4 +146,18 @@ void api_study_flow(http_request *req, http_response *res);
 void api_study_report(http_request *req, http_response *res);
 void api_study_export(http_request *req, http_response *res);
 
+/* FHIR R4 (fhir.c, fhir_bundle.c) */
+void api_fhir_metadata(http_request *req, http_response *res);
+void api_fhir_patient_search(http_request *req, http_response *res);
+void api_fhir_patient_create(http_request *req, http_response *res);
+void api_fhir_patient_read(http_request *req, http_response *res);
+void api_fhir_patient_vread(http_request *req, http_response *res);
+void api_fhir_patient_update(http_request *req, http_response *res);
+void api_fhir_observation_search(http_request *req, http_response *res);
+void api_fhir_observation_create(http_request *req, http_response *res);
+void api_fhir_observation_read(http_request *req, http_response *res);
+void api_fhir_observation_vread(http_request *req, http_response *res);
+void api_fhir_bundle(http_request *req, http_response *res);
+void api_fhir_ndjson_import(http_request *req, http_response *res);
+
 #endif

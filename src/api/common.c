@@ -946,7 +946,10 @@ static void write_answer(write_ctx *w, pl_status st)
     http_request *req = w->req;
     http_response *res = w->res;
     if (st != PL_OK) {
-        api_fail(res, &w->err);
+        if (api_is_fhir(req))
+            api_fhir_fail(res, &w->err);
+        else
+            api_fail(res, &w->err);
         api_audit(req, strcmp(req->method, "POST") == 0 ? "create" : "update", w->entity, 0,
                   w->participant_id, res->status);
         return;
@@ -954,6 +957,8 @@ static void write_answer(write_ctx *w, pl_status st)
     http_json(res, w->out.status, w->out.body ? w->out.body : "");
     if (!w->out.body || !*w->out.body)
         res->content_type = NULL;
+    else if (api_is_fhir(req))
+        res->content_type = "application/fhir+json";
     if (w->out.location)
         http_header(res, "Location", w->out.location);
     if (w->out.version > 0)

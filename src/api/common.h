@@ -173,6 +173,22 @@ const char *api_json_text(http_request *req, json_object *o);
 
 /* ---- the workflow inside a write ---------------------------------------- */
 
+/* Enrols p (home unit and leader checked against the caller's scope, validated, inserted,
+ * audited, tier history and follow-up task started): the steps of POST /participants. */
+pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participant *p, pl_err *err);
+/* Records a prepared measurement as POST /measurements does: insert, audit, one alert per
+ * broken escalation rule (listed in body "alerts"), risk tier refresh (body gets
+ * "risk_tier_changed"). Sets m->id. */
+pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
+                                    json_object *body, pl_err *err);
+
+/* ---- FHIR (fhir.c) ------------------------------------------------------- */
+
+/* True for a request under /fhir: its errors are OperationOutcome, its bodies fhir+json. */
+bool api_is_fhir(const http_request *req);
+/* Answers a pl_err as an OperationOutcome with the status its code maps to. */
+void api_fhir_fail(http_response *res, const pl_err *err);
+
 /* Inserts an open alert, audits it and appends {id, kind, severity} to list. */
 pl_status api_alert_open(store_tx *tx, http_request *req, store_alert *al, json_object *list,
                          pl_err *err);

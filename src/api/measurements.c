@@ -18,10 +18,9 @@
 
 #define ENTITY "measurement"
 
-static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
+                                    json_object *body, pl_err *err)
 {
-    pl_measurement *m = ctx;
     pl_status st = store_measurement_insert(tx, m, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, m->id, m->participant_id, 201, err);
@@ -34,7 +33,6 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     int nfound = 0;
     if ((st = rules_measurement_alerts(&rs, m, found, RULES_ALERT__COUNT, &nfound)) != PL_OK)
         return pl_err_set(err, st, "measurement: the escalation rules could not be applied");
-    json_object *body = api_measurement_json(req, m);
     json_object *alerts = json_object_new_array();
     json_object_object_add(body, "alerts", alerts);
     for (int i = 0; i < nfound && st == PL_OK; i++) {
@@ -48,10 +46,26 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     }
     if (st == PL_OK)
         st = api_tx_risk_refresh(tx, req, m->participant_id, ENTITY, m->id, body, err);
+    return st;
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    pl_measurement *m = ctx;
+    /* alerts and the tier change are gathered first, then follow the record (with its id) */
+    json_object *extra = json_object_new_object();
+    pl_status st = api_measurement_record_tx(tx, req, m, extra, err);
     if (st != PL_OK) {
-        json_object_put(body);
+        json_object_put(extra);
         return st;
     }
+    json_object *body = api_measurement_json(req, m);
+    json_object_object_foreach(extra, key, val)
+    {
+        json_object_object_add(body, key, json_object_get(val));
+    }
+    json_object_put(extra);
     out->status = 201;
     out->body = api_json_text(req, body);
     out->location = pl_arena_printf(&req->arena, "/api/v1/measurements/%lld", (long long)m->id);

@@ -131,10 +131,8 @@ static pl_status record_tier(store_tx *tx, http_request *req, const pl_participa
     return store_risk_change_insert(tx, &rc, err);
 }
 
-static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participant *p, pl_err *err)
 {
-    pl_participant *p = ctx;
     pl_status st = check_home_unit(tx, req, p, err);
     if (st == PL_OK)
         st = check_leader(tx, req, p, err);
@@ -148,6 +146,14 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
         st = record_tier(tx, req, p, -1, err);
     if (st == PL_OK)
         st = store_followup_refresh(tx, p->id, err);
+    return st;
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    pl_participant *p = ctx;
+    pl_status st = api_participant_enrol_tx(tx, req, p, err);
     if (st == PL_OK)
         answer(req, p, 201, out);
     return st;

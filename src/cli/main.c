@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "cli/fhir_cli.h"
 #include "cli/cli.h"
 #include "cli/hsds_cli.h"
 #include "demo.h"
@@ -582,8 +583,10 @@ static int cmd_import(int argc, char **argv)
         print_usage(c, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
+    if (strcmp(argv[1], "fhir") == 0)
+        return fhir_cli_import(argc - 1, argv + 1);
     if (strcmp(argv[1], "hsds") != 0)
-        return cli_fail(EXIT_USAGE, "import: unknown format '%s' (expected hsds)", argv[1]);
+        return cli_fail(EXIT_USAGE, "import: unknown format '%s' (expected hsds or fhir)", argv[1]);
     const char *db = cli_default_db();
     long program = 0;
     int rc = directory_options(argc - 1, argv + 1, c, &db, &program, NULL);
@@ -706,8 +709,12 @@ static const command commands[] = {
     {"import",
      "Import a program's community resource directory from Open Referral HSDS 3 JSON files\n"
      "(docs/RESOURCES.md): all files in one transaction, or nothing when any is refused.\n"
-     "Re-importing updates the records the HSDS ids name; what is not kept is reported.",
-     "import hsds --program PROGRAM_ID [--db FILE] FILE...", cmd_import},
+     "Re-importing updates the records the HSDS ids name; what is not kept is reported.\n"
+     "Or import FHIR NDJSON (docs/FHIR.md): Patients and Observations, 2,000 lines a\n"
+     "transaction, a refused line reported as FILE:LINE while the others commit.",
+     "import hsds --program PROGRAM_ID [--db FILE] FILE...\n"
+     "       " FHIR_CLI_USAGE,
+     cmd_import},
     {"export",
      "Export a program's community resource directory as HSDS 3 JSON (an array of\n"
      "organizations with their locations and services), which import reads back; or a\n"

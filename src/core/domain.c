@@ -146,7 +146,7 @@ static void check_text(pl_err *err, const char *field, const char *s, size_t max
 /* BCP 47 tags peerlink ships catalogs for; others are refused until translated. */
 const char *const pl_language_names[] = {"en", "es", "zh-CN", NULL};
 
-static bool language_ok(const char *s)
+bool pl_language_ok(const char *s)
 {
     return enum_lookup(pl_language_names, COUNT(pl_language_names), s) >= 0;
 }
@@ -158,7 +158,7 @@ static void check_language(pl_err *err, const char *field, const char *s, bool r
             pl_err_field(err, field, "is required");
         return;
     }
-    if (!language_ok(s))
+    if (!pl_language_ok(s))
         pl_err_field(err, field, "must be one of en, es, zh-CN");
 }
 
@@ -322,7 +322,7 @@ pl_status peer_leader_validate(const pl_peer_leader *l, pl_date today, pl_err *e
             }
             memcpy(tag, s, n);
             tag[n] = '\0';
-            ok = language_ok(tag);
+            ok = pl_language_ok(tag);
             s += n;
             if (*s == ',' && !*++s)
                 ok = false;

@@ -186,6 +186,8 @@ pl_status pl_leader_kind_parse(const char *s, pl_leader_kind *out);
 pl_status pl_contact_mode_parse(const char *s, pl_contact_mode *out);
 pl_status pl_source_parse(const char *s, pl_source *out);
 pl_status pl_role_parse(const char *s, pl_role *out);
+/* True for a BCP 47 tag peerlink ships catalogs for ("en", "es", "zh-CN"). */
+bool pl_language_ok(const char *s);
 pl_status pl_topic_parse(const char *s, pl_topic *out);
 pl_status pl_key_function_parse(const char *s, int *bit);
 

@@ -270,6 +270,27 @@ const char *http_query_get(const http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct query_each_ctx {
+    void (*fn)(void *ctx, const char *name, const char *value);
+    void *ctx;
+} query_each_ctx;
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    query_each_ctx *q = cls;
+    q->fn(q->ctx, key, value);
+    return MHD_YES;
+}
+
+void http_query_each(const http_request *req,
+                     void (*fn)(void *ctx, const char *name, const char *value), void *ctx)
+{
+    query_each_ctx q = {fn, ctx};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_each_cb, &q);
+}
+
 const char *http_cookie_get(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);

@@ -128,6 +128,9 @@ void http_resume(http_request *req);
 const char *http_header_get(const http_request *req, const char *name);
 const char *http_query_get(const http_request *req, const char *name);
 const char *http_cookie_get(const http_request *req, const char *name);
+/* Calls fn for each query argument in order (repeated names included); value may be NULL. */
+void http_query_each(const http_request *req,
+                     void (*fn)(void *ctx, const char *name, const char *value), void *ctx);
 
 /* ---- writing responses -------------------------------------------------- */
 

@@ -686,6 +686,21 @@ const char *const store_sqlite_migrations[] = {
 
     /* 12: the language a staff member's pages are shown in (NULL: the browser's) */
     "ALTER TABLE staff_account ADD COLUMN language TEXT CHECK (language IN ('en','es','zh-CN'));\n",
+
+    /* 13: FHIR (src/fhir, store_fhir.h): the identifiers records arrived with from other
+       systems, so conditional references resolve and a re-import finds what it created before;
+       id keeps their order (the same columns on every backend, for peerlink migrate) */
+    "CREATE TABLE fhir_identifier (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  system TEXT NOT NULL,\n"
+    "  value TEXT NOT NULL,\n"
+    "  local_id INTEGER NOT NULL,\n"
+    "  UNIQUE (kind, system, value)\n"
+    ") STRICT;\n"
+    "CREATE INDEX fhir_identifier_local ON fhir_identifier(kind, local_id);\n"
+    "CREATE INDEX fhir_identifier_value ON fhir_identifier(kind, value);\n"
+    "CREATE INDEX measurement_code_time ON measurement(code, effective_at);\n",
 };
 
 const int store_sqlite_migration_count =

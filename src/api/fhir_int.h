@@ -1,0 +1,50 @@
+/*
+ * fhir_int.h - what fhir.c (REST) and fhir_bundle.c (transactions) share.
+ * Internal to src/api. Strings and records live in the request arena.
+ */
+#ifndef PL_API_FHIR_INT_H
+#define PL_API_FHIR_INT_H
+
+#include "common.h"
+#include "fhir/fhir.h"
+
+/* Serialises o (released) with Content-Type application/fhir+json. */
+void fhir_api_send(http_response *res, int status, json_object *o);
+/* An OperationOutcome (severity error) answer. */
+void fhir_api_outcome(http_response *res, int status, const char *diagnostics);
+/* "http://HOST/fhir" from the Host header. */
+const char *fhir_api_base(http_request *req);
+/* Accept / _format allow JSON; else 406 written and false. */
+bool fhir_api_negotiate(http_request *req, http_response *res);
+/* The parsed body (Content-Type checked: 415; JSON checked: 400); NULL with the answer written. */
+json_object *fhir_api_body(http_request *req, http_response *res);
+
+/* A participant in scope; 404 (audited) written and false otherwise. */
+bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p);
+json_object *fhir_api_patient_json(http_request *req, const pl_participant *p);
+json_object *fhir_api_observation_json(http_request *req, const pl_measurement *m);
+/* A Bundle entry {fullUrl, resource, search.mode} (mode NULL: none). */
+json_object *fhir_api_entry(http_request *req, const char *type, pl_id id, json_object *resource,
+                            const char *mode);
+
+/* Patient/N, Patient/<source id>, Patient?identifier=[system|]value to a participant id (tx:
+ * inside a write, NULL: the reader). PL_INVALID with a message when nothing matches. */
+pl_status fhir_api_resolve_patient(http_request *req, store_tx *tx, const char *ref, pl_id *id,
+                                   pl_err *err);
+/* Records ids (and "Type/source_id" under FHIR_SYS_SOURCE when source_id) for a local record. */
+pl_status fhir_api_put_idents(store_tx *tx, const char *type, const char *source_id,
+                              const fhir_ident *ids, int n, pl_id local_id, http_request *req,
+                              pl_err *err);
+
+/* Reads a Patient for enrolment: today's enrolment, the home unit (managingOrganization or the
+ * first unit below a program in scope). False with field errors. */
+bool fhir_api_patient_prepare(http_request *req, json_object *o, fhir_patient *fp, pl_err *err);
+/* Enrols the prepared patient and records its identifiers (inside a write). */
+pl_status fhir_api_enrol(store_tx *tx, http_request *req, fhir_patient *fp, pl_err *err);
+/* measurement_prepare()s the Observation's values for a participant (and the BP rule). */
+bool fhir_api_observation_prepare(http_request *req, fhir_observation *fo, pl_id participant_id,
+                                  pl_err *err);
+/* Records the prepared values (alerts and tier as the JSON API) and the identifiers. */
+pl_status fhir_api_record(store_tx *tx, http_request *req, fhir_observation *fo, pl_err *err);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * sqlite_fhir.c - the FHIR layer's part of the store (store_fhir.h) in
+ * SQLite: outside identifiers and the FHIR searches.
+ *
+ * Identifiers are rows of fhir_identifier, unique on (kind, system, value),
+ * so a lookup is one index probe and a second import of the same resource
+ * finds the first. The SQL runs on both backends (db.h); the one statement
+ * that differs is chosen with SQ_SQL. Searches are single static statements whose
+ * optional conditions read "?n IS NULL OR ...", so every combination of
+ * present parameters shares one cached statement; paging is LIMIT/OFFSET
+ * because the FHIR sort (by date) is not the key order. One row more than
+ * the page is asked for to tell whether a next page exists.
+ */
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "store_fhir.h"
+
+#define SCOPE_COND                                                                                 \
+    "(?1 = 0 OR p.home_unit_id IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = "     \
+    "?1)) "                                                                                        \
+    "AND (?2 = 0 OR p.peer_leader_id = ?2)"
+
+static const char SQL_IDENT_PUT[] =
+    "INSERT INTO fhir_identifier (kind, system, value, local_id) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (kind, system, value) DO NOTHING";
+/* with a system: one probe of the unique index; without: the (kind, value) index, the few
+   systems sorted (on SQLite +system keeps the planner off the unique index, which would scan
+   the whole kind; PostgreSQL has no such trick and needs none) */
+static const char SQL_IDENT_FIND[] =
+    "SELECT local_id FROM fhir_identifier WHERE kind = ?1 AND system = ?2 AND value = ?3";
+static const char SQL_IDENT_FIND_ANY[] = "SELECT local_id FROM fhir_identifier "
+                                         "WHERE kind = ?1 AND value = ?3 ORDER BY +system LIMIT 1";
+static const char SQL_IDENT_FIND_ANY_PG[] =
+    "SELECT local_id FROM fhir_identifier WHERE kind = ?1 AND value = ?3 ORDER BY system LIMIT 1";
+static const char SQL_IDENTS[] = "SELECT system, value FROM fhir_identifier "
+                                 "WHERE kind = ?1 AND local_id = ?2 ORDER BY id LIMIT 16";
+static const char SQL_INTAKE[] =
+    "SELECT u.id FROM org_unit u WHERE u.kind NOT IN ('network', 'program') AND (?1 = 0 OR u.id IN "
+    "(SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)) ORDER BY u.id LIMIT 1";
+static const char SQL_OBS_SEARCH[] =
+    "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE " SCOPE_COND
+    " AND (?3 IS NULL OR m.id = ?3) AND (?4 IS NULL OR m.participant_id = ?4)"
+    " AND (?5 IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"
+    " AND (?13 IS NULL OR m.effective_at >= ?13) AND (?14 IS NULL OR m.effective_at < ?14)"
+    " AND (?15 IS NULL OR m.effective_at < ?15 OR m.effective_at >= ?16)"
+    " AND (?17 IS NULL OR m.created_at >= ?17) AND (?18 IS NULL OR m.created_at < ?18)"
+    " ORDER BY CASE WHEN ?19 = 1 THEN m.effective_at END ASC,"
+    " CASE WHEN ?19 = -1 THEN m.effective_at END DESC, m.id LIMIT ?20 OFFSET ?21";
+static const char SQL_PATIENT_SEARCH[] =
+    "SELECT p.id FROM participant p WHERE " SCOPE_COND " AND (?3 IS NULL OR p.id = ?3)"
+    " AND (?17 IS NULL OR p.updated_at >= ?17) AND (?18 IS NULL OR p.updated_at < ?18)"
+    " ORDER BY p.id LIMIT ?20 OFFSET ?21";
+static const char SQL_BY_MRN[] = "SELECT id FROM participant WHERE mrn = ? ORDER BY id LIMIT 1";
+static const char SQL_BY_IDENT[] =
+    "SELECT id FROM participant WHERE program_ident = ? ORDER BY id LIMIT 1";
+static const char SQL_MEAS_CREATED[] = "SELECT created_at FROM measurement WHERE id = ?";
+static const char SQL_PART_UPDATED[] = "SELECT updated_at FROM participant WHERE id = ?";
+
+pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *system,
+                               const char *value, pl_id local_id, pl_err *err)
+{
+    db_stmt *st = sq_stmt(tx->c, SQL_IDENT_PUT, err);
+    if (!st)
+        return err->status;
+    db_bind_text(st, 1, kind, -1, DB_STATIC);
+    db_bind_text(st, 2, system, -1, DB_STATIC);
+    db_bind_text(st, 3, value, -1, DB_STATIC);
+    db_bind_int64(st, 4, local_id);
+    return sq_step_done(tx->c, st, NULL, err, "fhir identifier");
+}
+
+static pl_status ident_find(conn *c, const char *kind, const char *system, const char *value,
+                            pl_id *local_id, pl_err *err)
+{
+    db_stmt *st =
+        sq_stmt(c, system ? SQL_IDENT_FIND : SQ_SQL(c, SQL_IDENT_FIND_ANY, SQL_IDENT_FIND_ANY_PG), err);
+    if (!st)
+        return err->status;
+    db_bind_text(st, 1, kind, -1, DB_STATIC);
+    if (system)
+        db_bind_text(st, 2, system, -1, DB_STATIC);
+    db_bind_text(st, 3, value, -1, DB_STATIC);
+    pl_status r = sq_step_row(c, st, err, "identifier");
+    if (r == PL_OK)
+        *local_id = sq_col_id(st, 0);
+    db_reset(st);
+    return r;
+}
+
+pl_status store_fhir_ident_find(store *s, const char *kind, const char *system, const char *value,
+                                pl_id *local_id, pl_err *err)
+{
+    conn *c = sq_reader(s, err);
+    return c ? ident_find(c, kind, system, value, local_id, err) : err->status;
+}
+
+pl_status store_tx_fhir_ident_find(store_tx *tx, const char *kind, const char *system,
+                                   const char *value, pl_id *local_id, pl_err *err)
+{
+    return ident_find(tx->c, kind, system, value, local_id, err);
+}
+
+pl_status store_fhir_idents(store *s, const char *kind, pl_id local_id, pl_arena *a,
+                            store_fhir_ident **items, int *n, pl_err *err)
+{
+    *n = 0;
+    *items = pl_arena_alloc(a, sizeof **items * 16);
+    if (!*items)
+        return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_IDENTS, err);
+    if (!st)
+        return err->status;
+    db_bind_text(st, 1, kind, -1, DB_STATIC);
+    db_bind_int64(st, 2, local_id);
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW && *n < 16) {
+        (*items)[*n].system = sq_col_text(st, 0, a);
+        (*items)[*n].value = sq_col_text(st, 1, a);
+        (*n)++;
+    }
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return sq_error(c->db, rc, err, "fhir identifiers");
+    return sq_arena_check(a, err);
+}
+
+pl_status store_fhir_intake_unit(store *s, pl_id scope_unit, pl_id *unit, pl_err *err)
+{
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_INTAKE, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, scope_unit);
+    pl_status r = sq_step_row(c, st, err, "org unit below a program");
+    if (r == PL_OK)
+        *unit = sq_col_id(st, 0);
+    db_reset(st);
+    return r;
+}
+
+pl_status store_fhir_participant_by_number(store *s, bool mrn, const char *value, pl_id *id,
+                                           pl_err *err)
+{
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, mrn ? SQL_BY_MRN : SQL_BY_IDENT, err);
+    if (!st)
+        return err->status;
+    db_bind_text(st, 1, value, -1, DB_STATIC);
+    pl_status r = sq_step_row(c, st, err, "participant");
+    if (r == PL_OK)
+        *id = sq_col_id(st, 0);
+    db_reset(st);
+    return r;
+}
+
+static void bind_range(db_stmt *st, int first, pl_time lo, pl_time hi)
+{
+    sq_bind_time(st, first, lo);
+    sq_bind_time(st, first + 1, hi);
+}
+
+/* Binds the parameters both searches share and runs st into ids. */
+static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_arena *a,
+                            pl_id **ids, int *n, bool *more, pl_err *err)
+{
+    *n = 0;
+    *more = false;
+    int count = q->count < 1 ? 1 : q->count > 1000 ? 1000 : q->count;
+    *ids = pl_arena_alloc(a, sizeof **ids * (size_t)(count + 1));
+    if (!*ids) {
+        db_reset(st);
+        return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
+    }
+    db_bind_int64(st, 1, q->scope.unit_id);
+    db_bind_int64(st, 2, q->scope.peer_leader_id);
+    sq_bind_id(st, 3, q->id);
+    bind_range(st, 17, q->updated.lo, q->updated.hi);
+    db_bind_int(st, 20, count + 1);
+    db_bind_int(st, 21, q->offset < 0 ? 0 : q->offset);
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (*n == count) {
+            *more = true;
+            break;
+        }
+        (*ids)[(*n)++] = db_column_int64(st, 0);
+    }
+    db_reset(st);
+    db_clear_bindings(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return sq_error(c->db, rc, err, "search");
+    return PL_OK;
+}
+
+pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_arena *a,
+                                        pl_id **ids, int *n, bool *more, pl_err *err)
+{
+    *n = 0;
+    *more = false;
+    if (SQ_SCOPE_EMPTY(q->scope))
+        return PL_OK;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_OBS_SEARCH, err);
+    if (!st)
+        return err->status;
+    sq_bind_id(st, 4, q->participant_id);
+    for (int i = 0; i < q->ncodes && i < STORE_FHIR_CODES_MAX; i++)
+        sq_bind_text(st, 5 + i, q->codes[i]);
+    bind_range(st, 13, q->date.lo, q->date.hi);
+    bind_range(st, 15, q->date.ne_lo, q->date.ne_hi);
+    if (q->date.ne_lo != PL_TIME_NONE && q->date.ne_hi == PL_TIME_NONE)
+        db_bind_int64(st, 16, INT64_MAX);
+    db_bind_int(st, 19, q->sort);
+    return run_search(c, st, q, a, ids, n, more, err);
+}
+
+pl_status store_fhir_patient_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
+                                    int *n, bool *more, pl_err *err)
+{
+    *n = 0;
+    *more = false;
+    if (SQ_SCOPE_EMPTY(q->scope))
+        return PL_OK;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_PATIENT_SEARCH, err);
+    if (!st)
+        return err->status;
+    return run_search(c, st, q, a, ids, n, more, err);
+}
+
+static pl_status time_of(store *s, const char *sql, pl_id id, pl_time *at, pl_err *err)
+{
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, sql, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, id);
+    pl_status r = sq_step_row(c, st, err, "record");
+    if (r == PL_OK)
+        *at = sq_col_time(st, 0);
+    db_reset(st);
+    return r;
+}
+
+pl_status store_fhir_measurement_created(store *s, pl_id id, pl_time *at, pl_err *err)
+{
+    return time_of(s, SQL_MEAS_CREATED, id, at, err);
+}
+
+pl_status store_fhir_participant_updated(store *s, pl_id id, pl_time *at, pl_err *err)
+{
+    return time_of(s, SQL_PART_UPDATED, id, at, err);
+}
