@@ -5,8 +5,9 @@
  * Identifiers are rows of fhir_identifier, unique on (kind, system, value),
  * so a lookup is one index probe and a second import of the same resource
  * finds the first. The SQL runs on both backends (db.h); the one statement
- * that differs is chosen with SQ_SQL. Searches are single static statements whose
- * optional conditions read "?n IS NULL OR ...", so every combination of
+ * that differs is chosen with SQ_SQL, and an optional parameter is tested
+ * as CAST(?n AS type) IS NULL, since PostgreSQL cannot type a bare ?n IS NULL. Searches are single
+ * static statements whose optional conditions read "?n IS NULL OR ...", so every combination of
  * present parameters shares one cached statement; paging is LIMIT/OFFSET
  * because the FHIR sort (by date) is not the key order. One row more than
  * the page is asked for to tell whether a next page exists.
@@ -40,16 +41,21 @@ static const char SQL_INTAKE[] =
     "(SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)) ORDER BY u.id LIMIT 1";
 static const char SQL_OBS_SEARCH[] =
     "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE " SCOPE_COND
-    " AND (?3 IS NULL OR m.id = ?3) AND (?4 IS NULL OR m.participant_id = ?4)"
-    " AND (?5 IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"
-    " AND (?13 IS NULL OR m.effective_at >= ?13) AND (?14 IS NULL OR m.effective_at < ?14)"
-    " AND (?15 IS NULL OR m.effective_at < ?15 OR m.effective_at >= ?16)"
-    " AND (?17 IS NULL OR m.created_at >= ?17) AND (?18 IS NULL OR m.created_at < ?18)"
+    " AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR "
+    "m.participant_id = ?4)"
+    " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"
+    " AND (CAST(?13 AS BIGINT) IS NULL OR m.effective_at >= ?13) AND (CAST(?14 AS BIGINT) IS NULL "
+    "OR m.effective_at < ?14)"
+    " AND (CAST(?15 AS BIGINT) IS NULL OR m.effective_at < ?15 OR m.effective_at >= ?16)"
+    " AND (CAST(?17 AS BIGINT) IS NULL OR m.created_at >= ?17) AND (CAST(?18 AS BIGINT) IS NULL OR "
+    "m.created_at < ?18)"
     " ORDER BY CASE WHEN ?19 = 1 THEN m.effective_at END ASC,"
     " CASE WHEN ?19 = -1 THEN m.effective_at END DESC, m.id LIMIT ?20 OFFSET ?21";
 static const char SQL_PATIENT_SEARCH[] =
-    "SELECT p.id FROM participant p WHERE " SCOPE_COND " AND (?3 IS NULL OR p.id = ?3)"
-    " AND (?17 IS NULL OR p.updated_at >= ?17) AND (?18 IS NULL OR p.updated_at < ?18)"
+    "SELECT p.id FROM participant p WHERE " SCOPE_COND
+    " AND (CAST(?3 AS BIGINT) IS NULL OR p.id = ?3)"
+    " AND (CAST(?17 AS BIGINT) IS NULL OR p.updated_at >= ?17) AND (CAST(?18 AS BIGINT) IS NULL OR "
+    "p.updated_at < ?18)"
     " ORDER BY p.id LIMIT ?20 OFFSET ?21";
 static const char SQL_BY_MRN[] = "SELECT id FROM participant WHERE mrn = ? ORDER BY id LIMIT 1";
 static const char SQL_BY_IDENT[] =
@@ -73,8 +79,8 @@ pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *syste
 static pl_status ident_find(conn *c, const char *kind, const char *system, const char *value,
                             pl_id *local_id, pl_err *err)
 {
-    db_stmt *st =
-        sq_stmt(c, system ? SQL_IDENT_FIND : SQ_SQL(c, SQL_IDENT_FIND_ANY, SQL_IDENT_FIND_ANY_PG), err);
+    db_stmt *st = sq_stmt(
+        c, system ? SQL_IDENT_FIND : SQ_SQL(c, SQL_IDENT_FIND_ANY, SQL_IDENT_FIND_ANY_PG), err);
     if (!st)
         return err->status;
     db_bind_text(st, 1, kind, -1, DB_STATIC);
