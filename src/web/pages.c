@@ -355,6 +355,65 @@ bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt)
     return false;
 }
 
+void web_form_errors(web_ctx *w)
+{
+    if (w->err.nfields == 0)
+        return;
+    html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>", web_tr(w, "err.summary"));
+    web_field_error(w, "form");
+}
+
+void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
+                    web_input_hint hint)
+{
+    html_out(&w->h, "<label for=\"%s\">%s</label><input type=\"%s\" id=\"%s\" name=\"%s\"", name,
+             web_tr(w, label_key), type, name, name);
+    if (hint == WEB_INPUT_DECIMAL)
+        html_raw(&w->h, " inputmode=\"decimal\"");
+    html_out(&w->h, " value=\"%s\"", web_value(w, name, ""));
+    if (hint == WEB_INPUT_NO_AUTOFILL)
+        html_raw(&w->h, " autocomplete=\"off\"");
+    html_raw(&w->h, ">");
+    web_field_error(w, name);
+}
+
+void web_select_begin(web_ctx *w, const char *id, const char *name, const char *label_key)
+{
+    html_out(&w->h, "<label for=\"%s\">%s</label><select id=\"%s\" name=\"%s\">", id,
+             web_tr(w, label_key), id, name);
+}
+
+void web_option(web_ctx *w, const char *value, const char *label, bool selected)
+{
+    html_out(&w->h, "<option value=\"%s\"%s>%s</option>", value, selected ? " selected" : "",
+             label);
+}
+
+void web_name_options(web_ctx *w, const char *const *names, const char *prefix,
+                      const char *selected)
+{
+    for (int i = 0; names[i]; i++)
+        web_option(w, names[i], web_trk(w, prefix, names[i]),
+                   selected && strcmp(names[i], selected) == 0);
+}
+
+void web_select_end(web_ctx *w, const char *field)
+{
+    html_raw(&w->h, "</select>");
+    web_field_error(w, field);
+}
+
+void web_table_begin(web_ctx *w, const char *id, const char *const *heads)
+{
+    if (id)
+        html_out(&w->h, "<div class=\"scroll\"><table id=\"%s\"><tr>", id);
+    else
+        html_raw(&w->h, "<div class=\"scroll\"><table><tr>");
+    for (int i = 0; heads[i]; i++)
+        html_out(&w->h, "<th>%s</th>", strchr(heads[i], '.') ? web_tr(w, heads[i]) : heads[i]);
+    html_raw(&w->h, "</tr>");
+}
+
 /* The localized message for a field error of the given type. */
 static const char *type_message(web_ctx *w, const http_field *f)
 {

@@ -58,10 +58,7 @@ void web_questionnaire_form(web_ctx *w)
         web_end(w, 200);
         return;
     }
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h,
              "<form method=\"post\" action=\"/participants/%s/questionnaire\" class=\"card\">"
              "<h2>%s</h2><input type=\"hidden\" name=\"instrument\" value=\"%s\">",
@@ -242,10 +239,7 @@ void web_attendance_form(web_ctx *w)
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1><p>%s · %s</p>", web_tr(w, "group.attendance"),
              web_js(s, "topic") ? web_js(s, "topic") : "", web_jdate(w, s, "scheduled_at"));
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h, "<form method=\"post\" action=\"/sessions/%s/attendance\" class=\"card\">",
              w->id);
     web_csrf_input(w);
@@ -329,10 +323,7 @@ void web_refer_form(web_ctx *w)
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1><p><a href=\"/participants/%s\">%s%s</a></p>",
              web_tr(w, "refer.title"), w->id, web_js(p, "family_name"), web_js(p, "given_name"));
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h,
              "<form method=\"get\" action=\"/participants/%s/refer\" class=\"card\" "
              "role=\"search\"><label for=\"q\">%s</label><input type=\"text\" id=\"q\" name=\"q\" "
@@ -356,11 +347,9 @@ void web_refer_form(web_ctx *w)
                  "<input type=\"hidden\" name=\"service_id\" value=\"%D\">",
                  w->id, sid);
         web_csrf_input(w);
-        html_out(&w->h, "<label for=\"need-%D\">%s</label><select id=\"need-%D\" name=\"need\">",
-                 sid, web_tr(w, "refer.need"), sid);
-        for (int k = 0; pl_referral_need_names[k]; k++)
-            html_out(&w->h, "<option value=\"%s\">%s</option>", pl_referral_need_names[k],
-                     web_trk(w, "need", pl_referral_need_names[k]));
+        web_select_begin(w, pl_arena_printf(&w->req->arena, "need-%lld", (long long)sid), "need",
+                         "refer.need");
+        web_name_options(w, pl_referral_need_names, "need", NULL);
         html_out(&w->h,
                  "</select><label for=\"notes-%D\">%s</label><textarea id=\"notes-%D\" "
                  "name=\"notes\" rows=\"2\"></textarea><p><button type=\"submit\">%s</button></p>"
