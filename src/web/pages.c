@@ -355,6 +355,25 @@ bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt)
     return false;
 }
 
+int64_t web_path_id(web_ctx *w)
+{
+    char *end;
+    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
+    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
+}
+
+json_object *web_form_body(web_ctx *w, web_handler form)
+{
+    json_object *body = web_form_json(w);
+    if (w->err.nfields == 0)
+        return body;
+    json_object_put(body);
+    form(w);
+    if (w->res->status < 400)
+        w->res->status = 422;
+    return NULL;
+}
+
 void web_form_errors(web_ctx *w)
 {
     if (w->err.nfields == 0)
@@ -926,13 +945,9 @@ static void login_after(web_ctx *w)
 void web_login_post(web_ctx *w)
 {
     http_request *req = w->req;
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_login_get(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_login_get);
+    if (!body)
         return;
-    }
     const http_route *r = api_route("POST", "/api/v1/login");
     const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
     pl_err err;

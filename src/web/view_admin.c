@@ -86,13 +86,9 @@ void web_accounts(web_ctx *w)
 
 void web_account_create(web_ctx *w)
 {
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_accounts(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_accounts);
+    if (!body)
         return;
-    }
     w->after = web_after_write;
     w->next = "/admin/accounts";
     web_api_write(w, "POST", "/api/v1/staff", NULL, 0, body);

@@ -21,13 +21,6 @@
 
 static const char *const instruments[] = {"phq9", "phq2", "dds17", "dds2", "stanford_ses", NULL};
 
-static int64_t path_id(web_ctx *w)
-{
-    char *end;
-    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
-    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
-}
-
 void web_questionnaire_form(web_ctx *w)
 {
     const char *params[1] = {w->id};
@@ -97,7 +90,7 @@ static void questionnaire_after(web_ctx *w)
 
 void web_questionnaire_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     const char *code = web_form_get(&w->form, "instrument");
     const instrument_def *d = code ? instrument_find(code) : NULL;
     if (!pid || !d) {
@@ -362,18 +355,14 @@ void web_refer_form(web_ctx *w)
 
 void web_refer_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_refer_form(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_refer_form);
+    if (!body)
         return;
-    }
     json_object_object_add(body, "participant_id", json_object_new_int64(pid));
     json_object_object_add(body, "status", json_object_new_string("sent"));
     w->after = web_after_write;

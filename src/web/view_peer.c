@@ -525,13 +525,6 @@ void web_contact_form(web_ctx *w)
     web_end(w, w->err.nfields ? 422 : 200);
 }
 
-static int64_t path_id(web_ctx *w)
-{
-    char *end;
-    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
-    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
-}
-
 static const char *now_rfc3339(web_ctx *w)
 {
     char *out = pl_arena_alloc(&w->req->arena, PL_TIME_STRLEN);
@@ -542,18 +535,14 @@ static const char *now_rfc3339(web_ctx *w)
 
 void web_contact_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        w->res->status = 422;
-        web_contact_form(w);
+    json_object *body = web_form_body(w, web_contact_form);
+    if (!body)
         return;
-    }
     json_object_object_add(body, "participant_id", json_object_new_int64(pid));
     json_object_object_add(body, "occurred_at", json_object_new_string(now_rfc3339(w)));
     w->after = web_after_write;
@@ -594,18 +583,14 @@ void web_measurement_form(web_ctx *w)
 
 void web_measurement_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        w->res->status = 422;
-        web_measurement_form(w);
+    json_object *body = web_form_body(w, web_measurement_form);
+    if (!body)
         return;
-    }
     const char *unit = web_form_get(&w->form, "unit");
     if (!unit || !*unit) {
         /* no unit chosen: the program's unit for this analyte */

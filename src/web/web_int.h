@@ -75,6 +75,14 @@ void web_field_error(web_ctx *w, const char *field);
 const char *web_value(web_ctx *w, const char *field, const char *dflt);
 /* True when a checkbox value was sent (re-showing a form), or dflt on a fresh form. */
 bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt);
+/* The first path parameter as a positive id, else 0. */
+int64_t web_path_id(web_ctx *w);
+/*
+ * A POST's fields typed into a JSON body (the caller owns it). On field
+ * errors NULL, after form re-showed the page with them: 422 unless form
+ * answered an error of its own (404, 403, 500).
+ */
+json_object *web_form_body(web_ctx *w, web_handler form);
 /* The "fix the fields below" summary and the form-wide error, when there are errors. */
 void web_form_errors(web_ctx *w);
 /* What an input asks of the browser beyond its type. */
