@@ -1,6 +1,7 @@
 /*
  * pages.c - the page table, the dispatcher every page runs through, the
- * layout, sign-in and CSRF.
+ * layout, sign-in and CSRF, and the form and table helpers every page
+ * writes its fields and tables with.
  *
  * web_pages is the single declaration of the web app: each row is turned
  * into an http_route whose handler is web_dispatch(), which finds the row
