@@ -1,6 +1,7 @@
 /*
  * pages.c - the page table, the dispatcher every page runs through, the
- * layout, sign-in and CSRF.
+ * layout, sign-in and CSRF, and the form and table helpers every page
+ * writes its fields and tables with.
  *
  * web_pages is the single declaration of the web app: each row is turned
  * into an http_route whose handler is web_dispatch(), which finds the row
@@ -353,6 +354,84 @@ bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt)
         if (strcmp(w->form.names[i], field) == 0 && strcmp(w->form.values[i], value) == 0)
             return true;
     return false;
+}
+
+int64_t web_path_id(web_ctx *w)
+{
+    char *end;
+    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
+    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
+}
+
+json_object *web_form_body(web_ctx *w, web_handler form)
+{
+    json_object *body = web_form_json(w);
+    if (w->err.nfields == 0)
+        return body;
+    json_object_put(body);
+    form(w);
+    if (w->res->status < 400)
+        w->res->status = 422;
+    return NULL;
+}
+
+void web_form_errors(web_ctx *w)
+{
+    if (w->err.nfields == 0)
+        return;
+    html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>", web_tr(w, "err.summary"));
+    web_field_error(w, "form");
+}
+
+void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
+                    web_input_hint hint)
+{
+    html_out(&w->h, "<label for=\"%s\">%s</label><input type=\"%s\" id=\"%s\" name=\"%s\"", name,
+             web_tr(w, label_key), type, name, name);
+    if (hint == WEB_INPUT_DECIMAL)
+        html_raw(&w->h, " inputmode=\"decimal\"");
+    html_out(&w->h, " value=\"%s\"", web_value(w, name, ""));
+    if (hint == WEB_INPUT_NO_AUTOFILL)
+        html_raw(&w->h, " autocomplete=\"off\"");
+    html_raw(&w->h, ">");
+    web_field_error(w, name);
+}
+
+void web_select_begin(web_ctx *w, const char *id, const char *name, const char *label_key)
+{
+    html_out(&w->h, "<label for=\"%s\">%s</label><select id=\"%s\" name=\"%s\">", id,
+             web_tr(w, label_key), id, name);
+}
+
+void web_option(web_ctx *w, const char *value, const char *label, bool selected)
+{
+    html_out(&w->h, "<option value=\"%s\"%s>%s</option>", value, selected ? " selected" : "",
+             label);
+}
+
+void web_name_options(web_ctx *w, const char *const *names, const char *prefix,
+                      const char *selected)
+{
+    for (int i = 0; names[i]; i++)
+        web_option(w, names[i], web_trk(w, prefix, names[i]),
+                   selected && strcmp(names[i], selected) == 0);
+}
+
+void web_select_end(web_ctx *w, const char *field)
+{
+    html_raw(&w->h, "</select>");
+    web_field_error(w, field);
+}
+
+void web_table_begin(web_ctx *w, const char *id, const char *const *heads)
+{
+    if (id)
+        html_out(&w->h, "<div class=\"scroll\"><table id=\"%s\"><tr>", id);
+    else
+        html_raw(&w->h, "<div class=\"scroll\"><table><tr>");
+    for (int i = 0; heads[i]; i++)
+        html_out(&w->h, "<th>%s</th>", strchr(heads[i], '.') ? web_tr(w, heads[i]) : heads[i]);
+    html_raw(&w->h, "</tr>");
 }
 
 /* The localized message for a field error of the given type. */
@@ -867,13 +946,9 @@ static void login_after(web_ctx *w)
 void web_login_post(web_ctx *w)
 {
     http_request *req = w->req;
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_login_get(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_login_get);
+    if (!body)
         return;
-    }
     const http_route *r = api_route("POST", "/api/v1/login");
     const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
     pl_err err;

@@ -25,11 +25,9 @@ void web_accounts(web_ctx *w)
     web_begin(w, web_tr(w, "admin.title"));
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1>", web_tr(w, "admin.title"));
-    html_out(&w->h,
-             "<div class=\"scroll\"><table id=\"accounts\"><tr><th>%s</th><th>%s</th><th>%s</th>"
-             "<th>%s</th><th></th></tr>",
-             web_tr(w, "login.username"), web_tr(w, "admin.name"), web_tr(w, "admin.role"),
-             web_tr(w, "admin.state"));
+    static const char *const heads[] = {"login.username", "admin.name", "admin.role",
+                                        "admin.state",    "",           NULL};
+    web_table_begin(w, "accounts", heads);
     json_object *items = web_jo(as, "items");
     int n = items ? (int)json_object_array_length(items) : 0;
     for (int i = 0; i < n; i++) {
@@ -50,58 +48,33 @@ void web_accounts(web_ctx *w)
     html_raw(&w->h, "</table></div>");
 
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, "admin.new"));
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_raw(&w->h, "<form method=\"post\" action=\"/admin/accounts\" class=\"card\">");
     web_csrf_input(w);
-    html_out(&w->h,
-             "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
-             "name=\"username\" value=\"%s\" autocomplete=\"off\">",
-             web_tr(w, "login.username"), web_value(w, "username", ""));
-    web_field_error(w, "username");
-    html_out(&w->h,
-             "<label for=\"display_name\">%s</label><input type=\"text\" id=\"display_name\" "
-             "name=\"display_name\" value=\"%s\">",
-             web_tr(w, "admin.name"), web_value(w, "display_name", ""));
-    web_field_error(w, "display_name");
-    const char *role = web_value(w, "role", "peer_leader");
-    html_out(&w->h, "<label for=\"role\">%s</label><select id=\"role\" name=\"role\">",
-             web_tr(w, "admin.role"));
-    for (int k = 0; pl_role_names[k]; k++)
-        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", pl_role_names[k],
-                 strcmp(role, pl_role_names[k]) == 0 ? " selected" : "",
-                 web_trk(w, "role", pl_role_names[k]));
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "role");
+    web_text_input(w, "username", "login.username", "text", WEB_INPUT_NO_AUTOFILL);
+    web_text_input(w, "display_name", "admin.name", "text", WEB_INPUT_PLAIN);
+    web_select_begin(w, "role", "role", "admin.role");
+    web_name_options(w, pl_role_names, "role", web_value(w, "role", "peer_leader"));
+    web_select_end(w, "role");
     const char *scope = web_value(w, "scope_unit_id", "");
-    html_out(&w->h,
-             "<label for=\"scope_unit_id\">%s</label><select id=\"scope_unit_id\" "
-             "name=\"scope_unit_id\"><option value=\"\">%s</option>",
-             web_tr(w, "admin.scope"), web_tr(w, "admin.everywhere"));
+    web_select_begin(w, "scope_unit_id", "scope_unit_id", "admin.scope");
+    web_option(w, "", web_tr(w, "admin.everywhere"), false);
     json_object *uitems = web_jo(units, "items");
     int nu = uitems ? (int)json_object_array_length(uitems) : 0;
     for (int i = 0; i < nu; i++) {
         json_object *u = json_object_array_get_idx(uitems, (size_t)i);
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)web_ji(u, "id"));
-        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", id,
-                 strcmp(id, scope) == 0 ? " selected" : "", web_js(u, "name"));
+        web_option(w, id, web_js(u, "name"), strcmp(id, scope) == 0);
     }
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "scope_unit_id");
+    web_select_end(w, "scope_unit_id");
     const char *lang = web_value(w, "language", "");
-    html_out(&w->h,
-             "<label for=\"language\">%s</label><select id=\"language\" name=\"language\">"
-             "<option value=\"\">%s</option>",
-             web_tr(w, "admin.language"), web_tr(w, "admin.language_browser"));
+    web_select_begin(w, "language", "language", "admin.language");
+    web_option(w, "", web_tr(w, "admin.language_browser"), false);
     for (int i = 0; i < WEB_LANG__COUNT; i++)
-        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", web_lang_code((web_lang)i),
-                 strcmp(lang, web_lang_code((web_lang)i)) == 0 ? " selected" : "",
-                 web_lang_name((web_lang)i));
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "language");
+        web_option(w, web_lang_code((web_lang)i), web_lang_name((web_lang)i),
+                   strcmp(lang, web_lang_code((web_lang)i)) == 0);
+    web_select_end(w, "language");
     html_out(&w->h,
              "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
              "name=\"password\" autocomplete=\"new-password\">",
@@ -113,13 +86,9 @@ void web_accounts(web_ctx *w)
 
 void web_account_create(web_ctx *w)
 {
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_accounts(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_accounts);
+    if (!body)
         return;
-    }
     w->after = web_after_write;
     w->next = "/admin/accounts";
     web_api_write(w, "POST", "/api/v1/staff", NULL, 0, body);

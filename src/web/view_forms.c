@@ -21,13 +21,6 @@
 
 static const char *const instruments[] = {"phq9", "phq2", "dds17", "dds2", "stanford_ses", NULL};
 
-static int64_t path_id(web_ctx *w)
-{
-    char *end;
-    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
-    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
-}
-
 void web_questionnaire_form(web_ctx *w)
 {
     const char *params[1] = {w->id};
@@ -58,10 +51,7 @@ void web_questionnaire_form(web_ctx *w)
         web_end(w, 200);
         return;
     }
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h,
              "<form method=\"post\" action=\"/participants/%s/questionnaire\" class=\"card\">"
              "<h2>%s</h2><input type=\"hidden\" name=\"instrument\" value=\"%s\">",
@@ -100,7 +90,7 @@ static void questionnaire_after(web_ctx *w)
 
 void web_questionnaire_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     const char *code = web_form_get(&w->form, "instrument");
     const instrument_def *d = code ? instrument_find(code) : NULL;
     if (!pid || !d) {
@@ -242,10 +232,7 @@ void web_attendance_form(web_ctx *w)
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1><p>%s · %s</p>", web_tr(w, "group.attendance"),
              web_js(s, "topic") ? web_js(s, "topic") : "", web_jdate(w, s, "scheduled_at"));
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h, "<form method=\"post\" action=\"/sessions/%s/attendance\" class=\"card\">",
              w->id);
     web_csrf_input(w);
@@ -329,10 +316,7 @@ void web_refer_form(web_ctx *w)
     w->res->status = st;
     html_out(&w->h, "<h1>%s</h1><p><a href=\"/participants/%s\">%s%s</a></p>",
              web_tr(w, "refer.title"), w->id, web_js(p, "family_name"), web_js(p, "given_name"));
-    if (w->err.nfields)
-        html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>",
-                 web_tr(w, "err.summary"));
-    web_field_error(w, "form");
+    web_form_errors(w);
     html_out(&w->h,
              "<form method=\"get\" action=\"/participants/%s/refer\" class=\"card\" "
              "role=\"search\"><label for=\"q\">%s</label><input type=\"text\" id=\"q\" name=\"q\" "
@@ -356,11 +340,9 @@ void web_refer_form(web_ctx *w)
                  "<input type=\"hidden\" name=\"service_id\" value=\"%D\">",
                  w->id, sid);
         web_csrf_input(w);
-        html_out(&w->h, "<label for=\"need-%D\">%s</label><select id=\"need-%D\" name=\"need\">",
-                 sid, web_tr(w, "refer.need"), sid);
-        for (int k = 0; pl_referral_need_names[k]; k++)
-            html_out(&w->h, "<option value=\"%s\">%s</option>", pl_referral_need_names[k],
-                     web_trk(w, "need", pl_referral_need_names[k]));
+        web_select_begin(w, pl_arena_printf(&w->req->arena, "need-%lld", (long long)sid), "need",
+                         "refer.need");
+        web_name_options(w, pl_referral_need_names, "need", NULL);
         html_out(&w->h,
                  "</select><label for=\"notes-%D\">%s</label><textarea id=\"notes-%D\" "
                  "name=\"notes\" rows=\"2\"></textarea><p><button type=\"submit\">%s</button></p>"
@@ -373,18 +355,14 @@ void web_refer_form(web_ctx *w)
 
 void web_refer_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        web_refer_form(w);
-        w->res->status = 422;
+    json_object *body = web_form_body(w, web_refer_form);
+    if (!body)
         return;
-    }
     json_object_object_add(body, "participant_id", json_object_new_int64(pid));
     json_object_object_add(body, "status", json_object_new_string("sent"));
     w->after = web_after_write;

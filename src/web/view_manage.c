@@ -186,12 +186,10 @@ static void dashboard_units(web_ctx *w, pl_time since, pl_time until)
     }
 
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, "dash.communities"));
-    html_out(&w->h,
-             "<div class=\"scroll\"><table id=\"communities\"><tr><th>%s</th><th>%s</th>"
-             "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
-             web_tr(w, "dash.community"), web_tr(w, "dash.district"), web_tr(w, "dash.arm"),
-             web_tr(w, "dash.enrolled"), web_tr(w, "dash.target"), web_tr(w, "dash.contacts"),
-             web_tr(w, "dash.per_month"));
+    static const char *const unit_heads[] = {
+        "dash.community", "dash.district", "dash.arm",       "dash.enrolled",
+        "dash.target",    "dash.contacts", "dash.per_month", NULL};
+    web_table_begin(w, "communities", unit_heads);
     const char **labels = pl_arena_alloc(&w->req->arena, sizeof(char *) * (size_t)(n ? n : 1));
     double *vals = pl_arena_alloc(&w->req->arena, sizeof(double) * (size_t)(n ? n : 1));
     double months = (double)(until - since) / (86400.0 * 30.4375);
@@ -225,11 +223,9 @@ static void dashboard_units(web_ctx *w, pl_time since, pl_time until)
 
     /* districts: the sums of their communities */
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, "dash.districts"));
-    html_out(&w->h,
-             "<div class=\"scroll\"><table id=\"districts\"><tr><th>%s</th><th>%s</th><th>%s</th>"
-             "<th>%s</th></tr>",
-             web_tr(w, "dash.district"), web_tr(w, "dash.enrolled"), web_tr(w, "dash.target"),
-             web_tr(w, "dash.contacts"));
+    static const char *const district_heads[] = {"dash.district", "dash.enrolled", "dash.target",
+                                                 "dash.contacts", NULL};
+    web_table_begin(w, "districts", district_heads);
     for (int d = 0; d < nd; d++) {
         json_object *du = json_object_array_get_idx(ditems, (size_t)d);
         int64_t enrolled = 0, contacts = 0;
@@ -266,12 +262,10 @@ static void dashboard_caseloads(web_ctx *w)
     if (web_api_get(w, "/api/v1/caseloads", NULL, 0, NULL, 0, &cl) != 200)
         return;
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, "dash.caseloads"));
-    html_out(&w->h,
-             "<p>%s: %D</p><div class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th>"
-             "<th>%s</th></tr>",
-             web_tr(w, "dash.unassigned"), web_ji(cl, "unassigned"), web_tr(w, "dash.leader"),
-             web_tr(w, "dash.participants"), web_tr(w, "dash.high_need"),
-             web_tr(w, "dash.overdue"));
+    html_out(&w->h, "<p>%s: %D</p>", web_tr(w, "dash.unassigned"), web_ji(cl, "unassigned"));
+    static const char *const heads[] = {"dash.leader", "dash.participants", "dash.high_need",
+                                        "dash.overdue", NULL};
+    web_table_begin(w, NULL, heads);
     json_object *items = web_jo(cl, "items");
     int n = items ? (int)json_object_array_length(items) : 0;
     for (int i = 0; i < n; i++) {
@@ -297,8 +291,8 @@ static void dashboard_ratings(web_ctx *w)
         html_out(&w->h, "<p class=\"muted\">%s</p>", web_tr(w, "record.none"));
         return;
     }
-    html_out(&w->h, "<div class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
-             web_tr(w, "dash.unit"), web_tr(w, "dash.period"), web_tr(w, "dash.level"));
+    static const char *const heads[] = {"dash.unit", "dash.period", "dash.level", NULL};
+    web_table_begin(w, NULL, heads);
     for (int i = 0; i < n; i++) {
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         char mean[WEB_NUM_MAX];
@@ -329,11 +323,9 @@ static void dashboard_hba1c(web_ctx *w)
     json_object *st = json_object_array_get_idx(items, 0);
     int64_t program = web_ji(st, "program_id");
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, "dash.hba1c"));
-    html_out(&w->h,
-             "<div class=\"scroll\"><table id=\"hba1c\"><tr><th>%s</th><th>%s</th><th>n</th>"
-             "<th>%s</th><th>%s</th></tr>",
-             web_tr(w, "dash.wave"), web_tr(w, "dash.arm"), web_tr(w, "dash.below7"),
-             web_tr(w, "dash.above9"));
+    static const char *const heads[] = {"dash.wave",   "dash.arm",    "n",
+                                        "dash.below7", "dash.above9", NULL};
+    web_table_begin(w, "hba1c", heads);
     static const int waves[] = {0, 12}; /* months */
     for (int wi = 0; wi < 2; wi++)
         for (int arm = PL_ARM_INTERVENTION; arm <= PL_ARM_CONTROL; arm++) {

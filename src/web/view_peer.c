@@ -277,10 +277,24 @@ static void section(web_ctx *w, const char *key)
     html_out(&w->h, "<h2>%s</h2>", web_tr(w, key));
 }
 
-static void list_or_empty(web_ctx *w, int n)
+/*
+ * A list section of the record: the heading, "none" when the API list is
+ * empty, and the list's opening tag (the caller closes it). Returns the
+ * list's items (NULL when none) and their count in *n.
+ */
+static json_object *list_section(web_ctx *w, const char *key, json_object *list, bool ordered,
+                                 int *n)
 {
-    if (n == 0)
+    section(w, key);
+    json_object *items = web_jo(list, "items");
+    *n = items ? (int)json_object_array_length(items) : 0;
+    if (*n == 0)
         html_out(&w->h, "<p class=\"muted\">%s</p>", web_tr(w, "record.none"));
+    if (ordered)
+        html_raw(&w->h, "<ol class=\"plain\">");
+    else
+        html_raw(&w->h, "<ul>");
+    return items;
 }
 
 void web_participant(web_ctx *w)
@@ -372,11 +386,8 @@ void web_participant(web_ctx *w)
     }
 
     /* alerts */
-    section(w, "record.alerts");
-    json_object *items = web_jo(as, "items");
-    int n = items ? (int)json_object_array_length(items) : 0;
-    list_or_empty(w, n);
-    html_raw(&w->h, "<ul>");
+    int n;
+    json_object *items = list_section(w, "record.alerts", as, false, &n);
     for (int i = 0; i < n; i++) {
         json_object *a = json_object_array_get_idx(items, (size_t)i);
         const char *sev = web_js(a, "severity");
@@ -390,11 +401,7 @@ void web_participant(web_ctx *w)
     html_raw(&w->h, "</ul>");
 
     /* tasks */
-    section(w, "record.tasks");
-    items = web_jo(ts, "items");
-    n = items ? (int)json_object_array_length(items) : 0;
-    list_or_empty(w, n);
-    html_raw(&w->h, "<ul>");
+    items = list_section(w, "record.tasks", ts, false, &n);
     for (int i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(items, (size_t)i);
         html_out(&w->h, "<li>%s · %s %s</li>",
@@ -404,12 +411,8 @@ void web_participant(web_ctx *w)
     html_raw(&w->h, "</ul>");
 
     /* contacts, newest first */
-    section(w, "record.contacts");
-    items = web_jo(cs, "items");
+    items = list_section(w, "record.contacts", cs, true, &n);
     sort_items(items, by_occurred);
-    n = items ? (int)json_object_array_length(items) : 0;
-    list_or_empty(w, n);
-    html_raw(&w->h, "<ol class=\"plain\">");
     for (int i = n - 1, shown = 0; i >= 0 && shown < 30; i--, shown++) {
         json_object *c = json_object_array_get_idx(items, (size_t)i);
         html_out(&w->h, "<li class=\"card\"><strong>%s</strong> · %s · %D %s<br>",
@@ -429,11 +432,7 @@ void web_participant(web_ctx *w)
     html_raw(&w->h, "</ol>");
 
     /* referrals */
-    section(w, "record.referrals");
-    items = web_jo(rs, "items");
-    n = items ? (int)json_object_array_length(items) : 0;
-    list_or_empty(w, n);
-    html_raw(&w->h, "<ul>");
+    items = list_section(w, "record.referrals", rs, false, &n);
     for (int i = 0; i < n; i++) {
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         html_out(&w->h, "<li>%s · %s · %s</li>", web_js(web_jo(r, "service"), "name"),
@@ -443,11 +442,7 @@ void web_participant(web_ctx *w)
     html_raw(&w->h, "</ul>");
 
     /* questionnaires with their scores */
-    section(w, "record.questionnaires");
-    items = web_jo(qs, "items");
-    n = items ? (int)json_object_array_length(items) : 0;
-    list_or_empty(w, n);
-    html_raw(&w->h, "<ul>");
+    items = list_section(w, "record.questionnaires", qs, false, &n);
     for (int i = 0; i < n; i++) {
         json_object *r = json_object_array_get_idx(items, (size_t)i);
         char sc[WEB_NUM_MAX];
@@ -480,36 +475,23 @@ static bool participant_header(web_ctx *w, const char *title_key)
     return true;
 }
 
-static void form_errors_summary(web_ctx *w)
-{
-    if (w->err.nfields == 0)
-        return;
-    html_out(&w->h, "<div class=\"card err\" role=\"alert\">%s</div>", web_tr(w, "err.summary"));
-    web_field_error(w, "form");
-}
-
 void web_contact_form(web_ctx *w)
 {
     if (!participant_header(w, "contact.title"))
         return;
-    form_errors_summary(w);
+    web_form_errors(w);
     html_out(&w->h, "<form method=\"post\" action=\"/participants/%s/contact\" class=\"card\">",
              w->id);
     web_csrf_input(w);
     const char *mode = web_value(w, "mode", "phone");
-    html_out(&w->h, "<label for=\"mode\">%s</label><select id=\"mode\" name=\"mode\">",
-             web_tr(w, "contact.mode"));
+    web_select_begin(w, "mode", "mode", "contact.mode");
     for (int i = 0; pl_contact_mode_names[i]; i++) {
         const char *m = pl_contact_mode_names[i];
         if (strcmp(m, "group") == 0)
             continue; /* group contacts come from attendance */
-        if (strcmp(m, mode) == 0)
-            html_out(&w->h, "<option value=\"%s\" selected>%s</option>", m, web_trk(w, "mode", m));
-        else
-            html_out(&w->h, "<option value=\"%s\">%s</option>", m, web_trk(w, "mode", m));
+        web_option(w, m, web_trk(w, "mode", m), strcmp(m, mode) == 0);
     }
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "mode");
+    web_select_end(w, "mode");
     html_out(&w->h,
              "<label for=\"minutes\">%s</label><input type=\"number\" id=\"minutes\" "
              "name=\"minutes\" min=\"1\" max=\"600\" inputmode=\"numeric\" value=\"%s\">",
@@ -538,20 +520,9 @@ void web_contact_form(web_ctx *w)
              "maxlength=\"4000\">%s</textarea>",
              web_tr(w, "contact.note"), web_value(w, "note", ""));
     web_field_error(w, "note");
-    html_out(&w->h,
-             "<label for=\"follow_up_date\">%s</label><input type=\"date\" id=\"follow_up_date\" "
-             "name=\"follow_up_date\" value=\"%s\">",
-             web_tr(w, "contact.followup"), web_value(w, "follow_up_date", ""));
-    web_field_error(w, "follow_up_date");
+    web_text_input(w, "follow_up_date", "contact.followup", "date", WEB_INPUT_PLAIN);
     html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
     web_end(w, w->err.nfields ? 422 : 200);
-}
-
-static int64_t path_id(web_ctx *w)
-{
-    char *end;
-    long long v = w->id ? strtoll(w->id, &end, 10) : 0;
-    return w->id && *end == '\0' && v > 0 ? (int64_t)v : 0;
 }
 
 static const char *now_rfc3339(web_ctx *w)
@@ -564,18 +535,14 @@ static const char *now_rfc3339(web_ctx *w)
 
 void web_contact_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        w->res->status = 422;
-        web_contact_form(w);
+    json_object *body = web_form_body(w, web_contact_form);
+    if (!body)
         return;
-    }
     json_object_object_add(body, "participant_id", json_object_new_int64(pid));
     json_object_object_add(body, "occurred_at", json_object_new_string(now_rfc3339(w)));
     w->after = web_after_write;
@@ -592,54 +559,38 @@ void web_measurement_form(web_ctx *w)
 {
     if (!participant_header(w, "measure.title"))
         return;
-    form_errors_summary(w);
+    web_form_errors(w);
     html_out(&w->h, "<form method=\"post\" action=\"/participants/%s/measurement\" class=\"card\">",
              w->id);
     web_csrf_input(w);
     const char *code = web_value(w, "code", "4548-4");
-    html_out(&w->h, "<label for=\"code\">%s</label><select id=\"code\" name=\"code\">",
-             web_tr(w, "measure.what"));
+    web_select_begin(w, "code", "code", "measure.what");
     for (int i = 0; measure_codes[i]; i++) {
         const measure_def *d = measure_def_find(measure_codes[i]);
-        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", d->code,
-                 strcmp(d->code, code) == 0 ? " selected" : "", web_trk(w, "analyte", d->analyte));
+        web_option(w, d->code, web_trk(w, "analyte", d->analyte), strcmp(d->code, code) == 0);
     }
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "code");
-    html_out(&w->h,
-             "<label for=\"value\">%s</label><input type=\"text\" id=\"value\" name=\"value\" "
-             "inputmode=\"decimal\" value=\"%s\">",
-             web_tr(w, "measure.value"), web_value(w, "value", ""));
-    web_field_error(w, "value");
-    const char *unit = web_value(w, "unit", "");
-    html_out(&w->h, "<label for=\"unit\">%s</label><select id=\"unit\" name=\"unit\">",
-             web_tr(w, "measure.unit"));
-    html_out(&w->h, "<option value=\"\">%s</option>", web_tr(w, "measure.unit_default"));
+    web_select_end(w, "code");
+    web_text_input(w, "value", "measure.value", "text", WEB_INPUT_DECIMAL);
+    web_select_begin(w, "unit", "unit", "measure.unit");
+    web_option(w, "", web_tr(w, "measure.unit_default"), false);
     static const char *const units[] = {"%",       "mmol/mol", "mm[Hg]", "kg",
                                         "[lb_av]", "mmol/L",   "mg/dL",  NULL};
-    for (int i = 0; units[i]; i++)
-        html_out(&w->h, "<option value=\"%s\"%s>%s</option>", units[i],
-                 strcmp(units[i], unit) == 0 ? " selected" : "", web_trk(w, "unit", units[i]));
-    html_raw(&w->h, "</select>");
-    web_field_error(w, "unit");
+    web_name_options(w, units, "unit", web_value(w, "unit", ""));
+    web_select_end(w, "unit");
     html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
     web_end(w, w->err.nfields ? 422 : 200);
 }
 
 void web_measurement_post(web_ctx *w)
 {
-    int64_t pid = path_id(w);
+    int64_t pid = web_path_id(w);
     if (!pid) {
         web_error_page(w, 404, "err.notfound");
         return;
     }
-    json_object *body = web_form_json(w);
-    if (w->err.nfields > 0) {
-        json_object_put(body);
-        w->res->status = 422;
-        web_measurement_form(w);
+    json_object *body = web_form_body(w, web_measurement_form);
+    if (!body)
         return;
-    }
     const char *unit = web_form_get(&w->form, "unit");
     if (!unit || !*unit) {
         /* no unit chosen: the program's unit for this analyte */

@@ -1,7 +1,7 @@
 /*
  * web_int.h - what the page files share (internal to src/web): the page
  * table's row, the per-request page context, the layout, the CSRF token,
- * form helpers and calls into the API's handlers.
+ * form and table helpers and calls into the API's handlers.
  *
  * A page handler gets a web_ctx whose html writer appends to the
  * response; strings live in the request arena. JSON that an API call
@@ -75,6 +75,40 @@ void web_field_error(web_ctx *w, const char *field);
 const char *web_value(web_ctx *w, const char *field, const char *dflt);
 /* True when a checkbox value was sent (re-showing a form), or dflt on a fresh form. */
 bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt);
+/* The first path parameter as a positive id, else 0. */
+int64_t web_path_id(web_ctx *w);
+/*
+ * A POST's fields typed into a JSON body (the caller owns it). On field
+ * errors NULL, after form re-showed the page with them: 422 unless form
+ * answered an error of its own (404, 403, 500).
+ */
+json_object *web_form_body(web_ctx *w, web_handler form);
+/* The "fix the fields below" summary and the form-wide error, when there are errors. */
+void web_form_errors(web_ctx *w);
+/* What an input asks of the browser beyond its type. */
+typedef enum web_input_hint {
+    WEB_INPUT_PLAIN,
+    WEB_INPUT_DECIMAL,     /* inputmode="decimal": a number pad with a decimal point */
+    WEB_INPUT_NO_AUTOFILL, /* autocomplete="off" */
+} web_input_hint;
+/* A label, an input of type named name (id too) with the kept value, and its field error. */
+void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
+                    web_input_hint hint);
+/* A label and an opening <select>; options follow, web_select_end closes it. */
+void web_select_begin(web_ctx *w, const char *id, const char *name, const char *label_key);
+/* One <option>; label is shown as it is (escaped). */
+void web_option(web_ctx *w, const char *value, const char *label, bool selected);
+/* An option per name of a NULL-terminated list, labelled "<prefix>.<name>"; selected may be NULL.
+ */
+void web_name_options(web_ctx *w, const char *const *names, const char *prefix,
+                      const char *selected);
+/* Closes a <select> and writes field's error. */
+void web_select_end(web_ctx *w, const char *field);
+/*
+ * Opens a scrolling table with id (NULL: none) and a header row: one cell per
+ * entry of the NULL-terminated heads, a catalog key, or, without a '.', shown as it is.
+ */
+void web_table_begin(web_ctx *w, const char *id, const char *const *heads);
 
 /* ---- the API, called from a page ----------------------------------------- */
 
