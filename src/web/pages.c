@@ -76,6 +76,17 @@ static const http_field account_form[] = {
     {"language", HTTP_F_STRING, false, true, 0, 16, pl_language_names},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
+static const http_field account_edit_form[] = {
+    {"display_name", HTTP_F_STRING, false, true, 0, 200, NULL},
+    {"role", HTTP_F_STRING, true, false, 0, 40, pl_role_names},
+    {"scope_unit_id", HTTP_F_ID, false, true, 0, 0, NULL},
+    {"language", HTTP_F_STRING, false, true, 0, 16, pl_language_names},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+static const http_field password_form[] = {
+    {"password", HTTP_F_STRING, true, false, 0, 256, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
 static const http_field empty_form[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -127,6 +138,12 @@ const web_page web_pages[] = {
      "Staff accounts, and the form to create one"},
     {"POST", "/admin/accounts", web_account_create, R(ADMIN), account_form,
      "Create a staff account"},
+    {"GET", "/admin/accounts/{id}", web_account_edit, R(ADMIN), NULL,
+     "One staff account, to change its name, role, scope, language or password"},
+    {"POST", "/admin/accounts/{id}", web_account_update, R(ADMIN), account_edit_form,
+     "Change a staff account's name, role, scope or language"},
+    {"POST", "/admin/accounts/{id}/password", web_account_password, R(ADMIN), password_form,
+     "Set a staff account's new password; its sessions end"},
     {"POST", "/admin/accounts/{id}/disable", web_account_disable, R(ADMIN), empty_form,
      "Disable a staff account"},
     {"POST", "/admin/accounts/{id}/enable", web_account_enable, R(ADMIN), empty_form,
@@ -339,11 +356,9 @@ void web_field_error(web_ctx *w, const char *field)
 
 const char *web_value(web_ctx *w, const char *field, const char *dflt)
 {
-    if (w->form.n > 0) {
-        const char *v = web_form_get(&w->form, field);
-        return v ? v : "";
-    }
-    return dflt;
+    /* a field the posted form did not carry (another form's, on a page with two) keeps dflt */
+    const char *v = w->form.n > 0 ? web_form_get(&w->form, field) : NULL;
+    return v ? v : dflt;
 }
 
 bool web_checked(web_ctx *w, const char *field, const char *value, bool dflt)
@@ -383,18 +398,27 @@ void web_form_errors(web_ctx *w)
     web_field_error(w, "form");
 }
 
-void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
-                    web_input_hint hint)
+void web_text_input_value(web_ctx *w, const char *name, const char *label_key, const char *type,
+                          web_input_hint hint, const char *current)
 {
     html_out(&w->h, "<label for=\"%s\">%s</label><input type=\"%s\" id=\"%s\" name=\"%s\"", name,
              web_tr(w, label_key), type, name, name);
     if (hint == WEB_INPUT_DECIMAL)
         html_raw(&w->h, " inputmode=\"decimal\"");
-    html_out(&w->h, " value=\"%s\"", web_value(w, name, ""));
+    if (hint != WEB_INPUT_NEW_PASSWORD)
+        html_out(&w->h, " value=\"%s\"", web_value(w, name, current ? current : ""));
     if (hint == WEB_INPUT_NO_AUTOFILL)
         html_raw(&w->h, " autocomplete=\"off\"");
+    if (hint == WEB_INPUT_NEW_PASSWORD)
+        html_raw(&w->h, " autocomplete=\"new-password\"");
     html_raw(&w->h, ">");
     web_field_error(w, name);
+}
+
+void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
+                    web_input_hint hint)
+{
+    web_text_input_value(w, name, label_key, type, hint, "");
 }
 
 void web_select_begin(web_ctx *w, const char *id, const char *name, const char *label_key)
@@ -710,6 +734,11 @@ void web_after_write(web_ctx *w)
         problem_errors(w);
         w->res->body.len = 0;
         /* the form again, as GET would show it, with what was typed and the errors */
+        if (w->reshow) {
+            w->reshow(w);
+            w->res->status = 422;
+            return;
+        }
         for (const web_page *p = web_pages; p->method; p++)
             if (strcmp(p->method, "GET") == 0 && strcmp(p->path, w->page->path) == 0) {
                 p->handler(w);

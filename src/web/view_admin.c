@@ -1,6 +1,7 @@
 /*
  * view_admin.c - account administration for admins: the staff accounts,
- * creating one, and disabling or enabling one.
+ * creating one, changing one (name, role, scope, language), setting its
+ * new password, and disabling or enabling one.
  *
  * Through the API's staff handlers (admin only there as here): creating
  * hashes the password with argon2id, and every change is audited in the
@@ -10,6 +11,37 @@
 #include <string.h>
 
 #include "web_int.h"
+
+/*
+ * The role, scope and language of an account's form: the posted values when
+ * the form comes back with errors, else the given ones.
+ */
+static void account_fields(web_ctx *w, json_object *units, const char *role_now,
+                           const char *scope_now, const char *lang_now)
+{
+    web_select_begin(w, "role", "role", "admin.role");
+    web_name_options(w, pl_role_names, "role", web_value(w, "role", role_now));
+    web_select_end(w, "role");
+    const char *scope = web_value(w, "scope_unit_id", scope_now);
+    web_select_begin(w, "scope_unit_id", "scope_unit_id", "admin.scope");
+    web_option(w, "", web_tr(w, "admin.everywhere"), false);
+    json_object *uitems = web_jo(units, "items");
+    int nu = uitems ? (int)json_object_array_length(uitems) : 0;
+    for (int i = 0; i < nu; i++) {
+        json_object *u = json_object_array_get_idx(uitems, (size_t)i);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)web_ji(u, "id"));
+        web_option(w, id, web_js(u, "name"), strcmp(id, scope) == 0);
+    }
+    web_select_end(w, "scope_unit_id");
+    const char *lang = web_value(w, "language", lang_now);
+    web_select_begin(w, "language", "language", "admin.language");
+    web_option(w, "", web_tr(w, "admin.language_browser"), false);
+    for (int i = 0; i < WEB_LANG__COUNT; i++)
+        web_option(w, web_lang_code((web_lang)i), web_lang_name((web_lang)i),
+                   strcmp(lang, web_lang_code((web_lang)i)) == 0);
+    web_select_end(w, "language");
+}
 
 void web_accounts(web_ctx *w)
 {
@@ -34,13 +66,15 @@ void web_accounts(web_ctx *w)
         json_object *a = json_object_array_get_idx(items, (size_t)i);
         json_object *dis = web_jo(a, "disabled");
         bool disabled = dis && json_object_get_boolean(dis);
-        html_out(&w->h,
-                 "<tr data-account=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>"
-                 "<form method=\"post\" action=\"/admin/accounts/%D/%s\">",
-                 web_js(a, "username"), web_js(a, "username"), web_js(a, "display_name"),
-                 web_trk(w, "role", web_js(a, "role") ? web_js(a, "role") : "admin"),
-                 web_tr(w, disabled ? "admin.disabled" : "admin.active"), web_ji(a, "id"),
-                 disabled ? "enable" : "disable");
+        html_out(
+            &w->h,
+            "<tr data-account=\"%s\"><td><a href=\"/admin/accounts/%D\">%s</a></td><td>%s</td>"
+            "<td>%s</td><td>%s</td><td><form method=\"post\" action=\"/admin/accounts/%D/%s\">",
+            web_js(a, "username"), web_ji(a, "id"), web_js(a, "username"),
+            web_js(a, "display_name"),
+            web_trk(w, "role", web_js(a, "role") ? web_js(a, "role") : "admin"),
+            web_tr(w, disabled ? "admin.disabled" : "admin.active"), web_ji(a, "id"),
+            disabled ? "enable" : "disable");
         web_csrf_input(w);
         html_out(&w->h, "<button type=\"submit\">%s</button></form></td></tr>",
                  web_tr(w, disabled ? "admin.enable" : "admin.disable"));
@@ -53,33 +87,8 @@ void web_accounts(web_ctx *w)
     web_csrf_input(w);
     web_text_input(w, "username", "login.username", "text", WEB_INPUT_NO_AUTOFILL);
     web_text_input(w, "display_name", "admin.name", "text", WEB_INPUT_PLAIN);
-    web_select_begin(w, "role", "role", "admin.role");
-    web_name_options(w, pl_role_names, "role", web_value(w, "role", "peer_leader"));
-    web_select_end(w, "role");
-    const char *scope = web_value(w, "scope_unit_id", "");
-    web_select_begin(w, "scope_unit_id", "scope_unit_id", "admin.scope");
-    web_option(w, "", web_tr(w, "admin.everywhere"), false);
-    json_object *uitems = web_jo(units, "items");
-    int nu = uitems ? (int)json_object_array_length(uitems) : 0;
-    for (int i = 0; i < nu; i++) {
-        json_object *u = json_object_array_get_idx(uitems, (size_t)i);
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)web_ji(u, "id"));
-        web_option(w, id, web_js(u, "name"), strcmp(id, scope) == 0);
-    }
-    web_select_end(w, "scope_unit_id");
-    const char *lang = web_value(w, "language", "");
-    web_select_begin(w, "language", "language", "admin.language");
-    web_option(w, "", web_tr(w, "admin.language_browser"), false);
-    for (int i = 0; i < WEB_LANG__COUNT; i++)
-        web_option(w, web_lang_code((web_lang)i), web_lang_name((web_lang)i),
-                   strcmp(lang, web_lang_code((web_lang)i)) == 0);
-    web_select_end(w, "language");
-    html_out(&w->h,
-             "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
-             "name=\"password\" autocomplete=\"new-password\">",
-             web_tr(w, "login.password"));
-    web_field_error(w, "password");
+    account_fields(w, units, "peer_leader", "", "");
+    web_text_input(w, "password", "login.password", "password", WEB_INPUT_NEW_PASSWORD);
     html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
     web_end(w, w->err.nfields ? 422 : 200);
 }
@@ -112,4 +121,64 @@ void web_account_disable(web_ctx *w)
 void web_account_enable(web_ctx *w)
 {
     set_disabled(w, false);
+}
+
+void web_account_edit(web_ctx *w)
+{
+    const char *params[1] = {w->id};
+    const char *q[] = {"limit", "200"};
+    json_object *a = NULL, *units = NULL;
+    int status = web_api_get(w, "/api/v1/staff/{id}", params, 1, NULL, 0, &a);
+    if (status != 200) {
+        web_error_page(w, status, status == 404 ? "err.notfound" : "err.forbidden");
+        return;
+    }
+    web_api_get(w, "/api/v1/org-units", NULL, 0, q, 1, &units);
+    int st = w->res->status;
+    web_begin(w, web_tr(w, "admin.edit"));
+    w->res->status = st;
+    html_out(&w->h, "<h1>%s</h1><p>%s</p>", web_tr(w, "admin.edit"), web_js(a, "username"));
+    web_form_errors(w);
+    html_out(&w->h, "<form method=\"post\" action=\"/admin/accounts/%D\" class=\"card\">",
+             web_ji(a, "id"));
+    web_csrf_input(w);
+    web_text_input_value(w, "display_name", "admin.name", "text", WEB_INPUT_PLAIN,
+                         web_js(a, "display_name"));
+    char scope[24] = "";
+    if (web_ji(a, "scope_unit_id") > 0)
+        snprintf(scope, sizeof scope, "%lld", (long long)web_ji(a, "scope_unit_id"));
+    const char *role = web_js(a, "role"), *lang = web_js(a, "language");
+    account_fields(w, units, role ? role : "", scope, lang ? lang : "");
+    html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
+    html_out(&w->h,
+             "<h2>%s</h2><form method=\"post\" action=\"/admin/accounts/%D/password\" "
+             "class=\"card\">",
+             web_tr(w, "admin.password"), web_ji(a, "id"));
+    web_csrf_input(w);
+    web_text_input(w, "password", "login.password", "password", WEB_INPUT_NEW_PASSWORD);
+    html_out(&w->h, "<p><button type=\"submit\">%s</button></p></form>", web_tr(w, "form.save"));
+    web_end(w, w->err.nfields ? 422 : 200);
+}
+
+void web_account_update(web_ctx *w)
+{
+    json_object *body = web_form_body(w, web_account_edit);
+    if (!body)
+        return;
+    const char *params[1] = {w->id};
+    w->after = web_after_write;
+    w->next = "/admin/accounts";
+    web_api_write(w, "PATCH", "/api/v1/staff/{id}", params, 1, body);
+}
+
+void web_account_password(web_ctx *w)
+{
+    json_object *body = web_form_body(w, web_account_edit);
+    if (!body)
+        return;
+    const char *params[1] = {w->id};
+    w->after = web_after_write;
+    w->reshow = web_account_edit;
+    w->next = "/admin/accounts";
+    web_api_write(w, "POST", "/api/v1/staff/{id}/password", params, 1, body);
 }

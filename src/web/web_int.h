@@ -42,11 +42,12 @@ struct web_ctx {
     const char *id;
     web_lang lang;
     html h;
-    web_form form;     /* a POST's fields */
-    char csrf[65];     /* the token forms of this session carry */
-    pl_err err;        /* field errors to show beside the fields */
-    web_handler after; /* a write's continuation: runs once the API answered */
-    const char *next;  /* where a successful write goes (303) */
+    web_form form;      /* a POST's fields */
+    char csrf[65];      /* the token forms of this session carry */
+    pl_err err;         /* field errors to show beside the fields */
+    web_handler after;  /* a write's continuation: runs once the API answered */
+    const char *next;   /* where a successful write goes (303) */
+    web_handler reshow; /* the page showing the form again on field errors; NULL: GET of the path */
     json_object *owned[WEB_OWNED_MAX];
     int nowned;
 };
@@ -88,12 +89,16 @@ void web_form_errors(web_ctx *w);
 /* What an input asks of the browser beyond its type. */
 typedef enum web_input_hint {
     WEB_INPUT_PLAIN,
-    WEB_INPUT_DECIMAL,     /* inputmode="decimal": a number pad with a decimal point */
-    WEB_INPUT_NO_AUTOFILL, /* autocomplete="off" */
+    WEB_INPUT_DECIMAL,      /* inputmode="decimal": a number pad with a decimal point */
+    WEB_INPUT_NO_AUTOFILL,  /* autocomplete="off" */
+    WEB_INPUT_NEW_PASSWORD, /* autocomplete="new-password"; never refilled */
 } web_input_hint;
 /* A label, an input of type named name (id too) with the kept value, and its field error. */
 void web_text_input(web_ctx *w, const char *name, const char *label_key, const char *type,
                     web_input_hint hint);
+/* The same with the value shown when no form was posted (an edit form's current value). */
+void web_text_input_value(web_ctx *w, const char *name, const char *label_key, const char *type,
+                          web_input_hint hint, const char *current);
 /* A label and an opening <select>; options follow, web_select_end closes it. */
 void web_select_begin(web_ctx *w, const char *id, const char *name, const char *label_key);
 /* One <option>; label is shown as it is (escaped). */
@@ -170,6 +175,9 @@ void web_alert_ack(web_ctx *w);
 void web_dashboard(web_ctx *w);
 void web_accounts(web_ctx *w);
 void web_account_create(web_ctx *w);
+void web_account_edit(web_ctx *w);
+void web_account_update(web_ctx *w);
+void web_account_password(web_ctx *w);
 void web_account_disable(web_ctx *w);
 void web_account_enable(web_ctx *w);
 void web_report(web_ctx *w);

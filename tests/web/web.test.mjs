@@ -18,7 +18,7 @@ let browser;
 before(async () => {
   srv.demo();
   await srv.start();
-  await srv.loginAll(['peer', 'clinician', 'manager']);
+  await srv.loginAll(['peer', 'clinician', 'manager', 'admin']);
   browser = await launch();
 });
 
@@ -327,10 +327,39 @@ test('an admin creates an account, which signs in, then disables it', async () =
   assert.equal(await other.getAttribute('html', 'lang'), 'es');
   assert.match(await other.textContent('h1'), /Bandeja de alertas/);
   await other.context().close();
+  // the admin changes the account's language back to the browser's, and sets a new password
+  await page.click('#accounts tr[data-account=webnurse] a');
+  assert.equal(await page.inputValue('#display_name'), 'Web Nurse');
+  assert.equal(await page.inputValue('#role'), 'clinician');
+  await page.selectOption('#language', '');
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator('form.card').first().locator('button').click(),
+  ]);
+  assert.match(page.url(), /\/admin\/accounts$/);
+  const edited = (await srv.listAll('admin', '/api/v1/staff?limit=200')).find((a) => a.username === 'webnurse');
+  assert.equal(edited.language, null);
+  assert.equal(edited.role, 'clinician', 'the role is kept');
+  await page.click('#accounts tr[data-account=webnurse] a');
+  await page.fill('#password', 'short');
+  const [bad] = await Promise.all([page.waitForNavigation(), page.click('form[action$="/password"] button')]);
+  assert.equal(bad.status(), 422, 'a short password is refused beside its field');
+  assert.equal(await page.locator('#err-password').count(), 1);
+  assert.equal(await page.inputValue('#role'), 'clinician', 'the other form still shows the account');
+  await page.fill('#password', 'a-new-long-password-2');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/password"] button')]);
+  assert.match(page.url(), /\/admin\/accounts$/);
+  const renewed = await newPage(browser);
+  await signIn(renewed, srv.url, 'webnurse', 'a-long-enough-password-1');
+  assert.match(renewed.url(), /\/login$/, 'the old password no longer works');
+  await signIn(renewed, srv.url, 'webnurse', 'a-new-long-password-2');
+  assert.match(renewed.url(), /\/alerts$/);
+  assert.equal(await renewed.getAttribute('html', 'lang'), 'en', 'the browser\'s language again');
+  await renewed.context().close();
   await Promise.all([page.waitForNavigation(), row.locator('button').click()]);
   assert.match(await page.textContent('#accounts tr[data-account=webnurse]'), /Disabled/);
   const again = await newPage(browser);
-  await signIn(again, srv.url, 'webnurse', 'a-long-enough-password-1');
+  await signIn(again, srv.url, 'webnurse', 'a-new-long-password-2');
   assert.match(again.url(), /\/login$/);
   assert.match(await again.textContent('main'), /Wrong username or password/);
   await again.context().close();
