@@ -181,9 +181,8 @@ static pl_status action_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_tx_alert_get(tx, c->id, &req->arena, &al, err);
     if (st != PL_OK)
         return st;
-    if (c->if_match >= 0 && c->if_match != al.version)
-        return pl_err_set(err, PL_STALE,
-                          "the alert was changed since you read it; reload and try again");
+    if ((st = api_version_check(c->if_match, al.version, "alert", err)) != PL_OK)
+        return st;
     int version = al.version;
     pl_time now = (pl_time)time(NULL);
     const char *action;

@@ -152,6 +152,14 @@ int api_if_match_version(http_request *req, http_response *res)
     return (int)v;
 }
 
+pl_status api_version_check(int if_match, int version, const char *what, pl_err *err)
+{
+    if (if_match >= 0 && if_match != version)
+        return pl_err_set(err, PL_STALE,
+                          "the %s was changed since you read it; reload and try again", what);
+    return PL_OK;
+}
+
 bool api_if_match(http_request *req, http_response *res, int version)
 {
     int want = api_if_match_version(req, res);

@@ -53,6 +53,11 @@ void api_etag(http_request *req, http_response *res, int version);
 bool api_if_match(http_request *req, http_response *res, int version);
 /* The version If-Match names, or -1 when absent (or unparsable: then 412 is written, -2). */
 int api_if_match_version(http_request *req, http_response *res);
+/*
+ * Inside a write: PL_OK when if_match is -1 (none sent) or the record's
+ * version; else PL_STALE with "the <what> was changed since you read it".
+ */
+pl_status api_version_check(int if_match, int version, const char *what, pl_err *err);
 
 /* ---- request parameters ------------------------------------------------- */
 

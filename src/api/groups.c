@@ -285,9 +285,8 @@ static pl_status group_write(store_tx *tx, http_request *req, void *ctx, api_res
     if (!c->create) {
         if ((st = store_tx_group_get(tx, c->g.id, &req->arena, &before, err)) != PL_OK)
             return st;
-        if (c->if_match >= 0 && c->if_match != before.version)
-            return pl_err_set(err, PL_STALE,
-                              "the group was changed since you read it; reload and try again");
+        if ((st = api_version_check(c->if_match, before.version, "group", err)) != PL_OK)
+            return st;
         g = before;
         version = before.version;
     }
@@ -535,10 +534,8 @@ static pl_status session_write(store_tx *tx, http_request *req, void *ctx, api_r
     if (!c->create) {
         if ((st = store_tx_group_session_get(tx, c->s.id, &req->arena, &before, err)) != PL_OK)
             return st;
-        if (c->if_match >= 0 && c->if_match != before.version)
-            return pl_err_set(err, PL_STALE,
-                              "the session was changed since you read it; reload "
-                              "and try again");
+        if ((st = api_version_check(c->if_match, before.version, "session", err)) != PL_OK)
+            return st;
         s = before;
         const char *status = api_body_str(req, "status");
         pl_session_status to = before.status;
@@ -730,9 +727,8 @@ static pl_status attendance_write(store_tx *tx, http_request *req, void *ctx, ap
     pl_status st = store_tx_group_session_get(tx, c->session_id, &req->arena, &s, err);
     if (st != PL_OK)
         return st;
-    if (c->if_match >= 0 && c->if_match != s.version)
-        return pl_err_set(err, PL_STALE,
-                          "the session was changed since you read it; reload and try again");
+    if ((st = api_version_check(c->if_match, s.version, "session", err)) != PL_OK)
+        return st;
     store_attendance_change *ch;
     int nch;
     pl_time now = (pl_time)time(NULL);

@@ -317,9 +317,8 @@ static pl_status change_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_tx_participant_get(tx, c->id, &req->arena, &p, err);
     if (st != PL_OK)
         return st;
-    if (c->if_match >= 0 && c->if_match != p.version)
-        return pl_err_set(err, PL_STALE,
-                          "the participant was changed since you read it; reload and try again");
+    if ((st = api_version_check(c->if_match, p.version, "participant", err)) != PL_OK)
+        return st;
     int version = p.version;
     pl_id old_unit = p.home_unit_id;
     pl_id old_leader = p.peer_leader_id;

@@ -311,9 +311,8 @@ static pl_status transition_write(store_tx *tx, http_request *req, void *ctx, ap
     pl_status st = store_tx_referral_get(tx, c->id, &req->arena, &r, err);
     if (st != PL_OK)
         return st;
-    if (c->if_match >= 0 && c->if_match != r.version)
-        return pl_err_set(err, PL_STALE,
-                          "the referral was changed since you read it; reload and try again");
+    if ((st = api_version_check(c->if_match, r.version, "referral", err)) != PL_OK)
+        return st;
     pl_referral_status from, to;
     if (pl_referral_status_parse(r.status, &from) != PL_OK ||
         pl_referral_status_parse(c->status, &to) != PL_OK)

@@ -128,9 +128,8 @@ static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_tx_staff_account_get(tx, u->id, &req->arena, &a, err);
     if (st != PL_OK)
         return st;
-    if (u->if_match >= 0 && u->if_match != a.version)
-        return pl_err_set(err, PL_STALE,
-                          "the account was changed since you read it; reload and try again");
+    if ((st = api_version_check(u->if_match, a.version, "account", err)) != PL_OK)
+        return st;
     bool end_sessions = false;
     if (u->reset) {
         if ((st = store_staff_password_set(tx, a.id, u->hash, err)) != PL_OK)

@@ -374,9 +374,8 @@ static pl_status arms_write(store_tx *tx, http_request *req, void *ctx, api_resu
     pl_status s = store_tx_study_get(tx, c->id, &req->arena, &st, err);
     if (s != PL_OK)
         return s;
-    if (c->if_match >= 0 && c->if_match != st.version)
-        return pl_err_set(err, PL_STALE,
-                          "the study was changed since you read it; reload and try again");
+    if ((s = api_version_check(c->if_match, st.version, "study", err)) != PL_OK)
+        return s;
     if ((s = store_study_arms_set(tx, c->id, c->b.arms, c->b.narms, c->allocation, c->seed,
                                   st.version, err)) != PL_OK)
         return s;

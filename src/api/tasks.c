@@ -216,9 +216,8 @@ static pl_status change_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_tx_task_get(tx, c->id, &req->arena, &t, err);
     if (st != PL_OK)
         return st;
-    if (c->if_match >= 0 && c->if_match != t.version)
-        return pl_err_set(err, PL_STALE,
-                          "the task was changed since you read it; reload and try again");
+    if ((st = api_version_check(c->if_match, t.version, "task", err)) != PL_OK)
+        return st;
     if (strcmp(t.status, "open") != 0) {
         pl_err_field(err, "status", "is %s: only an open task can be changed", t.status);
         return PL_INVALID;
