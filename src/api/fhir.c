@@ -129,7 +129,7 @@ json_object *fhir_api_body(http_request *req, http_response *res)
 }
 
 /* {id}: a positive integer, else 404 naming the resource. */
-static bool path_id(http_request *req, http_response *res, int i, const char *type, pl_id *out)
+bool fhir_api_path_id(http_request *req, http_response *res, int i, const char *type, pl_id *out)
 {
     const char *s = i < req->nparams ? req->params[i] : NULL;
     long long v = 0;
@@ -218,8 +218,8 @@ json_object *fhir_api_observation_json(http_request *req, const pl_measurement *
 }
 
 /* The version of a vread: the current one only (history is not kept). */
-static bool version_kept(http_request *req, http_response *res, const char *type, pl_id id,
-                         int current)
+bool fhir_api_version_kept(http_request *req, http_response *res, const char *type, pl_id id,
+                           int current)
 {
     const char *v = req->nparams > 1 ? req->params[1] : "";
     char want[24];
@@ -238,10 +238,10 @@ static void read_patient(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_participant p;
-    if (!fhir_api_negotiate(req, res) || !path_id(req, res, 0, "Patient", &id) ||
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Patient", &id) ||
         !fhir_api_load_patient(req, res, id, &p))
         return;
-    if (vread && !version_kept(req, res, "Patient", id, p.version)) {
+    if (vread && !fhir_api_version_kept(req, res, "Patient", id, p.version)) {
         api_audit(req, "read", "participant", id, id, 404);
         return;
     }
@@ -264,10 +264,10 @@ static void read_observation(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_measurement m;
-    if (!fhir_api_negotiate(req, res) || !path_id(req, res, 0, "Observation", &id) ||
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
         !load_observation(req, res, id, &m))
         return;
-    if (vread && !version_kept(req, res, "Observation", id, 1)) {
+    if (vread && !fhir_api_version_kept(req, res, "Observation", id, 1)) {
         api_audit(req, "read", "measurement", id, m.participant_id, 404);
         return;
     }
@@ -341,20 +341,10 @@ pl_status fhir_api_resolve_patient(http_request *req, store_tx *tx, const char *
 
 /* ---- search ------------------------------------------------------------------------ */
 
-#define QPARAMS_MAX 32
-
-typedef struct qparams {
-    http_request *req;
-    const char *name[QPARAMS_MAX];
-    const char *value[QPARAMS_MAX];
-    int n;
-    bool overflow;
-} qparams;
-
 static void collect(void *ctx, const char *name, const char *value)
 {
-    qparams *q = ctx;
-    if (q->n == QPARAMS_MAX) {
+    fhir_qparams *q = ctx;
+    if (q->n == FHIR_QPARAMS_MAX) {
         q->overflow = true;
         return;
     }
@@ -385,7 +375,7 @@ static const char *url_encode(pl_arena *a, const char *s)
 }
 
 /* The search URL with its parameters (without _offset), then &_offset=offset when >= 0. */
-static const char *search_url(http_request *req, const qparams *q, int offset)
+static const char *search_url(http_request *req, const fhir_qparams *q, int offset)
 {
     pl_arena *a = &req->arena;
     const char *url = pl_arena_printf(a, "%s%s", fhir_api_base(req), req->path + 5);
@@ -427,8 +417,8 @@ json_object *fhir_api_entry(http_request *req, const char *type, pl_id id, json_
     return e;
 }
 
-static void bad_param(http_request *req, http_response *res, const char *name, const char *value,
-                      const char *rule)
+void fhir_api_bad_param(http_request *req, http_response *res, const char *name, const char *value,
+                        const char *rule)
 {
     fhir_api_outcome(res, 400,
                      pl_arena_printf(&req->arena, "search parameter %s=%s: %s", name, value, rule));
@@ -445,7 +435,7 @@ static bool parse_int(const char *s, long lo, long hi, int *out)
 }
 
 /* Narrows r by one date parameter; false when malformed. */
-static bool apply_date(store_fhir_range *r, const char *value, bool allow_ne)
+bool fhir_api_apply_date(store_fhir_range *r, const char *value, bool allow_ne)
 {
     char prefix[3];
     pl_time lo, hi;
@@ -479,8 +469,8 @@ static bool apply_date(store_fhir_range *r, const char *value, bool allow_ne)
 }
 
 /* The parameters both searches share; false with 400 written. *none: matches nothing. */
-static bool common_param(http_request *req, http_response *res, const char *name, const char *value,
-                         store_fhir_query *q, bool *handled, bool *none)
+bool fhir_api_common_param(http_request *req, http_response *res, const char *name,
+                           const char *value, store_fhir_query *q, bool *handled, bool *none)
 {
     *handled = true;
     if (strcmp(name, "_id") == 0) {
@@ -490,18 +480,18 @@ static bool common_param(http_request *req, http_response *res, const char *name
         else
             q->id = v;
     } else if (strcmp(name, "_lastUpdated") == 0) {
-        if (!apply_date(&q->updated, value, false)) {
-            bad_param(req, res, name, value, "must be [eq|gt|lt|ge|le]date or dateTime");
+        if (!fhir_api_apply_date(&q->updated, value, false)) {
+            fhir_api_bad_param(req, res, name, value, "must be [eq|gt|lt|ge|le]date or dateTime");
             return false;
         }
     } else if (strcmp(name, "_count") == 0) {
         if (!parse_int(value, 1, 1000, &q->count)) {
-            bad_param(req, res, name, value, "must be 1 to 1000");
+            fhir_api_bad_param(req, res, name, value, "must be 1 to 1000");
             return false;
         }
     } else if (strcmp(name, "_offset") == 0) {
         if (!parse_int(value, 0, 100000000, &q->offset)) {
-            bad_param(req, res, name, value, "must be a whole number from 0");
+            fhir_api_bad_param(req, res, name, value, "must be a whole number from 0");
             return false;
         }
     } else if (strcmp(name, "_format") != 0 && strcmp(name, "_pretty") != 0) {
@@ -510,7 +500,7 @@ static bool common_param(http_request *req, http_response *res, const char *name
     return true;
 }
 
-static void init_query(store_fhir_query *q)
+void fhir_api_init_query(store_fhir_query *q)
 {
     memset(q, 0, sizeof *q);
     q->date = (store_fhir_range){PL_TIME_NONE, PL_TIME_NONE, PL_TIME_NONE, PL_TIME_NONE};
@@ -518,7 +508,7 @@ static void init_query(store_fhir_query *q)
     q->count = 50;
 }
 
-static bool gather(http_request *req, http_response *res, qparams *qp)
+bool fhir_api_gather(http_request *req, http_response *res, fhir_qparams *qp)
 {
     memset(qp, 0, sizeof *qp);
     qp->req = req;
@@ -530,8 +520,8 @@ static bool gather(http_request *req, http_response *res, qparams *qp)
     return true;
 }
 
-static json_object *searchset(http_request *req, const qparams *qp, const store_fhir_query *q,
-                              json_object *entries, bool more)
+json_object *fhir_api_searchset(http_request *req, const fhir_qparams *qp,
+                                const store_fhir_query *q, json_object *entries, bool more)
 {
     json_object *b = json_object_new_object();
     json_object_object_add(b, "resourceType", json_object_new_string("Bundle"));
@@ -548,17 +538,18 @@ static json_object *searchset(http_request *req, const qparams *qp, const store_
 void api_fhir_patient_search(http_request *req, http_response *res)
 {
     api_context *app = req->app;
-    qparams qp;
+    fhir_qparams qp;
     store_fhir_query q;
-    init_query(&q);
-    if (!fhir_api_negotiate(req, res) || !gather(req, res, &qp) || !api_scope(req, res, &q.scope))
+    fhir_api_init_query(&q);
+    if (!fhir_api_negotiate(req, res) || !fhir_api_gather(req, res, &qp) ||
+        !api_scope(req, res, &q.scope))
         return;
     bool none = false;
     pl_err err;
     pl_err_clear(&err);
     for (int i = 0; i < qp.n; i++) {
         bool handled;
-        if (!common_param(req, res, qp.name[i], qp.value[i], &q, &handled, &none))
+        if (!fhir_api_common_param(req, res, qp.name[i], qp.value[i], &q, &handled, &none))
             return;
         if (handled)
             continue;
@@ -584,9 +575,9 @@ void api_fhir_patient_search(http_request *req, http_response *res)
             else
                 q.id = id;
         } else {
-            bad_param(req, res, qp.name[i], qp.value[i],
-                      "not a Patient search parameter peerlink supports (_id, identifier, "
-                      "_lastUpdated, _count)");
+            fhir_api_bad_param(req, res, qp.name[i], qp.value[i],
+                               "not a Patient search parameter peerlink supports (_id, identifier, "
+                               "_lastUpdated, _count)");
             return;
         }
     }
@@ -608,16 +599,17 @@ void api_fhir_patient_search(http_request *req, http_response *res)
     }
     if (n)
         api_audit_reads(req, "participant", ids, ids, n);
-    fhir_api_send(res, 200, searchset(req, &qp, &q, entries, more));
+    fhir_api_send(res, 200, fhir_api_searchset(req, &qp, &q, entries, more));
 }
 
 void api_fhir_observation_search(http_request *req, http_response *res)
 {
     api_context *app = req->app;
-    qparams qp;
+    fhir_qparams qp;
     store_fhir_query q;
-    init_query(&q);
-    if (!fhir_api_negotiate(req, res) || !gather(req, res, &qp) || !api_scope(req, res, &q.scope))
+    fhir_api_init_query(&q);
+    if (!fhir_api_negotiate(req, res) || !fhir_api_gather(req, res, &qp) ||
+        !api_scope(req, res, &q.scope))
         return;
     bool none = false, include = false;
     pl_err err;
@@ -625,7 +617,7 @@ void api_fhir_observation_search(http_request *req, http_response *res)
     for (int i = 0; i < qp.n; i++) {
         const char *name = qp.name[i], *value = qp.value[i];
         bool handled;
-        if (!common_param(req, res, name, value, &q, &handled, &none))
+        if (!fhir_api_common_param(req, res, name, value, &q, &handled, &none))
             return;
         if (handled)
             continue;
@@ -643,7 +635,8 @@ void api_fhir_observation_search(http_request *req, http_response *res)
                 q.participant_id = id;
         } else if (strcmp(name, "code") == 0) {
             if (q.ncodes) {
-                bad_param(req, res, name, value, "give one code parameter; a comma means OR");
+                fhir_api_bad_param(req, res, name, value,
+                                   "give one code parameter; a comma means OR");
                 return;
             }
             const char *p = value;
@@ -656,7 +649,7 @@ void api_fhir_observation_search(http_request *req, http_response *res)
                 bool loinc = !bar || bar == tok || strncmp(tok, FHIR_LOINC "|", 17) == 0;
                 if (loinc && *code) {
                     if (q.ncodes == STORE_FHIR_CODES_MAX) {
-                        bad_param(req, res, name, value, "at most 8 codes");
+                        fhir_api_bad_param(req, res, name, value, "at most 8 codes");
                         return;
                     }
                     q.codes[q.ncodes++] = code;
@@ -669,9 +662,10 @@ void api_fhir_observation_search(http_request *req, http_response *res)
             if (!any)
                 none = true;
         } else if (strcmp(name, "date") == 0) {
-            if (!apply_date(&q.date, value, true)) {
-                bad_param(req, res, name, value,
-                          "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
+            if (!fhir_api_apply_date(&q.date, value, true)) {
+                fhir_api_bad_param(
+                    req, res, name, value,
+                    "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
                 return;
             }
         } else if (strcmp(name, "_sort") == 0) {
@@ -682,20 +676,21 @@ void api_fhir_observation_search(http_request *req, http_response *res)
             else if (strcmp(value, "_id") == 0)
                 q.sort = 0;
             else {
-                bad_param(req, res, name, value, "must be date, -date or _id");
+                fhir_api_bad_param(req, res, name, value, "must be date, -date or _id");
                 return;
             }
         } else if (strcmp(name, "_include") == 0) {
             if (strcmp(value, "Observation:patient") != 0 &&
                 strcmp(value, "Observation:subject") != 0) {
-                bad_param(req, res, name, value, "only Observation:patient is supported");
+                fhir_api_bad_param(req, res, name, value, "only Observation:patient is supported");
                 return;
             }
             include = true;
         } else {
-            bad_param(req, res, name, value,
-                      "not an Observation search parameter peerlink supports (_id, patient, "
-                      "subject, code, date, _lastUpdated, _count, _sort, _include)");
+            fhir_api_bad_param(
+                req, res, name, value,
+                "not an Observation search parameter peerlink supports (_id, patient, "
+                "subject, code, date, _lastUpdated, _count, _sort, _include)");
             return;
         }
     }
@@ -735,7 +730,7 @@ void api_fhir_observation_search(http_request *req, http_response *res)
         api_audit_reads(req, "measurement", ids, pids, n);
     if (nincluded)
         api_audit_reads(req, "participant", included, included, nincluded);
-    fhir_api_send(res, 200, searchset(req, &qp, &q, entries, more));
+    fhir_api_send(res, 200, fhir_api_searchset(req, &qp, &q, entries, more));
 }
 
 /* ---- Patient create and update ---------------------------------------------------- */
@@ -895,7 +890,7 @@ static pl_status patient_update_write(store_tx *tx, http_request *req, void *ctx
 void api_fhir_patient_update(http_request *req, http_response *res)
 {
     patient_update_ctx c = {0};
-    if (!fhir_api_negotiate(req, res) || !path_id(req, res, 0, "Patient", &c.id))
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Patient", &c.id))
         return;
     pl_participant cur;
     if (!fhir_api_load_patient(req, res, c.id, &cur))

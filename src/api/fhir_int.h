@@ -19,6 +19,43 @@ bool fhir_api_negotiate(http_request *req, http_response *res);
 /* The parsed body (Content-Type checked: 415; JSON checked: 400); NULL with the answer written. */
 json_object *fhir_api_body(http_request *req, http_response *res);
 
+/* {id} (path parameter i): a positive integer, else 404 naming the type written and false. */
+bool fhir_api_path_id(http_request *req, http_response *res, int i, const char *type, pl_id *out);
+/* A vread's {vid} (path parameter 1) is the current version; else 404 written and false
+ * (history is not kept). */
+bool fhir_api_version_kept(http_request *req, http_response *res, const char *type, pl_id id,
+                           int current);
+
+/* ---- search: the query string, the shared parameters, the searchset Bundle ---- */
+
+#define FHIR_QPARAMS_MAX 32
+
+/* A search's parameters in the order written (strings in the request arena). */
+typedef struct fhir_qparams {
+    http_request *req;
+    const char *name[FHIR_QPARAMS_MAX];
+    const char *value[FHIR_QPARAMS_MAX];
+    int n;
+    bool overflow;
+} fhir_qparams;
+
+/* Collects the query string; 400 written and false past FHIR_QPARAMS_MAX parameters. */
+bool fhir_api_gather(http_request *req, http_response *res, fhir_qparams *qp);
+/* Defaults: every range open, 50 a page. */
+void fhir_api_init_query(store_fhir_query *q);
+/* _id, _lastUpdated, _count, _offset, _format, _pretty into q (*handled); *none when _id can
+ * match nothing. False with 400 written when a value is malformed. */
+bool fhir_api_common_param(http_request *req, http_response *res, const char *name,
+                           const char *value, store_fhir_query *q, bool *handled, bool *none);
+/* Narrows r by one date parameter ([eq|ne|gt|lt|ge|le]value); false when malformed. */
+bool fhir_api_apply_date(store_fhir_range *r, const char *value, bool allow_ne);
+/* 400 OperationOutcome "search parameter name=value: rule". */
+void fhir_api_bad_param(http_request *req, http_response *res, const char *name, const char *value,
+                        const char *rule);
+/* A searchset Bundle of entries (taken) with self and, when more, next links. */
+json_object *fhir_api_searchset(http_request *req, const fhir_qparams *qp,
+                                const store_fhir_query *q, json_object *entries, bool more);
+
 /* A participant in scope; 404 (audited) written and false otherwise. */
 bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p);
 json_object *fhir_api_patient_json(http_request *req, const pl_participant *p);

@@ -215,12 +215,64 @@ static json_object *interactions(const char *const *codes)
     return a;
 }
 
+/*
+ * The CapabilityStatement's resources, one row each: what the routes in
+ * src/api/routes.c serve for that type. A new resource adds its row here.
+ */
+typedef struct cap_param {
+    const char *name, *type, *doc;
+} cap_param;
+
+typedef struct cap_resource {
+    const char *type;
+    const char *const *interactions; /* NULL-ended */
+    const char *versioning;
+    const char *const *includes; /* NULL-ended; NULL: none */
+    cap_param params[16];        /* ended by a NULL name */
+} cap_resource;
+
+#define STRS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const cap_resource cap_resources[] = {
+    {"Patient",
+     STRS("read", "vread", "create", "update", "search-type"),
+     "versioned-update",
+     NULL,
+     {{"_id", "token", "the participant id"},
+      {"identifier", "token", "system|value or value"},
+      {"_lastUpdated", "date", "eq ne gt lt ge le"}}},
+    {"Observation",
+     STRS("read", "vread", "create", "search-type"),
+     "versioned",
+     STRS("Observation:patient"),
+     {{"_id", "token", "the measurement id"},
+      {"patient", "reference", "Patient/id"},
+      {"subject", "reference", "Patient/id"},
+      {"code", "token", "system|code, comma for OR"},
+      {"date", "date", "eq ne gt lt ge le; _sort=date/-date"},
+      {"_lastUpdated", "date", "eq ne gt lt ge le"}}},
+};
+
+static json_object *cap_resource_json(const cap_resource *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string(r->type));
+    json_object_object_add(o, "interaction", interactions(r->interactions));
+    json_object_object_add(o, "versioning", json_object_new_string(r->versioning));
+    json_object_object_add(o, "readHistory", json_object_new_boolean(0));
+    json_object_object_add(o, "updateCreate", json_object_new_boolean(0));
+    if (r->includes)
+        json_object_object_add(o, "searchInclude", strings(r->includes));
+    json_object *params = json_object_new_array();
+    for (const cap_param *p = r->params; p->name; p++)
+        json_object_array_add(params, search_param(p->name, p->type, p->doc));
+    json_object_object_add(o, "searchParam", params);
+    return o;
+}
+
 json_object *fhir_capability(void)
 {
     static const char *const formats[] = {"application/fhir+json", "application/json", NULL};
-    static const char *const patient_ops[] = {"read",   "vread",       "create",
-                                              "update", "search-type", NULL};
-    static const char *const obs_ops[] = {"read", "vread", "create", "search-type", NULL};
     static const char *const system_ops[] = {"transaction", "batch", NULL};
     json_object *c = json_object_new_object();
     json_object_object_add(c, "resourceType", json_object_new_string("CapabilityStatement"));
@@ -239,37 +291,9 @@ json_object *fhir_capability(void)
         json_object_new_string("Bearer token of a peerlink account; the account's role and scope "
                                "limit what it sees. Versions: only the current version of a "
                                "record is kept, so vread answers the current version only."));
-
     json_object *res = json_object_new_array();
-    json_object *pat = json_object_new_object();
-    json_object_object_add(pat, "type", json_object_new_string("Patient"));
-    json_object_object_add(pat, "interaction", interactions(patient_ops));
-    json_object_object_add(pat, "versioning", json_object_new_string("versioned-update"));
-    json_object_object_add(pat, "readHistory", json_object_new_boolean(0));
-    json_object_object_add(pat, "updateCreate", json_object_new_boolean(0));
-    json_object *pp = json_object_new_array();
-    json_object_array_add(pp, search_param("_id", "token", "the participant id"));
-    json_object_array_add(pp, search_param("identifier", "token", "system|value or value"));
-    json_object_array_add(pp, search_param("_lastUpdated", "date", "eq ne gt lt ge le"));
-    json_object_object_add(pat, "searchParam", pp);
-    json_object_array_add(res, pat);
-
-    json_object *obs = json_object_new_object();
-    json_object_object_add(obs, "type", json_object_new_string("Observation"));
-    json_object_object_add(obs, "interaction", interactions(obs_ops));
-    json_object_object_add(obs, "versioning", json_object_new_string("versioned"));
-    json_object_object_add(obs, "readHistory", json_object_new_boolean(0));
-    static const char *const includes[] = {"Observation:patient", NULL};
-    json_object_object_add(obs, "searchInclude", strings(includes));
-    json_object *op = json_object_new_array();
-    json_object_array_add(op, search_param("_id", "token", "the measurement id"));
-    json_object_array_add(op, search_param("patient", "reference", "Patient/id"));
-    json_object_array_add(op, search_param("subject", "reference", "Patient/id"));
-    json_object_array_add(op, search_param("code", "token", "system|code, comma for OR"));
-    json_object_array_add(op, search_param("date", "date", "eq ne gt lt ge le; _sort=date/-date"));
-    json_object_array_add(op, search_param("_lastUpdated", "date", "eq ne gt lt ge le"));
-    json_object_object_add(obs, "searchParam", op);
-    json_object_array_add(res, obs);
+    for (size_t i = 0; i < sizeof cap_resources / sizeof cap_resources[0]; i++)
+        json_object_array_add(res, cap_resource_json(&cap_resources[i]));
     json_object_object_add(rest, "resource", res);
     json_object_object_add(rest, "interaction", interactions(system_ops));
     json_object *arr = json_object_new_array();
