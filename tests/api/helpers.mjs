@@ -1,7 +1,8 @@
 // helpers.mjs - shared by the black-box API tests (tests/api/*.test.mjs).
 //
-// Each test file builds its own demo database in a temporary directory
-// (`peerlink demo --seed 11`, with the demo logins), starts
+// Each test file has its own demo database in a temporary directory
+// (`peerlink demo --seed 11`, with the demo logins; built once per binary and
+// copied, see demo()), starts
 // `peerlink serve --listen 127.0.0.1:0` on it as a child process, reads the
 // URL from the first line of its standard output, and talks to it with
 // fetch(). Ids are never hard-coded: tests discover them through the API.
@@ -12,9 +13,20 @@
 //
 // Only node's standard library is used (node >= 18): node:test, fetch.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { basename, join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
@@ -87,24 +99,40 @@ export class Server {
     this.me = {}; // username -> GET /api/v1/me
   }
 
-  // Builds the demo database once and records the logins it prints.
-  // On PostgreSQL the demo is built in a SQLite file and moved over with
-  // `peerlink migrate` (COPY), which is much faster than row-by-row inserts.
-  // The file is built once per run (in PEERLINK_TEST_CACHE, scripts/pg-test's folder) and
-  // every test file's database is copied from it.
+  // Builds the demo database and records the logins it prints. With PEERLINK_TEST_CACHE
+  // (meson sets a folder in the build tree; scripts/pg-test a folder of its own) the demo is
+  // built once per binary and seed, and each test file starts from a copy of it: a SQLite
+  // file is copied, a PostgreSQL database is filled with `peerlink migrate` (COPY), which is
+  // much faster than building the demo row by row there.
   demo(seed = 11) {
     const pg = this.db.startsWith('postgres');
-    const cache = pg && process.env.PEERLINK_TEST_CACHE;
-    const file = cache ? join(cache, `demo-${seed}.db`) : pg ? join(this.dir, 'demo.db') : this.db;
+    const cache = process.env.PEERLINK_TEST_CACHE;
+    let file = pg ? join(this.dir, 'demo.db') : this.db;
+    if (cache) {
+      // the key changes with the binary, so a rebuilt peerlink never reads an older demo
+      const st = statSync(this.bin);
+      file = join(cache, `demo-${seed}-${st.size}-${Math.floor(st.mtimeMs)}.db`);
+    }
     let r = { status: 0, stdout: '' };
     if (cache && existsSync(`${file}.out`)) {
       r.stdout = readFileSync(`${file}.out`, 'utf8');
     } else {
-      r = spawnSync(this.bin, ['demo', '--db', file, '--seed', String(seed)], {
+      // built under a name of this process's own, then renamed: suites run side by side
+      const building = cache ? `${file}.${process.pid}` : file;
+      if (cache) {
+        mkdirSync(cache, { recursive: true });
+        const key = basename(file).replace(/\.db$/, '');
+        for (const f of readdirSync(cache))
+          if (/^demo-/.test(f) && !f.startsWith(key)) rmSync(join(cache, f), { force: true });
+      }
+      r = spawnSync(this.bin, ['demo', '--db', building, '--seed', String(seed)], {
         encoding: 'utf8',
         timeout: 120000,
       });
-      if (r.status === 0 && cache) writeFileSync(`${file}.out`, r.stdout);
+      if (r.status === 0 && cache) {
+        renameSync(building, file);
+        writeFileSync(`${file}.out`, r.stdout);
+      }
     }
     if (r.status !== 0)
       throw new Error(`peerlink demo failed (status ${r.status}): ${r.stderr}${r.stdout}`);
@@ -115,6 +143,8 @@ export class Server {
       });
       if (m.status !== 0)
         throw new Error(`peerlink migrate failed (status ${m.status}): ${m.stderr}${m.stdout}`);
+    } else if (file !== this.db) {
+      copyFileSync(file, this.db);
     }
     const out = r.stdout;
     const start = out.indexOf('demo logins');
