@@ -633,139 +633,128 @@ static pl_status loop_end(conn *c, db_stmt *st, int rc, pl_status r, pl_err *err
     return r;
 }
 
-static pl_status load_languages(conn *c, const char *kind, pl_id owner, pl_arena *a,
-                                store_rsc_language **out, int *n, pl_err *err)
+/* Reads one row of a list statement into item (zeroed first). */
+typedef void (*row_fn)(db_stmt *st, pl_arena *a, void *item);
+
+/*
+ * Steps a bound statement, calling row() for each row into a growing array
+ * of size-byte items. what names the rows of a child list, which holds at
+ * most STORE_RSC_MAX_CHILDREN; NULL for a program's whole list (no ceiling
+ * but the arena's).
+ */
+static pl_status load_rows(conn *c, db_stmt *st, pl_arena *a, size_t size, const char *what,
+                           row_fn row, void **items, int *n, pl_err *err)
 {
-    db_stmt *st = owned(c, SQL_LANG_OF, kind, owner, err);
-    if (!st)
-        return err->status;
     int cap = 0, rc;
     pl_status r = PL_OK;
-    *out = NULL;
+    *items = NULL;
     *n = 0;
     while ((rc = db_step(st)) == DB_ROW) {
-        if (*n >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "languages");
+        if (what && *n >= STORE_RSC_MAX_CHILDREN) {
+            r = too_many(err, what);
             break;
         }
-        store_rsc_language *l = grow(a, (void **)out, *n, &cap, sizeof **out);
-        if (!l) {
+        void *item = grow(a, items, *n, &cap, size);
+        if (!item) {
             r = out_of_memory(err);
             break;
         }
-        l->hsds_id = sq_col_text(st, 0, a);
-        l->name = sq_col_text(st, 1, a);
-        l->code = sq_col_text(st, 2, a);
-        l->note = sq_col_text(st, 3, a);
+        memset(item, 0, size);
+        row(st, a, item);
         (*n)++;
     }
     return loop_end(c, st, rc, r, err);
+}
+
+/* The child list of an owner (kind NULL: a statement bound by the owner's id alone). */
+static pl_status load_children(conn *c, const char *sqltext, const char *kind, pl_id owner,
+                               pl_arena *a, size_t size, const char *what, row_fn row, void **items,
+                               int *n, pl_err *err)
+{
+    db_stmt *st = owned(c, sqltext, kind, owner, err);
+    return st ? load_rows(c, st, a, size, what, row, items, n, err) : err->status;
+}
+
+static void language_row(db_stmt *st, pl_arena *a, void *item)
+{
+    store_rsc_language *l = item;
+    l->hsds_id = sq_col_text(st, 0, a);
+    l->name = sq_col_text(st, 1, a);
+    l->code = sq_col_text(st, 2, a);
+    l->note = sq_col_text(st, 3, a);
+}
+
+static pl_status load_languages(conn *c, const char *kind, pl_id owner, pl_arena *a,
+                                store_rsc_language **out, int *n, pl_err *err)
+{
+    return load_children(c, SQL_LANG_OF, kind, owner, a, sizeof **out, "languages", language_row,
+                         (void **)out, n, err);
+}
+
+static void phone_row(db_stmt *st, pl_arena *a, void *item)
+{
+    store_rsc_phone *p = item;
+    p->id = db_column_int64(st, 0);
+    p->hsds_id = sq_col_text(st, 1, a);
+    p->number = sq_col_text(st, 2, a);
+    p->extension = db_column_type(st, 3) == DB_NULL ? -1 : db_column_int(st, 3);
+    p->type = sq_col_text(st, 4, a);
+    p->description = sq_col_text(st, 5, a);
 }
 
 static pl_status load_phones(conn *c, const char *kind, pl_id owner, pl_arena *a,
                              store_rsc_phone **out, int *n, pl_err *err)
 {
-    db_stmt *st = owned(c, SQL_PHONE_OF, kind, owner, err);
-    if (!st)
-        return err->status;
-    int cap = 0, rc;
-    pl_status r = PL_OK;
-    pl_id ids[STORE_RSC_MAX_CHILDREN];
-    *out = NULL;
-    *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "phones");
-            break;
-        }
-        store_rsc_phone *p = grow(a, (void **)out, *n, &cap, sizeof **out);
-        if (!p) {
-            r = out_of_memory(err);
-            break;
-        }
-        memset(p, 0, sizeof *p);
-        ids[*n] = db_column_int64(st, 0);
-        p->hsds_id = sq_col_text(st, 1, a);
-        p->number = sq_col_text(st, 2, a);
-        p->extension = db_column_type(st, 3) == DB_NULL ? -1 : db_column_int(st, 3);
-        p->type = sq_col_text(st, 4, a);
-        p->description = sq_col_text(st, 5, a);
-        (*n)++;
-    }
-    r = loop_end(c, st, rc, r, err);
+    pl_status r = load_children(c, SQL_PHONE_OF, kind, owner, a, sizeof **out, "phones", phone_row,
+                                (void **)out, n, err);
     /* the languages of each phone, once the phone statement is reset */
     for (int i = 0; i < *n && r == PL_OK; i++)
-        r = load_languages(c, "phone", ids[i], a, &(*out)[i].languages, &(*out)[i].nlanguages, err);
+        r = load_languages(c, "phone", (*out)[i].id, a, &(*out)[i].languages, &(*out)[i].nlanguages,
+                           err);
     return r;
+}
+
+static void schedule_row(db_stmt *st, pl_arena *a, void *item)
+{
+    store_rsc_schedule *s = item;
+    s->hsds_id = sq_col_text(st, 0, a);
+    s->freq = sq_col_text(st, 1, a);
+    s->interval = db_column_int(st, 2);
+    s->byday = sq_col_text(st, 3, a);
+    s->opens_at = sq_col_text(st, 4, a);
+    s->closes_at = sq_col_text(st, 5, a);
+    s->valid_from = sq_col_date(st, 6);
+    s->valid_to = sq_col_date(st, 7);
+    s->description = sq_col_text(st, 8, a);
 }
 
 static pl_status load_schedules(conn *c, const char *kind, pl_id owner, pl_arena *a,
                                 store_rsc_schedule **out, int *n, pl_err *err)
 {
-    db_stmt *st = owned(c, SQL_SCHED_OF, kind, owner, err);
-    if (!st)
-        return err->status;
-    int cap = 0, rc;
-    pl_status r = PL_OK;
-    *out = NULL;
-    *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "schedules");
-            break;
-        }
-        store_rsc_schedule *s = grow(a, (void **)out, *n, &cap, sizeof **out);
-        if (!s) {
-            r = out_of_memory(err);
-            break;
-        }
-        s->hsds_id = sq_col_text(st, 0, a);
-        s->freq = sq_col_text(st, 1, a);
-        s->interval = db_column_int(st, 2);
-        s->byday = sq_col_text(st, 3, a);
-        s->opens_at = sq_col_text(st, 4, a);
-        s->closes_at = sq_col_text(st, 5, a);
-        s->valid_from = sq_col_date(st, 6);
-        s->valid_to = sq_col_date(st, 7);
-        s->description = sq_col_text(st, 8, a);
-        (*n)++;
-    }
-    return loop_end(c, st, rc, r, err);
+    return load_children(c, SQL_SCHED_OF, kind, owner, a, sizeof **out, "schedules", schedule_row,
+                         (void **)out, n, err);
+}
+
+static void address_row(db_stmt *st, pl_arena *a, void *item)
+{
+    store_rsc_address *ad = item;
+    ad->hsds_id = sq_col_text(st, 0, a);
+    ad->attention = sq_col_text(st, 1, a);
+    ad->address_1 = sq_col_text(st, 2, a);
+    ad->address_2 = sq_col_text(st, 3, a);
+    ad->city = sq_col_text(st, 4, a);
+    ad->region = sq_col_text(st, 5, a);
+    ad->state_province = sq_col_text(st, 6, a);
+    ad->postal_code = sq_col_text(st, 7, a);
+    ad->country = sq_col_text(st, 8, a);
+    ad->address_type = sq_col_text(st, 9, a);
 }
 
 static pl_status load_addresses(conn *c, pl_id location, pl_arena *a, store_rsc_address **out,
                                 int *n, pl_err *err)
 {
-    db_stmt *st = owned(c, SQL_ADDR_OF, NULL, location, err);
-    if (!st)
-        return err->status;
-    int cap = 0, rc;
-    pl_status r = PL_OK;
-    *out = NULL;
-    *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "addresses");
-            break;
-        }
-        store_rsc_address *ad = grow(a, (void **)out, *n, &cap, sizeof **out);
-        if (!ad) {
-            r = out_of_memory(err);
-            break;
-        }
-        ad->hsds_id = sq_col_text(st, 0, a);
-        ad->attention = sq_col_text(st, 1, a);
-        ad->address_1 = sq_col_text(st, 2, a);
-        ad->address_2 = sq_col_text(st, 3, a);
-        ad->city = sq_col_text(st, 4, a);
-        ad->region = sq_col_text(st, 5, a);
-        ad->state_province = sq_col_text(st, 6, a);
-        ad->postal_code = sq_col_text(st, 7, a);
-        ad->country = sq_col_text(st, 8, a);
-        ad->address_type = sq_col_text(st, 9, a);
-        (*n)++;
-    }
-    return loop_end(c, st, rc, r, err);
+    return load_children(c, SQL_ADDR_OF, NULL, location, a, sizeof **out, "addresses", address_row,
+                         (void **)out, n, err);
 }
 
 static void term_read(db_stmt *st, int i, pl_arena *a, store_rsc_term *t)
@@ -782,33 +771,20 @@ static void term_read(db_stmt *st, int i, pl_arena *a, store_rsc_term *t)
     t->term_uri = sq_col_text(st, i + 8, a);
 }
 
+static void attribute_row(db_stmt *st, pl_arena *a, void *item)
+{
+    store_rsc_attribute *at = item;
+    at->hsds_id = sq_col_text(st, 0, a);
+    at->value = sq_col_text(st, 1, a);
+    at->label = sq_col_text(st, 2, a);
+    term_read(st, 3, a, &at->term);
+}
+
 static pl_status load_attributes(conn *c, pl_id service, pl_arena *a, store_rsc_attribute **out,
                                  int *n, pl_err *err)
 {
-    db_stmt *st = owned(c, SQL_ATTR_OF, NULL, service, err);
-    if (!st)
-        return err->status;
-    int cap = 0, rc;
-    pl_status r = PL_OK;
-    *out = NULL;
-    *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "attributes");
-            break;
-        }
-        store_rsc_attribute *at = grow(a, (void **)out, *n, &cap, sizeof **out);
-        if (!at) {
-            r = out_of_memory(err);
-            break;
-        }
-        at->hsds_id = sq_col_text(st, 0, a);
-        at->value = sq_col_text(st, 1, a);
-        at->label = sq_col_text(st, 2, a);
-        term_read(st, 3, a, &at->term);
-        (*n)++;
-    }
-    return loop_end(c, st, rc, r, err);
+    return load_children(c, SQL_ATTR_OF, NULL, service, a, sizeof **out, "attributes",
+                         attribute_row, (void **)out, n, err);
 }
 
 /* ---- reads: entities --------------------------------------------------------------- */
@@ -827,6 +803,11 @@ static void location_read(db_stmt *st, pl_arena *a, store_rsc_location *l)
     l->has_coordinates = db_column_type(st, 8) != DB_NULL;
     l->latitude = db_column_double(st, 8);
     l->longitude = db_column_double(st, 9);
+}
+
+static void location_row(db_stmt *st, pl_arena *a, void *item)
+{
+    location_read(st, a, item);
 }
 
 static void service_read(db_stmt *st, pl_arena *a, store_rsc_service *s)
@@ -877,26 +858,8 @@ static pl_status service_children(conn *c, store_rsc_service *s, bool with_locat
     s->has_phones = s->has_languages = s->has_schedules = s->has_attributes = true;
     if (r != PL_OK || !with_locations)
         return r;
-    db_stmt *st = owned(c, SQL_LOC_OF_SERVICE, NULL, s->id, err);
-    if (!st)
-        return err->status;
-    int cap = 0, rc;
-    s->locations = NULL;
-    s->nlocations = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (s->nlocations >= STORE_RSC_MAX_CHILDREN) {
-            r = too_many(err, "locations");
-            break;
-        }
-        store_rsc_location *l = grow(a, (void **)&s->locations, s->nlocations, &cap, sizeof *l);
-        if (!l) {
-            r = out_of_memory(err);
-            break;
-        }
-        location_read(st, a, l);
-        s->nlocations++;
-    }
-    r = loop_end(c, st, rc, r, err);
+    r = load_children(c, SQL_LOC_OF_SERVICE, NULL, s->id, a, sizeof *s->locations, "locations",
+                      location_row, (void **)&s->locations, &s->nlocations, err);
     for (int i = 0; i < s->nlocations && r == PL_OK; i++)
         r = load_addresses(c, s->locations[i].id, a, &s->locations[i].addresses,
                            &s->locations[i].naddresses, err);
@@ -927,9 +890,7 @@ pl_status store_resource_service_get(store *s, pl_id id, pl_arena *a, store_rsc_
 
 /* ---- the whole directory ---------------------------------------------------------- */
 
-/* Runs a program's list statement, calling row() for each row into a growing array. */
-typedef void (*row_fn)(db_stmt *st, pl_arena *a, void *item);
-
+/* A program's whole list. */
 static pl_status load_all(conn *c, const char *sqltext, pl_id program_id, pl_arena *a, size_t size,
                           row_fn row, void **items, int *n, pl_err *err)
 {
@@ -937,26 +898,12 @@ static pl_status load_all(conn *c, const char *sqltext, pl_id program_id, pl_are
     if (!st)
         return err->status;
     db_bind_int64(st, 1, program_id);
-    int cap = 0, rc;
-    pl_status r = PL_OK;
-    *items = NULL;
-    *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        void *item = grow(a, items, *n, &cap, size);
-        if (!item) {
-            r = out_of_memory(err);
-            break;
-        }
-        row(st, a, item);
-        (*n)++;
-    }
-    return loop_end(c, st, rc, r, err);
+    return load_rows(c, st, a, size, NULL, row, items, n, err);
 }
 
 static void org_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_rsc_org *o = item;
-    memset(o, 0, sizeof *o);
     o->id = db_column_int64(st, 0);
     o->hsds_id = sq_col_text(st, 1, a);
     o->name = sq_col_text(st, 2, a);
@@ -964,11 +911,6 @@ static void org_row(db_stmt *st, pl_arena *a, void *item)
     o->description = sq_col_text(st, 4, a);
     o->email = sq_col_text(st, 5, a);
     o->website = sq_col_text(st, 6, a);
-}
-
-static void location_row(db_stmt *st, pl_arena *a, void *item)
-{
-    location_read(st, a, item);
 }
 
 static void service_row(db_stmt *st, pl_arena *a, void *item)
@@ -979,7 +921,6 @@ static void service_row(db_stmt *st, pl_arena *a, void *item)
 static void sal_row(db_stmt *st, pl_arena *a, void *item)
 {
     store_rsc_sal *s = item;
-    memset(s, 0, sizeof *s);
     s->id = db_column_int64(st, 0);
     s->hsds_id = sq_col_text(st, 1, a);
     s->service_hsds_id = sq_col_text(st, 2, a);

@@ -681,6 +681,7 @@ typedef struct store_rsc_language {
 } store_rsc_language;
 
 typedef struct store_rsc_phone {
+    pl_id id; /* the row's own id (reads); ignored by writes */
     const char *hsds_id, *number;
     int extension; /* -1: none */
     const char *type, *description;
