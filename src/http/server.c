@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -256,6 +257,8 @@ static void route_request(http_server *srv, request_state *st, http_response *re
 
 const char *http_header_get(const http_request *req, const char *name)
 {
+    if (req->if_match && strcasecmp(name, "If-Match") == 0)
+        return req->if_match;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 

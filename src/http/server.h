@@ -57,6 +57,9 @@ typedef struct http_request {
     bool query_set;
     const char *const *query;
     int nquery;
+    /* an If-Match the application set for an internal call (a form's version): when set,
+       http_header_get answers If-Match with it */
+    const char *if_match;
     /* called once the response is final (after the handler, or after a suspended request
        was resumed) and before it is sent: lets a page turn a handler's JSON into HTML */
     void (*finish)(struct http_request *req, struct http_response *res);

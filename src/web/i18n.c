@@ -169,6 +169,12 @@ static const web_message catalog[] = {
     {"err.server",
      {"Something went wrong; try again.", "Algo salió mal; inténtelo de nuevo.",
       "出现错误，请重试。"}},
+    {"err.stale",
+     {"Someone changed this record after you opened it. The form now shows its current "
+      "version; check your changes and save again.",
+      "Otra persona cambió este registro después de que lo abrió. El formulario muestra ahora "
+      "su versión actual; revise sus cambios y guarde de nuevo.",
+      "您打开此记录后，其他人修改了它。表单现已对应其当前版本；请检查您的修改后再次保存。"}},
     {"err.summary",
      {"Some fields need attention; see the messages beside them.",
       "Algunos campos necesitan atención; vea los mensajes junto a ellos.",

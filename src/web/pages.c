@@ -730,19 +730,23 @@ void web_after_write(web_ctx *w)
         web_redirect(w, w->next ? w->next : "/");
         return;
     }
-    if (status == 422 || status == 400) {
-        problem_errors(w);
+    if (status == 412)
+        add_error(w, "form", web_tr(w, "err.stale"));
+    if (status == 422 || status == 400 || status == 412) {
+        if (status != 412)
+            problem_errors(w);
         w->res->body.len = 0;
         /* the form again, as GET would show it, with what was typed and the errors */
+        int shown = status == 412 ? 409 : 422;
         if (w->reshow) {
             w->reshow(w);
-            w->res->status = 422;
+            w->res->status = shown;
             return;
         }
         for (const web_page *p = web_pages; p->method; p++)
             if (strcmp(p->method, "GET") == 0 && strcmp(p->path, w->page->path) == 0) {
                 p->handler(w);
-                w->res->status = 422;
+                w->res->status = shown;
                 return;
             }
     }

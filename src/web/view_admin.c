@@ -142,6 +142,8 @@ void web_account_edit(web_ctx *w)
     html_out(&w->h, "<form method=\"post\" action=\"/admin/accounts/%D\" class=\"card\">",
              web_ji(a, "id"));
     web_csrf_input(w);
+    /* the version read, so that saving over someone else's change is refused (If-Match) */
+    html_out(&w->h, "<input type=\"hidden\" name=\"version\" value=\"%D\">", web_ji(a, "version"));
     web_text_input_value(w, "display_name", "admin.name", "text", WEB_INPUT_PLAIN,
                          web_js(a, "display_name"));
     char scope[24] = "";
@@ -166,6 +168,9 @@ void web_account_update(web_ctx *w)
     if (!body)
         return;
     const char *params[1] = {w->id};
+    const char *version = web_form_get(&w->form, "version");
+    if (version && *version)
+        w->req->if_match = pl_arena_printf(&w->req->arena, "W/\"%s\"", version);
     w->after = web_after_write;
     w->next = "/admin/accounts";
     web_api_write(w, "PATCH", "/api/v1/staff/{id}", params, 1, body);

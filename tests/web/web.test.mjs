@@ -340,6 +340,29 @@ test('an admin creates an account, which signs in, then disables it', async () =
   const edited = (await srv.listAll('admin', '/api/v1/staff?limit=200')).find((a) => a.username === 'webnurse');
   assert.equal(edited.language, null);
   assert.equal(edited.role, 'clinician', 'the role is kept');
+  // two admins edit the account at once: the later save is refused, not silently lost
+  await page.click('#accounts tr[data-account=webnurse] a');
+  const second = await newPage(browser);
+  await signIn(second, srv.url, 'admin', srv.logins.admin);
+  await second.goto(page.url());
+  await page.fill('#display_name', 'Nurse One');
+  await Promise.all([page.waitForNavigation(), page.locator('form.card').first().locator('button').click()]);
+  await second.fill('#display_name', 'Nurse Two');
+  const [stale] = await Promise.all([
+    second.waitForNavigation(),
+    second.locator('form.card').first().locator('button').click(),
+  ]);
+  assert.equal(stale.status(), 409);
+  assert.match(await second.textContent('main'), /changed this record after you opened it/);
+  assert.equal(await second.inputValue('#display_name'), 'Nurse Two', 'what was typed is kept');
+  const named = async () =>
+    (await srv.listAll('admin', '/api/v1/staff?limit=200')).find((a) => a.username === 'webnurse').display_name;
+  assert.equal(await named(), 'Nurse One', 'the first save stands');
+  // the form now carries the current version: saving again, having looked, goes through
+  await Promise.all([second.waitForNavigation(), second.locator('form.card').first().locator('button').click()]);
+  assert.match(second.url(), /\/admin\/accounts$/);
+  assert.equal(await named(), 'Nurse Two');
+  await second.context().close();
   await page.click('#accounts tr[data-account=webnurse] a');
   await page.fill('#password', 'short');
   const [bad] = await Promise.all([page.waitForNavigation(), page.click('form[action$="/password"] button')]);
