@@ -170,19 +170,25 @@ bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_p
     return st == PL_OK;
 }
 
-json_object *fhir_api_patient_json(http_request *req, const pl_participant *p)
+/* A Patient with its identifiers; upd PL_TIME_NONE: the current version's lastUpdated. */
+static json_object *patient_json_at(http_request *req, const pl_participant *p, pl_time upd)
 {
     api_context *app = req->app;
     pl_err err;
     pl_err_clear(&err);
     store_fhir_ident *ids = NULL;
     int n = 0;
-    pl_time upd = PL_TIME_NONE;
     if (store_fhir_idents(app->store, "Patient", p->id, &req->arena, &ids, &n, &err) != PL_OK)
         n = 0;
-    if (store_fhir_participant_updated(app->store, p->id, &upd, &err) != PL_OK)
+    if (upd == PL_TIME_NONE &&
+        store_fhir_participant_updated(app->store, p->id, &upd, &err) != PL_OK)
         upd = PL_TIME_NONE;
     return fhir_patient_json(p, ids, n, upd);
+}
+
+json_object *fhir_api_patient_json(http_request *req, const pl_participant *p)
+{
+    return patient_json_at(req, p, PL_TIME_NONE);
 }
 
 static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m)
@@ -234,18 +240,49 @@ bool fhir_api_version_kept(http_request *req, http_response *res, const char *ty
     return false;
 }
 
+/*
+ * A Patient's vread: the current version, or an earlier one as it was (kept by every update
+ * since migration 14). False with 404 written when that version is not kept.
+ */
+static bool patient_version(http_request *req, http_response *res, pl_participant *p, pl_time *upd)
+{
+    api_context *app = req->app;
+    const char *v = req->nparams > 1 ? req->params[1] : "";
+    char *end;
+    long want = strtol(v, &end, 10);
+    *upd = PL_TIME_NONE;
+    if (*v && !*end && want == p->version)
+        return true;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_participant old;
+    if (*v && !*end && want > 0 && want < p->version &&
+        store_participant_version_get(app->store, p->id, (int)want, &req->arena, &old, upd, &err) ==
+            PL_OK) {
+        *p = old;
+        return true;
+    }
+    fhir_api_outcome(res, 404,
+                     pl_arena_printf(&req->arena,
+                                     "Patient/%lld/_history/%s is not known: the current version "
+                                     "is %d, and earlier ones are kept from the first update on",
+                                     (long long)p->id, v, p->version));
+    return false;
+}
+
 static void read_patient(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_participant p;
+    pl_time upd = PL_TIME_NONE;
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Patient", &id) ||
         !fhir_api_load_patient(req, res, id, &p))
         return;
-    if (vread && !fhir_api_version_kept(req, res, "Patient", id, p.version)) {
+    if (vread && !patient_version(req, res, &p, &upd)) {
         api_audit(req, "read", "participant", id, id, 404);
         return;
     }
-    fhir_api_send(res, 200, fhir_api_patient_json(req, &p));
+    fhir_api_send(res, 200, patient_json_at(req, &p, upd));
     api_etag(req, res, p.version);
     api_audit(req, "read", "participant", id, id, 200);
 }

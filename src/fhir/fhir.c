@@ -229,6 +229,7 @@ typedef struct cap_resource {
     const char *versioning;
     const char *const *includes; /* NULL-ended; NULL: none */
     cap_param params[16];        /* ended by a NULL name */
+    bool read_history;           /* vread serves earlier versions too */
 } cap_resource;
 
 #define STRS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -240,7 +241,8 @@ static const cap_resource cap_resources[] = {
      NULL,
      {{"_id", "token", "the participant id"},
       {"identifier", "token", "system|value or value"},
-      {"_lastUpdated", "date", "eq ne gt lt ge le"}}},
+      {"_lastUpdated", "date", "eq ne gt lt ge le"}},
+     true},
     {"Observation",
      STRS("read", "vread", "create", "search-type"),
      "versioned",
@@ -250,7 +252,8 @@ static const cap_resource cap_resources[] = {
       {"subject", "reference", "Patient/id"},
       {"code", "token", "system|code, comma for OR"},
       {"date", "date", "eq ne gt lt ge le; _sort=date/-date"},
-      {"_lastUpdated", "date", "eq ne gt lt ge le"}}},
+      {"_lastUpdated", "date", "eq ne gt lt ge le"}},
+     false},
 };
 
 static json_object *cap_resource_json(const cap_resource *r)
@@ -259,7 +262,7 @@ static json_object *cap_resource_json(const cap_resource *r)
     json_object_object_add(o, "type", json_object_new_string(r->type));
     json_object_object_add(o, "interaction", interactions(r->interactions));
     json_object_object_add(o, "versioning", json_object_new_string(r->versioning));
-    json_object_object_add(o, "readHistory", json_object_new_boolean(0));
+    json_object_object_add(o, "readHistory", json_object_new_boolean(r->read_history));
     json_object_object_add(o, "updateCreate", json_object_new_boolean(0));
     if (r->includes)
         json_object_object_add(o, "searchInclude", strings(r->includes));
@@ -289,8 +292,9 @@ json_object *fhir_capability(void)
     json_object_object_add(
         rest, "documentation",
         json_object_new_string("Bearer token of a peerlink account; the account's role and scope "
-                               "limit what it sees. Versions: only the current version of a "
-                               "record is kept, so vread answers the current version only."));
+                               "limit what it sees. Versions: vread answers a Patient's earlier "
+                               "versions (kept from the first update on) and the current version "
+                               "of other records (readHistory says which)."));
     json_object *res = json_object_new_array();
     for (size_t i = 0; i < sizeof cap_resources / sizeof cap_resources[0]; i++)
         json_object_array_add(res, cap_resource_json(&cap_resources[i]));

@@ -685,6 +685,36 @@ const char *const store_pg_migrations[] = {
     "CREATE INDEX fhir_identifier_local ON fhir_identifier(kind, local_id);\n"
     "CREATE INDEX fhir_identifier_value ON fhir_identifier(kind, value);\n"
     "CREATE INDEX measurement_code_time ON measurement(code, effective_at);\n",
+
+    /* 14: the versions a participant had before its current one */
+    "CREATE TABLE participant_version (\n"
+    "  participant_id BIGINT NOT NULL REFERENCES participant(id),\n"
+    "  version BIGINT NOT NULL,\n"
+    "  program_id BIGINT NOT NULL,\n"
+    "  program_ident TEXT,\n"
+    "  mrn TEXT,\n"
+    "  diagnosis_year BIGINT,\n"
+    "  treatment TEXT NOT NULL,\n"
+    "  enrol_date BIGINT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  status_date BIGINT,\n"
+    "  status_reason TEXT,\n"
+    "  consent BIGINT NOT NULL,\n"
+    "  consent_date BIGINT,\n"
+    "  home_unit_id BIGINT NOT NULL,\n"
+    "  peer_leader_id BIGINT,\n"
+    "  risk_tier TEXT NOT NULL,\n"
+    "  updated_at BIGINT NOT NULL,\n"
+    "  person_id BIGINT NOT NULL,\n"
+    "  given_name TEXT NOT NULL,\n"
+    "  family_name TEXT,\n"
+    "  sex TEXT NOT NULL,\n"
+    "  birth_date BIGINT,\n"
+    "  phone TEXT,\n"
+    "  address TEXT,\n"
+    "  language TEXT,\n"
+    "  PRIMARY KEY (participant_id, version)\n"
+    ");\n",
 };
 
 const int store_pg_migration_count =

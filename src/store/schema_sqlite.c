@@ -701,6 +701,37 @@ const char *const store_sqlite_migrations[] = {
     "CREATE INDEX fhir_identifier_local ON fhir_identifier(kind, local_id);\n"
     "CREATE INDEX fhir_identifier_value ON fhir_identifier(kind, value);\n"
     "CREATE INDEX measurement_code_time ON measurement(code, effective_at);\n",
+
+    /* 14: the versions a participant had before its current one (participant and person
+       columns as they were), written by every update: FHIR vread of an earlier version */
+    "CREATE TABLE participant_version (\n"
+    "  participant_id INTEGER NOT NULL REFERENCES participant(id),\n"
+    "  version INTEGER NOT NULL,\n"
+    "  program_id INTEGER NOT NULL,\n"
+    "  program_ident TEXT,\n"
+    "  mrn TEXT,\n"
+    "  diagnosis_year INTEGER,\n"
+    "  treatment TEXT NOT NULL,\n"
+    "  enrol_date INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  status_date INTEGER,\n"
+    "  status_reason TEXT,\n"
+    "  consent INTEGER NOT NULL,\n"
+    "  consent_date INTEGER,\n"
+    "  home_unit_id INTEGER NOT NULL,\n"
+    "  peer_leader_id INTEGER,\n"
+    "  risk_tier TEXT NOT NULL,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  person_id INTEGER NOT NULL,\n"
+    "  given_name TEXT NOT NULL,\n"
+    "  family_name TEXT,\n"
+    "  sex TEXT NOT NULL,\n"
+    "  birth_date INTEGER,\n"
+    "  phone TEXT,\n"
+    "  address TEXT,\n"
+    "  language TEXT,\n"
+    "  PRIMARY KEY (participant_id, version)\n"
+    ") STRICT;\n",
 };
 
 const int store_sqlite_migration_count =

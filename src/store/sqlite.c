@@ -1964,9 +1964,58 @@ pl_status sq_step_versioned(conn *c, db_stmt *st, pl_err *err, const char *what)
     return PL_OK;
 }
 
+/* The participant (and person) columns of a version, kept before an update replaces it. */
+#define SQL_PARTICIPANT_VERSION_SAVE                                                               \
+    "INSERT INTO participant_version (participant_id, version, program_id, program_ident, mrn, "   \
+    "diagnosis_year, treatment, enrol_date, status, status_date, status_reason, consent, "         \
+    "consent_date, home_unit_id, peer_leader_id, risk_tier, updated_at, person_id, given_name, "   \
+    "family_name, sex, birth_date, phone, address, language) "                                     \
+    "SELECT p.id, p.version, p.program_id, p.program_ident, p.mrn, p.diagnosis_year, "             \
+    "p.treatment, p.enrol_date, p.status, p.status_date, p.status_reason, p.consent, "             \
+    "p.consent_date, p.home_unit_id, p.peer_leader_id, p.risk_tier, p.updated_at, pe.id, "         \
+    "pe.given_name, pe.family_name, pe.sex, pe.birth_date, pe.phone, pe.address, pe.language "     \
+    "FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.id = ?1 AND p.version = ?2"
+/* in sq_participant_read's column order, then updated_at */
+#define SQL_PARTICIPANT_VERSION_GET                                                                \
+    "SELECT participant_id, program_id, program_ident, mrn, diagnosis_year, treatment, "           \
+    "enrol_date, status, status_date, status_reason, consent, consent_date, home_unit_id, "        \
+    "peer_leader_id, risk_tier, version, person_id, program_id, given_name, family_name, sex, "    \
+    "birth_date, phone, address, language, updated_at FROM participant_version "                   \
+    "WHERE participant_id = ?1 AND version = ?2"
+
+pl_status store_participant_version_get(store *s, pl_id id, int version, pl_arena *a,
+                                        pl_participant *p, pl_time *updated_at, pl_err *err)
+{
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_PARTICIPANT_VERSION_GET, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, id);
+    db_bind_int(st, 2, version);
+    pl_status r = sq_step_row(c, st, err, "participant version");
+    if (r == PL_OK) {
+        sq_participant_read(st, a, p);
+        *updated_at = db_column_int64(st, 25);
+        r = sq_arena_check(a, err);
+    }
+    db_reset(st);
+    return r;
+}
+
 pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
                                    pl_err *err)
 {
+    db_stmt *vs = sq_stmt(tx->c, SQL_PARTICIPANT_VERSION_SAVE, err);
+    if (!vs)
+        return err->status;
+    db_bind_int64(vs, 1, p->id);
+    db_bind_int(vs, 2, expected_version);
+    int vrc = db_step(vs);
+    db_reset(vs);
+    if (vrc != DB_DONE)
+        return sq_error(tx->c->db, vrc, err, "participant");
     db_stmt *st = stmt(tx->c, ST_PARTICIPANT_UPDATE, err);
     if (!st)
         return err->status;

@@ -106,9 +106,14 @@ pl_status store_program_kf_mask(store *s, pl_id program_id, uint32_t *mask, pl_e
 /* Updates use the record's version: PL_STALE when it is no longer expected_version. */
 pl_status store_tx_participant_get(store_tx *tx, pl_id id, pl_arena *a, pl_participant *out,
                                    pl_err *err);
-/* Writes every mutable field of p (person included) and increments p->version. */
+/* Writes every mutable field of p (person included) and increments p->version; the version
+ * replaced is kept (participant_version). */
 pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
                                    pl_err *err);
+/* An earlier version of a participant as it was, and when it was written; PL_NOTFOUND when
+ * that version is not kept (the current one, or one older than migration 14). */
+pl_status store_participant_version_get(store *s, pl_id id, int version, pl_arena *a,
+                                        pl_participant *p, pl_time *updated_at, pl_err *err);
 pl_status store_staff_account_get(store *s, pl_id id, pl_arena *a, pl_staff_account *out,
                                   pl_err *err);
 pl_status store_tx_staff_account_get(store_tx *tx, pl_id id, pl_arena *a, pl_staff_account *out,

@@ -89,7 +89,15 @@ test('a Patient is created, read with its version, updated under If-Match, and v
   assert.equal(ok.headers.get('etag'), 'W/"2"');
   const v2 = await fhir('GET', `/fhir/Patient/${id}/_history/2`, 'manager');
   assert.equal(v2.json.name[0].family, 'Okafor-Ade');
-  assertOutcome(await fhir('GET', `/fhir/Patient/${id}/_history/1`, 'manager'), 404, /current version/);
+  // the version replaced is kept: vread 1 answers the Patient as it was before the update
+  const v1 = await fhir('GET', `/fhir/Patient/${id}/_history/1`, 'manager');
+  assert.equal(v1.status, 200, v1.text);
+  assert.equal(v1.headers.get('etag'), 'W/"1"');
+  assert.equal(v1.json.meta.versionId, '1');
+  assert.equal(v1.json.name[0].family, 'Okafor');
+  assert.equal((await fhir('GET', `/fhir/Patient/${id}`, 'manager')).json.name[0].family, 'Okafor-Ade');
+  assertOutcome(await fhir('GET', `/fhir/Patient/${id}/_history/3`, 'manager'), 404, /current version is 2/);
+  assertOutcome(await fhir('GET', `/fhir/Patient/${id}/_history/0`, 'manager'), 404, /not known/);
   assertOutcome(await fhir('GET', '/fhir/Patient/999999', 'manager'), 404, /Patient\/999999 is not known/);
   assertOutcome(await fhir('GET', '/fhir/Patient/abc', 'manager'), 404, /not known/);
 

@@ -1621,6 +1621,25 @@ static void test_participant_update_versions(void **state)
     assert_int_equal(p.version, 3);
     assert_int_equal(p.status, PL_ENROL_LOST);
     assert_string_equal(p.person.given_name, "Stale");
+
+    /* the versions replaced are kept as they were (FHIR vread); the refused write kept none */
+    pl_time at = 0;
+    assert_int_equal(store_participant_version_get(s, f.participant.id, 1, &a, &p, &at, &err),
+                     PL_OK);
+    assert_int_equal(p.version, 1);
+    assert_int_equal(p.id, f.participant.id);
+    assert_string_equal(p.person.given_name, original.person.given_name);
+    assert_string_equal(p.mrn, original.mrn);
+    assert_int_equal(p.treatment, original.treatment);
+    assert_true(at > 0);
+    assert_int_equal(store_participant_version_get(s, f.participant.id, 2, &a, &p, &at, &err),
+                     PL_OK);
+    assert_int_equal(p.version, 2);
+    assert_string_equal(p.person.given_name, "Meiling");
+    assert_string_equal(p.mrn, "MRN-78");
+    assert_int_equal(p.home_unit_id, f.district.id);
+    assert_int_equal(store_participant_version_get(s, f.participant.id, 3, &a, &p, &at, &err),
+                     PL_NOTFOUND);
     pl_arena_free(&a);
     store_close(s);
 }
