@@ -216,6 +216,50 @@ static void demo_progress(void *ctx, int64_t done, int64_t total)
         fputc('\n', stderr);
 }
 
+/* Builds the demo in db; with copy_to, then copies it there (verified) and reports on that. */
+static int demo_build(const char *db, long seed, long participants, int accounts,
+                      const char *copy_to)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    store *s = NULL;
+    store_options so = {.create = true};
+    if (auth_init(&err) != PL_OK || store_open(db, &so, &s, &err) != PL_OK)
+        return fail_err(&err);
+    progress_state ps = {.started = time(NULL), .tty = isatty(STDERR_FILENO)};
+    demo_options o = {.seed = (uint64_t)seed,
+                      .participants = (int)participants,
+                      .start_date = PL_DATE_NONE,
+                      .with_accounts = accounts,
+                      .progress = demo_progress,
+                      .progress_ctx = &ps};
+    pl_status st = demo_generate(s, &o, &err);
+    store_counts n = {0};
+    if (st == PL_OK)
+        st = store_counts_get(s, &n, &err);
+    store_close(s);
+    if (st == PL_OK && copy_to) {
+        store_copy_report *rep = malloc(sizeof *rep);
+        st = rep ? store_copy(db, copy_to, rep, &err)
+                 : pl_err_set(&err, PL_NOMEM, "out of memory copying the demo");
+        free(rep);
+    }
+    if (st != PL_OK)
+        return fail_err(&err);
+    /* a PostgreSQL URL may carry a password: it is never printed */
+    printf("%s: %lld programs, %lld participants, %lld peer leaders, %lld contacts, %lld "
+           "measurements (%.0f s)\n",
+           copy_to ? "the PostgreSQL database" : db, (long long)n.programs,
+           (long long)n.participants, (long long)n.peer_leaders, (long long)n.contacts,
+           (long long)n.measurements, difftime(time(NULL), ps.started));
+    if (accounts) {
+        printf("demo logins (username / password / role):\n");
+        for (const demo_login *l = demo_logins(); l->username; l++)
+            printf("  %-10s %-22s %s\n", l->username, l->password, l->role);
+    }
+    return EXIT_OK;
+}
+
 static int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
@@ -270,36 +314,45 @@ static int cmd_demo(int argc, char **argv)
                 return cli_fail(EXIT_RUNTIME, "demo: cannot remove %s: %s", side, strerror(errno));
         }
     }
-    pl_err err;
-    pl_err_clear(&err);
-    store *s = NULL;
-    store_options so = {.create = true};
-    if (auth_init(&err) != PL_OK || store_open(db, &so, &s, &err) != PL_OK)
-        return fail_err(&err);
-    progress_state ps = {.started = time(NULL), .tty = isatty(STDERR_FILENO)};
-    demo_options o = {.seed = (uint64_t)seed,
-                      .participants = (int)participants,
-                      .start_date = PL_DATE_NONE,
-                      .with_accounts = accounts,
-                      .progress = demo_progress,
-                      .progress_ctx = &ps};
-    pl_status st = demo_generate(s, &o, &err);
-    store_counts n = {0};
-    if (st == PL_OK)
-        st = store_counts_get(s, &n, &err);
-    store_close(s);
-    if (st != PL_OK)
-        return fail_err(&err);
-    printf("%s: %lld programs, %lld participants, %lld peer leaders, %lld contacts, %lld "
-           "measurements (%.0f s)\n",
-           db, (long long)n.programs, (long long)n.participants, (long long)n.peer_leaders,
-           (long long)n.contacts, (long long)n.measurements, difftime(time(NULL), ps.started));
-    if (accounts) {
-        printf("demo logins (username / password / role):\n");
-        for (const demo_login *l = demo_logins(); l->username; l++)
-            printf("  %-10s %-22s %s\n", l->username, l->password, l->role);
+    /* PostgreSQL: the demo is built in a SQLite file, then copied over and verified by
+       store_copy (COPY), as `peerlink migrate` does: row by row over the wire takes ~14x as long */
+    char staged[4096] = "";
+    if (pg) {
+        /* refused before the build, not after it */
+        pl_err err;
+        pl_err_clear(&err);
+        store *t = NULL;
+        store_counts n = {0};
+        store_options so = {.create = true};
+        pl_status st = store_open(db, &so, &t, &err);
+        if (st == PL_OK) {
+            st = store_counts_get(t, &n, &err);
+            store_close(t);
+        }
+        if (st != PL_OK)
+            return fail_err(&err);
+        if (n.programs > 0 || n.staff_accounts > 0)
+            return cli_fail(EXIT_RUNTIME, "demo: the database already holds a program or "
+                                          "accounts; give it an empty database");
+        const char *tmp = getenv("TMPDIR");
+        snprintf(staged, sizeof staged, "%s/peerlink-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        int fd = mkstemp(staged);
+        if (fd < 0)
+            return cli_fail(EXIT_RUNTIME, "demo: cannot make a temporary file: %s",
+                            strerror(errno));
+        close(fd);
     }
-    return EXIT_OK;
+    int rc =
+        demo_build(staged[0] ? staged : db, seed, participants, accounts, staged[0] ? db : NULL);
+    if (staged[0]) {
+        const char *suffixes[] = {"", "-wal", "-shm"};
+        char side[4200];
+        for (int i = 0; i < 3; i++) {
+            snprintf(side, sizeof side, "%s%s", staged, suffixes[i]);
+            unlink(side);
+        }
+    }
+    return rc;
 }
 
 /* ---- user add ----------------------------------------------------------- */
