@@ -152,6 +152,7 @@ void api_fhir_patient_search(http_request *req, http_response *res);
 void api_fhir_patient_create(http_request *req, http_response *res);
 void api_fhir_patient_read(http_request *req, http_response *res);
 void api_fhir_patient_vread(http_request *req, http_response *res);
+void api_fhir_patient_history(http_request *req, http_response *res);
 void api_fhir_patient_update(http_request *req, http_response *res);
 void api_fhir_observation_search(http_request *req, http_response *res);
 void api_fhir_observation_create(http_request *req, http_response *res);

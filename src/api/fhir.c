@@ -287,6 +287,61 @@ static void read_patient(http_request *req, http_response *res, bool vread)
     api_audit(req, "read", "participant", id, id, 200);
 }
 
+/* One entry of a history Bundle: the version, and the interaction that made it. */
+static json_object *history_entry(http_request *req, const pl_participant *p, pl_time upd)
+{
+    json_object *e = fhir_api_entry(req, "Patient", p->id, patient_json_at(req, p, upd), NULL);
+    json_object *rq = json_object_new_object();
+    json_object_object_add(rq, "method", json_object_new_string(p->version == 1 ? "POST" : "PUT"));
+    json_object_object_add(rq, "url",
+                           json_object_new_string(p->version == 1
+                                                      ? "Patient"
+                                                      : pl_arena_printf(&req->arena, "Patient/%lld",
+                                                                        (long long)p->id)));
+    json_object_object_add(e, "request", rq);
+    json_object *rs = json_object_new_object();
+    json_object_object_add(rs, "status", json_object_new_string(p->version == 1 ? "201" : "200"));
+    json_object_object_add(
+        rs, "etag", json_object_new_string(pl_arena_printf(&req->arena, "W/\"%d\"", p->version)));
+    json_object_object_add(e, "response", rs);
+    return e;
+}
+
+/* The most versions a history Bundle lists (newest first). */
+#define HISTORY_MAX 100
+
+void api_fhir_patient_history(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    pl_id id;
+    pl_participant p;
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Patient", &id) ||
+        !fhir_api_load_patient(req, res, id, &p))
+        return;
+    pl_participant *old = NULL;
+    pl_time *at = NULL;
+    int n = 0;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_participant_versions(app->store, id, HISTORY_MAX - 1, &req->arena, &old, &at, &n,
+                                   &err) != PL_OK) {
+        api_fhir_fail(res, &err);
+        api_audit(req, "read", "participant", id, id, res->status);
+        return;
+    }
+    json_object *entries = json_object_new_array();
+    json_object_array_add(entries, history_entry(req, &p, PL_TIME_NONE));
+    for (int i = 0; i < n; i++)
+        json_object_array_add(entries, history_entry(req, &old[i], at[i]));
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "resourceType", json_object_new_string("Bundle"));
+    json_object_object_add(b, "type", json_object_new_string("history"));
+    json_object_object_add(b, "total", json_object_new_int(n + 1));
+    json_object_object_add(b, "entry", entries);
+    fhir_api_send(res, 200, b);
+    api_audit(req, "read", "participant", id, id, 200);
+}
+
 void api_fhir_patient_read(http_request *req, http_response *res)
 {
     read_patient(req, res, false);

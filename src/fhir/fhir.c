@@ -236,7 +236,7 @@ typedef struct cap_resource {
 
 static const cap_resource cap_resources[] = {
     {"Patient",
-     STRS("read", "vread", "create", "update", "search-type"),
+     STRS("read", "vread", "create", "update", "history-instance", "search-type"),
      "versioned-update",
      NULL,
      {{"_id", "token", "the participant id"},

@@ -2004,6 +2004,45 @@ pl_status store_participant_version_get(store *s, pl_id id, int version, pl_aren
     return r;
 }
 
+#define SQL_PARTICIPANT_VERSION_LIST                                                               \
+    "SELECT participant_id, program_id, program_ident, mrn, diagnosis_year, treatment, "           \
+    "enrol_date, status, status_date, status_reason, consent, consent_date, home_unit_id, "        \
+    "peer_leader_id, risk_tier, version, person_id, program_id, given_name, family_name, sex, "    \
+    "birth_date, phone, address, language, updated_at FROM participant_version "                   \
+    "WHERE participant_id = ?1 ORDER BY version DESC LIMIT ?2"
+
+pl_status store_participant_versions(store *s, pl_id id, int max, pl_arena *a,
+                                     pl_participant **items, pl_time **updated_at, int *n,
+                                     pl_err *err)
+{
+    *items = NULL;
+    *updated_at = NULL;
+    *n = 0;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    pl_participant *ps = pl_arena_alloc(a, sizeof *ps * (size_t)(max > 0 ? max : 1));
+    pl_time *at = pl_arena_alloc(a, sizeof *at * (size_t)(max > 0 ? max : 1));
+    if (!ps || !at)
+        return pl_err_set(err, PL_LIMIT, "the versions are larger than the request memory limit");
+    db_stmt *st = sq_stmt(c, SQL_PARTICIPANT_VERSION_LIST, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, id);
+    db_bind_int(st, 2, max);
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW && *n < max) {
+        sq_participant_read(st, a, &ps[*n]);
+        at[(*n)++] = db_column_int64(st, 25);
+    }
+    db_reset(st);
+    if (rc != DB_DONE && rc != DB_ROW)
+        return sq_error(c->db, rc, err, "participant versions");
+    *items = ps;
+    *updated_at = at;
+    return sq_arena_check(a, err);
+}
+
 pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected_version,
                                    pl_err *err)
 {

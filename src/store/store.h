@@ -114,6 +114,10 @@ pl_status store_participant_update(store_tx *tx, pl_participant *p, int expected
  * that version is not kept (the current one, or one older than migration 14). */
 pl_status store_participant_version_get(store *s, pl_id id, int version, pl_arena *a,
                                         pl_participant *p, pl_time *updated_at, pl_err *err);
+/* The earlier versions kept of a participant, newest first, at most max (arena arrays). */
+pl_status store_participant_versions(store *s, pl_id id, int max, pl_arena *a,
+                                     pl_participant **items, pl_time **updated_at, int *n,
+                                     pl_err *err);
 pl_status store_staff_account_get(store *s, pl_id id, pl_arena *a, pl_staff_account *out,
                                   pl_err *err);
 pl_status store_tx_staff_account_get(store_tx *tx, pl_id id, pl_arena *a, pl_staff_account *out,

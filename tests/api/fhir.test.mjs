@@ -98,6 +98,15 @@ test('a Patient is created, read with its version, updated under If-Match, and v
   assert.equal((await fhir('GET', `/fhir/Patient/${id}`, 'manager')).json.name[0].family, 'Okafor-Ade');
   assertOutcome(await fhir('GET', `/fhir/Patient/${id}/_history/3`, 'manager'), 404, /current version is 2/);
   assertOutcome(await fhir('GET', `/fhir/Patient/${id}/_history/0`, 'manager'), 404, /not known/);
+  // the instance's history: every version kept, newest first, with the interaction that made it
+  const h = await fhir('GET', `/fhir/Patient/${id}/_history`, 'manager');
+  assert.equal(h.status, 200, h.text);
+  assert.equal(h.json.type, 'history');
+  assert.equal(h.json.total, 2);
+  assert.deepEqual(h.json.entry.map((e) => e.resource.meta.versionId), ['2', '1']);
+  assert.deepEqual(h.json.entry.map((e) => e.resource.name[0].family), ['Okafor-Ade', 'Okafor']);
+  assert.deepEqual(h.json.entry.map((e) => e.request.method), ['PUT', 'POST']);
+  assertOutcome(await fhir('GET', '/fhir/Patient/999999/_history', 'manager'), 404, /not known/);
   assertOutcome(await fhir('GET', '/fhir/Patient/999999', 'manager'), 404, /Patient\/999999 is not known/);
   assertOutcome(await fhir('GET', '/fhir/Patient/abc', 'manager'), 404, /not known/);
 
