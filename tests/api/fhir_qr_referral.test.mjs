@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Client } from 'fhir-kit-client';
 import smart from 'fhirclient';
 
-import { setup, discover } from './helpers.mjs';
+import { setup, discover, poll } from './helpers.mjs';
 import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
 
 let s;
@@ -175,16 +175,23 @@ test('QuestionnaireResponse read, vread, search by patient, questionnaire, autho
 
 test('Observation search pages over measurements then score Observations without gaps or repeats', async () => {
   const p = d.peerParts[1];
-  const all = [];
-  let next = `/Observation?patient=${p.id}&_count=3`;
-  for (let n = 0; next; n++) {
-    assert.ok(n < 500);
-    const r = await fhir('GET', next.replace(/^.*\/fhir/, ''), 'peer');
-    assert.equal(r.status, 200, r.text);
-    all.push(...r.json.entry.map((e) => e.resource.id));
-    next = r.json.link.find((l) => l.relation === 'next')?.url;
-  }
+  const walk = async (count) => {
+    const ids = [];
+    let next = `/Observation?patient=${p.id}&_count=${count}`;
+    for (let n = 0; next; n++) {
+      assert.ok(n < 500);
+      const r = await fhir('GET', next.replace(/^.*\/fhir/, ''), 'peer');
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.json.entry.length <= count);
+      ids.push(...r.json.entry.map((e) => e.resource.id));
+      next = r.json.link.find((l) => l.relation === 'next')?.url;
+    }
+    return ids;
+  };
+  const all = await walk(1000);
   assert.equal(new Set(all).size, all.length, 'no id twice');
+  // every page size, whether the measurements end inside a page or at its edge, walks the same
+  for (const count of [1, 2, 3, 4, 7]) assert.deepEqual(await walk(count), all, `_count=${count}`);
   const measurements = await s.listAll('peer', `/api/v1/measurements?participant_id=${p.id}&limit=200`);
   const scored = (await s.listAll('peer', `/api/v1/questionnaire-responses?participant_id=${p.id}&limit=200`))
     .filter((q) => q.scored);
@@ -317,4 +324,27 @@ test('scope: out of scope is 404, like an unknown id', async () => {
   const out = await fhir('POST', '/QuestionnaireResponse', 'peer', phq9(pid, [0, 0, 0, 0, 0, 0, 0, 0, 0]));
   assert.equal(out.status, 422, 'a Patient out of scope is not known');
   assertAllValid();
+});
+
+test('FHIR reads are audited as the JSON API audits responses and referrals, denied ones too', async () => {
+  const p = d.peerParts[2];
+  const q = await fhir('POST', '/QuestionnaireResponse', 'peer', phq9(p.id, [1, 0, 0, 0, 0, 0, 0, 0, 0]));
+  assert.equal(q.status, 201, q.text);
+  const sr = await fhir('POST', '/ServiceRequest', 'peer', {
+    resourceType: 'ServiceRequest', status: 'draft', intent: 'order',
+    subject: { reference: `Patient/${p.id}` }, code: { text: 'Walking group' },
+  });
+  assert.equal(sr.status, 201, sr.text);
+  await fhir('GET', `/QuestionnaireResponse/${q.json.id}`, 'peer');
+  await fhir('GET', `/Observation/qr-${q.json.id}-total`, 'clinician');
+  await fhir('GET', `/Task/${sr.json.id}`, 'peer');
+  await fhir('GET', `/Task/${sr.json.id}`, 'navigator'); // out of the navigator's scope: 404
+  const events = (who, entity, id, status) => poll(async () => {
+    const list = await s.listAll('admin', `/api/v1/audit?participant_id=${p.id}&entity=${entity}&action=read&limit=200`);
+    return list.find((e) => e.account_id === s.me[who].id && e.entity_id === Number(id) && e.status === status);
+  });
+  assert.ok(await events('peer', 'questionnaire_response', q.json.id, 200), 'QuestionnaireResponse read');
+  assert.ok(await events('clinician', 'questionnaire_response', q.json.id, 200), 'score Observation read');
+  assert.ok(await events('peer', 'referral', sr.json.id, 200), 'Task read');
+  assert.ok(await events('navigator', 'referral', sr.json.id, 404), 'the denied Task read');
 });
