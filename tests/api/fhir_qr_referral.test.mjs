@@ -105,6 +105,34 @@ test('a PHQ-9 QuestionnaireResponse is scored by peerlink: its score Observation
   assertAllValid();
 });
 
+test('a DDS-17 score Observation carries its mean and its four subscales as components', async () => {
+  const p = d.peerParts[3];
+  const answers = [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5];
+  const body = {
+    resourceType: 'QuestionnaireResponse', questionnaire: 'urn:peerlink:questionnaire:dds17',
+    status: 'completed', subject: { reference: `Patient/${p.id}` },
+    item: answers.map((a, i) => ({ linkId: String(i + 1), answer: [{ valueCoding: { code: String(a) } }] })),
+  };
+  const c = await fhir('POST', '/QuestionnaireResponse', 'peer', body);
+  assert.equal(c.status, 201, c.text);
+  const obs = (await fhir('GET', `/Observation/qr-${c.json.id}-total`, 'peer')).json;
+  const mean = (items) => sum(items.map((k) => answers[k - 1])) / items.length;
+  assert.ok(Math.abs(obs.valueQuantity.value - sum(answers) / answers.length) < 1e-9);
+  assert.ok(obs.code.coding.some((x) => x.system === 'urn:peerlink:instrument-score' && x.code === 'dds17-total'));
+  const subscales = {
+    emotional_burden: [1, 4, 7, 10, 14], physician_distress: [2, 5, 11, 15],
+    regimen_distress: [3, 6, 8, 12, 16], interpersonal_distress: [9, 13, 17],
+  };
+  assert.equal(obs.component.length, 4);
+  for (const comp of obs.component) {
+    const name = comp.code.text;
+    assert.ok(subscales[name], name);
+    assert.equal(comp.code.coding[0].code, `dds17-${name}`);
+    assert.ok(Math.abs(comp.valueQuantity.value - mean(subscales[name])) < 1e-9, name);
+  }
+  assertAllValid();
+});
+
 test('bad answers: an OperationOutcome naming the FHIR path, and nothing is recorded', async () => {
   const p = d.peerParts[0];
   const before = await s.listAll('peer', `/api/v1/questionnaire-responses?participant_id=${p.id}&limit=200`);
