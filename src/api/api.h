@@ -160,5 +160,18 @@ void api_fhir_observation_read(http_request *req, http_response *res);
 void api_fhir_observation_vread(http_request *req, http_response *res);
 void api_fhir_bundle(http_request *req, http_response *res);
 void api_fhir_ndjson_import(http_request *req, http_response *res);
+/* FHIR questionnaires and referrals (fhir_qr.c, fhir_referral.c) */
+void api_fhir_qr_search(http_request *req, http_response *res);
+void api_fhir_qr_create(http_request *req, http_response *res);
+void api_fhir_qr_read(http_request *req, http_response *res);
+void api_fhir_qr_vread(http_request *req, http_response *res);
+void api_fhir_sr_search(http_request *req, http_response *res);
+void api_fhir_sr_create(http_request *req, http_response *res);
+void api_fhir_sr_read(http_request *req, http_response *res);
+void api_fhir_sr_vread(http_request *req, http_response *res);
+void api_fhir_task_search(http_request *req, http_response *res);
+void api_fhir_task_read(http_request *req, http_response *res);
+void api_fhir_task_update(http_request *req, http_response *res);
+void api_fhir_task_vread(http_request *req, http_response *res);
 
 #endif

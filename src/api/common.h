@@ -187,6 +187,27 @@ pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participa
 pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
                                     json_object *body, pl_err *err);
 
+/* Scores q's answers (instrument, range, count; completed_at not in the future) and sets its
+ * result as POST /questionnaire-responses does; false with field errors ("answers[3]"). */
+bool api_questionnaire_score(store_questionnaire *q, const int *answers, int n, pl_arena *a,
+                             pl_err *err);
+/* Records a scored response as POST /questionnaire-responses does: insert, audit, the
+ * self-harm alert (body "alerts"), risk tier refresh (body "risk_tier_changed"). Sets q->id. */
+pl_status api_questionnaire_record_tx(store_tx *tx, http_request *req, store_questionnaire *q,
+                                      json_object *body, pl_err *err);
+/* Checks a new referral as POST /referrals does (a resource named, the service in the
+ * participant's program); false with field errors, or with err->status set on a store error. */
+bool api_referral_check(http_request *req, store_referral *r, pl_err *err);
+/* Inserts a checked referral and audits it, as POST /referrals does (its task follows). */
+pl_status api_referral_insert_tx(store_tx *tx, http_request *req, store_referral *r,
+                                 const char *note, pl_err *err);
+/* Moves referral id to status as POST /referrals/{id}/transition does: If-Match (if_match -1:
+ * none), the transition table, the history event, the referral task, the audit. *r is the
+ * referral after the change. */
+pl_status api_referral_transition_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                     const char *status, const char *note, store_referral *r,
+                                     pl_err *err);
+
 /* ---- FHIR (fhir.c) ------------------------------------------------------- */
 
 /* True for a request under /fhir: its errors are OperationOutcome, its bodies fhir+json. */

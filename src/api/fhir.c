@@ -25,7 +25,9 @@
 #include "core/measure.h"
 #include "core/time.h"
 #include "fhir/fhir.h"
+#include "fhir/fhir_qr.h"
 #include "fhir_int.h"
+#include "fhir_qr_int.h"
 
 #define CT_FHIR "application/fhir+json"
 
@@ -356,6 +358,10 @@ static void read_observation(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_measurement m;
+    if (req->nparams > 0 && fhir_score_id(req->params[0])) {
+        fhir_qr_api_score_read(req, res, vread);
+        return;
+    }
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
         !load_observation(req, res, id, &m))
         return;
@@ -703,12 +709,25 @@ void api_fhir_observation_search(http_request *req, http_response *res)
     if (!fhir_api_negotiate(req, res) || !fhir_api_gather(req, res, &qp) ||
         !api_scope(req, res, &q.scope))
         return;
-    bool none = false, include = false;
+    /* score Observations: the same query but for _id and code (instrument codes) */
+    bool none = false, include = false, snone = false, have_code = false;
+    pl_id score_id = 0;
+    const char *score_codes[STORE_FHIR_CODES_MAX];
+    int nscore_codes = 0;
     pl_err err;
     pl_err_clear(&err);
     for (int i = 0; i < qp.n; i++) {
         const char *name = qp.name[i], *value = qp.value[i];
         bool handled;
+        if (strcmp(name, "_id") == 0 && fhir_score_id(value)) {
+            if (score_id && score_id != fhir_score_id(value))
+                snone = true;
+            score_id = fhir_score_id(value);
+            none = true;
+            continue;
+        }
+        if (strcmp(name, "_id") == 0)
+            snone = true;
         if (!fhir_api_common_param(req, res, name, value, &q, &handled, &none))
             return;
         if (handled)
@@ -722,20 +741,24 @@ void api_fhir_observation_search(http_request *req, http_response *res)
             pl_err_clear(&e2);
             if (fhir_api_resolve_patient(req, NULL, ref, &id, &e2) != PL_OK ||
                 (q.participant_id && q.participant_id != id))
-                none = true;
+                none = snone = true;
             else
                 q.participant_id = id;
         } else if (strcmp(name, "code") == 0) {
-            if (q.ncodes) {
+            if (have_code) {
                 fhir_api_bad_param(req, res, name, value,
                                    "give one code parameter; a comma means OR");
                 return;
             }
+            have_code = true;
             const char *p = value;
             bool any = false;
             while (*p) {
                 size_t len = strcspn(p, ",");
                 const char *tok = pl_arena_strndup(&req->arena, p, len);
+                const instrument_def *sd = fhir_score_code(tok);
+                if (sd && nscore_codes < STORE_FHIR_CODES_MAX)
+                    score_codes[nscore_codes++] = sd->code;
                 const char *bar = strchr(tok, '|');
                 const char *code = bar ? bar + 1 : tok;
                 bool loinc = !bar || bar == tok || strncmp(tok, FHIR_LOINC "|", 17) == 0;
@@ -753,6 +776,8 @@ void api_fhir_observation_search(http_request *req, http_response *res)
             }
             if (!any)
                 none = true;
+            if (!nscore_codes)
+                snone = true;
         } else if (strcmp(name, "date") == 0) {
             if (!fhir_api_apply_date(&q.date, value, true)) {
                 fhir_api_bad_param(
@@ -786,17 +811,19 @@ void api_fhir_observation_search(http_request *req, http_response *res)
             return;
         }
     }
-    pl_id *ids = NULL;
-    int n = 0;
+    store_fhir_query sq = q;
+    sq.id = score_id;
+    sq.ncodes = nscore_codes;
+    for (int i = 0; i < nscore_codes; i++)
+        sq.codes[i] = score_codes[i];
+    pl_id *ids = NULL, *sids = NULL;
+    int n = 0, ns = 0;
     bool more = false;
-    if (!none && store_fhir_observation_search(app->store, &q, &req->arena, &ids, &n, &more,
-                                               &err) != PL_OK) {
-        api_fhir_fail(res, &err);
+    if (!fhir_qr_api_observation_page(req, res, &q, none, &sq, snone, &ids, &n, &sids, &ns, &more))
         return;
-    }
     json_object *entries = json_object_new_array();
-    pl_id *pids = pl_arena_alloc(&req->arena, sizeof *pids * (size_t)(n ? n : 1));
-    pl_id *included = pl_arena_alloc(&req->arena, sizeof *included * (size_t)(n ? n : 1));
+    pl_id *pids = pl_arena_alloc(&req->arena, sizeof *pids * (size_t)(n + ns + 1));
+    pl_id *included = pl_arena_alloc(&req->arena, sizeof *included * (size_t)(n + ns + 1));
     int nincluded = 0;
     for (int i = 0; i < n && pids && included; i++) {
         pl_measurement m;
@@ -807,7 +834,9 @@ void api_fhir_observation_search(http_request *req, http_response *res)
         json_object_array_add(entries, fhir_api_entry(req, "Observation", m.id,
                                                       fhir_api_observation_json(req, &m), "match"));
     }
-    for (int i = 0; include && pids && included && i < n; i++) {
+    if (pids && ns)
+        fhir_qr_api_score_entries(req, sids, ns, entries, pids + n);
+    for (int i = 0; include && pids && included && i < n + ns; i++) {
         bool seen = pids[i] == 0;
         for (int j = 0; j < nincluded && !seen; j++)
             seen = included[j] == pids[i];

@@ -72,16 +72,14 @@ json_object *api_questionnaire_json(http_request *req, const store_questionnaire
     return o;
 }
 
-static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_questionnaire_record_tx(store_tx *tx, http_request *req, store_questionnaire *q,
+                                      json_object *body, pl_err *err)
 {
-    store_questionnaire *q = ctx;
     pl_status st = store_questionnaire_insert(tx, q, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, q->id, q->participant_id, 201, err);
     if (st != PL_OK)
         return st;
-    json_object *body = api_questionnaire_json(req, q);
     json_object *alerts = json_object_new_array();
     json_object_object_add(body, "alerts", alerts);
     if (q->flags & STORE_QR_URGENT) {
@@ -96,15 +94,49 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     }
     if (st == PL_OK)
         st = api_tx_risk_refresh(tx, req, q->participant_id, ENTITY, q->id, body, err);
+    return st;
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    store_questionnaire *q = ctx;
+    json_object *extra = json_object_new_object();
+    pl_status st = api_questionnaire_record_tx(tx, req, q, extra, err);
     if (st != PL_OK) {
-        json_object_put(body);
+        json_object_put(extra);
         return st;
     }
+    json_object *body = api_questionnaire_json(req, q);
+    json_object_object_foreach(extra, key, val)
+    {
+        json_object_object_add(body, key, json_object_get(val));
+    }
+    json_object_put(extra);
     out->status = 201;
     out->body = api_json_text(req, body);
     out->location =
         pl_arena_printf(&req->arena, "/api/v1/questionnaire-responses/%lld", (long long)q->id);
     return PL_OK;
+}
+
+bool api_questionnaire_score(store_questionnaire *q, const int *answers, int n, pl_arena *a,
+                             pl_err *err)
+{
+    const instrument_def *d = instrument_find(q->instrument);
+    instrument_result r;
+    memset(&r, 0, sizeof r);
+    if (!d)
+        pl_err_field(err, "instrument", "is not an instrument peerlink scores");
+    else if (instrument_score(d, answers, n, &r, err) != PL_OK && err->nfields == 0)
+        pl_err_field(err, "answers", "must have %d answers", d->nitems);
+    if (err->nfields == 0 && q->completed_at > (pl_time)time(NULL) + 300)
+        pl_err_field(err, "completed_at", "must not be in the future");
+    if (err->nfields) {
+        err->status = PL_INVALID;
+        return false;
+    }
+    return store_questionnaire_set_result(q, &r, answers, n, a, err) == PL_OK;
 }
 
 void api_questionnaire_create(http_request *req, http_response *res)
@@ -121,23 +153,10 @@ void api_questionnaire_create(http_request *req, http_response *res)
     q.recorded_by = req->account.id;
     int n;
     int *answers = api_body_ints(req, "answers", &n);
-    const instrument_def *d = instrument_find(q.instrument);
-    instrument_result r;
-    memset(&r, 0, sizeof r);
-    if (!d)
-        pl_err_field(&err, "instrument", "is not an instrument peerlink scores");
-    else if (instrument_score(d, answers, n, &r, &err) != PL_OK && err.nfields == 0)
-        pl_err_field(&err, "answers", "must have %d answers", d->nitems);
-    if (err.nfields == 0 && q.completed_at > (pl_time)time(NULL) + 300)
-        pl_err_field(&err, "completed_at", "must not be in the future");
-    if (err.nfields) {
-        err.status = PL_INVALID;
+    if (!api_questionnaire_score(&q, answers, n, &req->arena, &err)) {
         api_fail(res, &err);
-        api_audit(req, "create", ENTITY, 0, q.participant_id, res->status);
-        return;
-    }
-    if (store_questionnaire_set_result(&q, &r, answers, n, &req->arena, &err) != PL_OK) {
-        api_fail(res, &err);
+        if (err.status == PL_INVALID)
+            api_audit(req, "create", ENTITY, 0, q.participant_id, res->status);
         return;
     }
     api_write(req, res, create_write, &q, sizeof q, ENTITY, q.participant_id);

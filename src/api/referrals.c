@@ -122,13 +122,20 @@ typedef struct create_ctx {
     const char *note;
 } create_ctx;
 
+pl_status api_referral_insert_tx(store_tx *tx, http_request *req, store_referral *r,
+                                 const char *note, pl_err *err)
+{
+    pl_status st = store_referral_insert(tx, r, note, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, r->id, r->participant_id, 201, err);
+    return st;
+}
+
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     create_ctx *c = ctx;
-    pl_status st = store_referral_insert(tx, &c->r, c->note, err);
-    if (st == PL_OK)
-        st = api_audit_tx(tx, req, "create", ENTITY, c->r.id, c->r.participant_id, 201, err);
+    pl_status st = api_referral_insert_tx(tx, req, &c->r, c->note, err);
     if (st != PL_OK)
         return st;
     /* the answer is the stored referral (with its service's names) and its one event */
@@ -143,6 +150,37 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     out->location = pl_arena_printf(&req->arena, "/api/v1/referrals/%lld", (long long)c->r.id);
     out->version = c->r.version;
     return PL_OK;
+}
+
+bool api_referral_check(http_request *req, store_referral *r, pl_err *err)
+{
+    api_context *app = req->app;
+    if (r->resource_text && r->resource_text[strspn(r->resource_text, " \t")] == '\0')
+        r->resource_text = NULL;
+    if (!r->service_id && !r->resource_text)
+        pl_err_field(err, "service_id",
+                     "is required unless resource_text describes the resource (a service of the "
+                     "directory, or a resource in words)");
+    if (r->service_id) {
+        store_rsc_service s;
+        pl_err serr;
+        pl_err_clear(&serr);
+        pl_status st =
+            store_resource_service_get(app->store, r->service_id, &req->arena, &s, &serr);
+        if (st == PL_NOTFOUND || (st == PL_OK && s.program_id != r->program_id))
+            pl_err_field(err, "service_id",
+                         "no service of the directory of the participant's program has id %lld",
+                         (long long)r->service_id);
+        else if (st != PL_OK) {
+            *err = serr;
+            return false;
+        }
+    }
+    if (err->nfields) {
+        err->status = PL_INVALID;
+        return false;
+    }
+    return true;
 }
 
 void api_referral_create(http_request *req, http_response *res)
@@ -171,30 +209,10 @@ void api_referral_create(http_request *req, http_response *res)
     r->referred_by = req->account.id;
     r->created_at = (pl_time)time(NULL);
     c.note = "referral made";
-    if (r->resource_text && r->resource_text[strspn(r->resource_text, " \t")] == '\0')
-        r->resource_text = NULL;
-    if (!r->service_id && !r->resource_text)
-        pl_err_field(&err, "service_id",
-                     "is required unless resource_text describes the resource (a service of the "
-                     "directory, or a resource in words)");
-    if (r->service_id) {
-        store_rsc_service s;
-        pl_err serr;
-        pl_err_clear(&serr);
-        pl_status st =
-            store_resource_service_get(app->store, r->service_id, &req->arena, &s, &serr);
-        if (st == PL_NOTFOUND || (st == PL_OK && s.program_id != r->program_id))
-            pl_err_field(&err, "service_id",
-                         "no service of the directory of the participant's program has id %lld",
-                         (long long)r->service_id);
-        else if (st != PL_OK) {
-            api_fail(res, &serr);
-            return;
-        }
-    }
-    if (err.nfields) {
+    if (!api_referral_check(req, r, &err)) {
         api_fail(res, &err);
-        api_audit(req, "create", ENTITY, 0, r->participant_id, res->status);
+        if (err.nfields)
+            api_audit(req, "create", ENTITY, 0, r->participant_id, res->status);
         return;
     }
     api_write(req, res, create_write, &c, sizeof c, ENTITY, r->participant_id);
@@ -303,30 +321,37 @@ typedef struct transition_ctx {
     const char *note;
 } transition_ctx;
 
+pl_status api_referral_transition_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                     const char *status, const char *note, store_referral *r,
+                                     pl_err *err)
+{
+    pl_status st = store_tx_referral_get(tx, id, &req->arena, r, err);
+    if (st != PL_OK)
+        return st;
+    if ((st = api_version_check(if_match, r->version, "referral", err)) != PL_OK)
+        return st;
+    pl_referral_status from, to;
+    if (pl_referral_status_parse(r->status, &from) != PL_OK)
+        return pl_err_set(err, PL_IO, "referral %lld holds an unknown status", (long long)r->id);
+    if (pl_referral_status_parse(status, &to) != PL_OK)
+        to = PL_REFERRAL__COUNT;
+    if (referral_transition_check(from, to, note, err) != PL_OK)
+        return PL_INVALID;
+    store_referral_event ev = {
+        .to_status = status, .at = (pl_time)time(NULL), .actor_id = req->account.id, .note = note};
+    if ((st = store_referral_transition(tx, r, &ev, r->version, err)) != PL_OK)
+        return st;
+    return api_audit_tx(tx, req, "transition", ENTITY, r->id, r->participant_id, 200, err);
+}
+
 static pl_status transition_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                   pl_err *err)
 {
     transition_ctx *c = ctx;
     store_referral r;
-    pl_status st = store_tx_referral_get(tx, c->id, &req->arena, &r, err);
+    pl_status st =
+        api_referral_transition_tx(tx, req, c->id, c->if_match, c->status, c->note, &r, err);
     if (st != PL_OK)
-        return st;
-    if ((st = api_version_check(c->if_match, r.version, "referral", err)) != PL_OK)
-        return st;
-    pl_referral_status from, to;
-    if (pl_referral_status_parse(r.status, &from) != PL_OK ||
-        pl_referral_status_parse(c->status, &to) != PL_OK)
-        return pl_err_set(err, PL_IO, "referral %lld holds an unknown status", (long long)r.id);
-    if (referral_transition_check(from, to, c->note, err) != PL_OK)
-        return PL_INVALID;
-    store_referral_event ev = {.to_status = c->status,
-                               .at = (pl_time)time(NULL),
-                               .actor_id = req->account.id,
-                               .note = c->note};
-    if ((st = store_referral_transition(tx, &r, &ev, r.version, err)) != PL_OK)
-        return st;
-    if ((st = api_audit_tx(tx, req, "transition", ENTITY, r.id, r.participant_id, 200, err)) !=
-        PL_OK)
         return st;
     store_referral_event *hist;
     int n;
