@@ -126,25 +126,25 @@ typedef struct job_output {
 } job_output;
 
 typedef struct export_job {
-    char id[EXPORT_ID_HEX + 1];
+    char *request; /* the kick-off URL (malloc) */
     pl_id account_id;
-    pl_role role;
-    char client_addr[64];
-    store_scope scope;
-    job_level level;
     pl_id group_id;
-    uint32_t types;
+    store_scope scope;
     pl_time since; /* PL_TIME_NONE: everything */
     pl_time kicked_off;
-    char *request; /* the kick-off URL (malloc) */
-    char dir[4096];
-    /* below: under the table's mutex */
+    uint32_t types;
+    pl_role role;
+    job_level level;
+    /* from here on: under the table's mutex */
     job_state state;
-    char progress[160];
-    char error[256];
-    job_output outputs[EXPORT_FILES_MAX];
     int noutputs;
     time_t finished_at;
+    job_output outputs[EXPORT_FILES_MAX];
+    char id[EXPORT_ID_HEX + 1];
+    char client_addr[64];
+    char dir[4096];
+    char progress[160];
+    char error[256];
     bool removed; /* DELETEd while running: the worker deletes its files and frees it */
     atomic_bool cancel;
 } export_job;
@@ -766,7 +766,7 @@ void api_fhir_export_cancel(http_request *req, http_response *res)
     if (ex)
         pthread_mutex_lock(&ex->mu);
     export_job *j = find_job(req, res, ex);
-    if (j) {
+    if (j && ex) {
         table_remove(ex, j);
         if (j->state == JOB_RUNNING) {
             /* the worker deletes the files and frees the job when it sees the flag */
