@@ -19,6 +19,8 @@
 
 /* Outcome reports cached per study (studies.c). */
 typedef struct api_report_cache api_report_cache;
+/* The Bulk Data export jobs and their threads (fhir_export.c). */
+typedef struct api_fhir_exports api_fhir_exports;
 
 typedef struct api_context {
     store *store;
@@ -35,11 +37,13 @@ typedef struct api_context {
     store_counts counts;
     time_t counts_at;
     api_report_cache *reports;
+    api_fhir_exports *exports; /* NULL: started without an export directory */
 } api_context;
 
 typedef struct api_options {
     int session_idle_seconds; /* 0: 1800 */
     int session_max_seconds;  /* 0: 43200 */
+    const char *export_dir;   /* FHIR $export files; NULL: exports answer 503 */
 } api_options;
 
 /* Prepares the context for a store (reads the installation secret, makes the throttles). */
@@ -50,6 +54,12 @@ void api_context_free(api_context *app);
 bool api_authenticate(http_request *req, http_response *res);
 /* The rejected hook: audits requests the router refused (role or body) with their status. */
 void api_audit_rejected(http_request *req, http_response *res);
+/* The before_send hook: under /fhir, the router's problem+json refusals become
+ * OperationOutcome (fhir_router.c). */
+void api_before_send(http_request *req, http_response *res);
+/* Starts the FHIR export threads writing under dir (NULL: none); stops them, cancelling jobs. */
+pl_status api_fhir_exports_start(api_context *app, const char *dir, pl_err *err);
+void api_fhir_exports_stop(api_context *app);
 
 extern const http_route api_routes[];
 
@@ -173,5 +183,12 @@ void api_fhir_task_search(http_request *req, http_response *res);
 void api_fhir_task_read(http_request *req, http_response *res);
 void api_fhir_task_update(http_request *req, http_response *res);
 void api_fhir_task_vread(http_request *req, http_response *res);
+/* FHIR Bulk Data $export (fhir_export.c) */
+void api_fhir_export_system(http_request *req, http_response *res);
+void api_fhir_export_patient(http_request *req, http_response *res);
+void api_fhir_export_group(http_request *req, http_response *res);
+void api_fhir_export_status(http_request *req, http_response *res);
+void api_fhir_export_cancel(http_request *req, http_response *res);
+void api_fhir_export_file(http_request *req, http_response *res);
 
 #endif

@@ -666,6 +666,19 @@ const http_route api_routes[] = {
      "Move a referral along its closed loop by the FHIR Task status (If-Match)"},
     {"GET", "/fhir/Task/{id}/_history/{vid}", api_fhir_task_vread, IDENTIFIED, NULL,
      "One version of a FHIR Task (the current one)"},
+    /* FHIR Bulk Data 2.0 $export (docs/FHIR.md, "Bulk export"): jobs in the background */
+    {"GET", "/fhir/$export", api_fhir_export_system, IDENTIFIED, NULL,
+     "Start a Bulk Data export of everything in scope (Prefer respond-async)"},
+    {"GET", "/fhir/Patient/$export", api_fhir_export_patient, IDENTIFIED, NULL,
+     "Start a Bulk Data export of the Patients in scope and their data"},
+    {"GET", "/fhir/Group/{id}/$export", api_fhir_export_group, IDENTIFIED, NULL,
+     "Start a Bulk Data export of a group's current members and their data"},
+    {"GET", "/fhir/$export-status/{id}", api_fhir_export_status, IDENTIFIED, NULL,
+     "Poll an export (202 with X-Progress while running, then the manifest)"},
+    {"DELETE", "/fhir/$export-status/{id}", api_fhir_export_cancel, IDENTIFIED, NULL,
+     "Cancel a running export or delete a finished export's files"},
+    {"GET", "/fhir/$export-file/{id}/{file}", api_fhir_export_file, IDENTIFIED, NULL,
+     "One NDJSON file of a finished export (application/fhir+ndjson)"},
 
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -55,11 +55,14 @@ pl_status api_context_init(api_context *app, store *s, const api_options *opt, p
         api_context_free(app);
         return pl_err_set(err, PL_NOMEM, "out of memory");
     }
-    return PL_OK;
+    if ((st = api_fhir_exports_start(app, opt ? opt->export_dir : NULL, err)) != PL_OK)
+        api_context_free(app);
+    return st;
 }
 
 void api_context_free(api_context *app)
 {
+    api_fhir_exports_stop(app);
     throttle_free(app->login_by_user);
     throttle_free(app->login_by_addr);
     app->login_by_user = app->login_by_addr = NULL;

@@ -105,10 +105,12 @@ static int cmd_serve(int argc, char **argv)
                                          {"session-idle", required_argument, NULL, 'i'},
                                          {"session-max", required_argument, NULL, 'm'},
                                          {"max-body", required_argument, NULL, 'b'},
+                                         {"export-dir", required_argument, NULL, 'e'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     const char *db = cli_default_db();
     const char *listen = "127.0.0.1:8080";
+    const char *export_dir = NULL;
     long threads = 0, idle = 1800, max_age = 43200, max_body = 1024 * 1024;
     int c;
     while ((c = next_opt(argc, argv, opts)) != -1) {
@@ -135,6 +137,11 @@ static int cmd_serve(int argc, char **argv)
             if (cli_parse_long(optarg, 256, 256L * 1024 * 1024, &max_body) != 0)
                 return cli_fail(EXIT_USAGE, "serve: --max-body must be 256 to 268435456 bytes");
             break;
+        case 'e':
+            if (!*optarg || strlen(optarg) > 3000)
+                return cli_fail(EXIT_USAGE, "serve: --export-dir must be a directory path");
+            export_dir = optarg;
+            break;
         case 'h':
             return print_usage(&commands[1], stdout);
         default:
@@ -160,7 +167,17 @@ static int cmd_serve(int argc, char **argv)
     http_route *routes = NULL; /* the web pages, then the API */
     api_context app = {0};
     int code = EXIT_OK;
-    api_options ao = {.session_idle_seconds = (int)idle, .session_max_seconds = (int)max_age};
+    /* FHIR $export files: beside a SQLite file (DB.export), else ./peerlink-export */
+    char default_export[4096];
+    if (!export_dir) {
+        bool url = strstr(db, "://") != NULL;
+        snprintf(default_export, sizeof default_export, "%s%s", url ? "peerlink" : db,
+                 url ? "-export" : ".export");
+        export_dir = default_export;
+    }
+    api_options ao = {.session_idle_seconds = (int)idle,
+                      .session_max_seconds = (int)max_age,
+                      .export_dir = export_dir};
     if (auth_init(&err) != PL_OK || store_open(db, NULL, &s, &err) != PL_OK ||
         api_context_init(&app, s, &ao, &err) != PL_OK) {
         code = fail_err(&err);
@@ -170,7 +187,8 @@ static int cmd_serve(int argc, char **argv)
                               .threads = (int)threads,
                               .max_body_bytes = (size_t)max_body,
                               .authenticate = api_authenticate,
-                              .rejected = api_audit_rejected};
+                              .rejected = api_audit_rejected,
+                              .before_send = api_before_send};
     if (web_routes_new(&routes, &err) != PL_OK ||
         http_server_start(&ho, routes, &app, &srv, &err) != PL_OK) {
         code = fail_err(&err);
@@ -745,7 +763,7 @@ static const command commands[] = {
      "init [--db FILE]", cmd_init},
     {"serve", "Serve the web app and JSON API until SIGINT or SIGTERM.",
      "serve [--db FILE] [--listen HOST:PORT] [--threads N] [--session-idle SECONDS]\n"
-     "      [--session-max SECONDS] [--max-body BYTES]",
+     "      [--session-max SECONDS] [--max-body BYTES] [--export-dir DIR]",
      cmd_serve},
     {"demo",
      "Create a demo database: a Shanghai-shaped study (16 communities, 2,160 participants) and "

@@ -306,6 +306,57 @@ static json_object *cap_resource_json(const cap_resource *r)
     return o;
 }
 
+/*
+ * The operations, one row each: at system level (type NULL) or on a
+ * resource type. A type without a row in cap_resources (Group, until it is
+ * served) is listed with its operations only.
+ */
+typedef struct cap_operation {
+    const char *type; /* NULL: system level */
+    const char *name, *definition;
+} cap_operation;
+
+#define BULK_DATA "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+
+static const cap_operation cap_operations[] = {
+    {NULL, "export", BULK_DATA "export"},
+    {"Patient", "export", BULK_DATA "patient-export"},
+    {"Group", "export", BULK_DATA "group-export"},
+};
+
+static json_object *operation_json(const cap_operation *op)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(op->name));
+    json_object_object_add(o, "definition", json_object_new_string(op->definition));
+    return o;
+}
+
+/* Adds each operation to rest (system) or to its type's entry of resources. */
+static void add_operations(json_object *rest, json_object *resources)
+{
+    for (size_t i = 0; i < sizeof cap_operations / sizeof cap_operations[0]; i++) {
+        const cap_operation *op = &cap_operations[i];
+        json_object *owner = rest, *list = NULL;
+        for (size_t k = 0; op->type && k < json_object_array_length(resources); k++) {
+            json_object *r = json_object_array_get_idx(resources, k), *t;
+            if (json_object_object_get_ex(r, "type", &t) &&
+                strcmp(json_object_get_string(t), op->type) == 0)
+                owner = r;
+        }
+        if (op->type && owner == rest) {
+            owner = json_object_new_object();
+            json_object_object_add(owner, "type", json_object_new_string(op->type));
+            json_object_array_add(resources, owner);
+        }
+        if (!json_object_object_get_ex(owner, "operation", &list)) {
+            list = json_object_new_array();
+            json_object_object_add(owner, "operation", list);
+        }
+        json_object_array_add(list, operation_json(op));
+    }
+}
+
 json_object *fhir_capability(void)
 {
     static const char *const formats[] = {"application/fhir+json", "application/json", NULL};
@@ -333,6 +384,7 @@ json_object *fhir_capability(void)
         json_object_array_add(res, cap_resource_json(&cap_resources[i]));
     json_object_object_add(rest, "resource", res);
     json_object_object_add(rest, "interaction", interactions(system_ops));
+    add_operations(rest, res);
     json_object *arr = json_object_new_array();
     json_object_array_add(arr, rest);
     json_object_object_add(c, "rest", arr);

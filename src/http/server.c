@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +43,7 @@ struct http_server {
     int port;
     http_auth_fn authenticate;
     void (*rejected)(http_request *req, http_response *res);
+    void (*before_send)(http_request *req, http_response *res);
     /* requests from their first call until completion (answer sent or client gone); stopping
        waits for none to remain, as libmicrohttpd must not stop with one parked */
     atomic_int active;
@@ -71,6 +74,7 @@ void http_json(http_response *res, int status, const char *json)
 {
     res->status = status;
     res->content_type = "application/json";
+    res->file_path = NULL;
     res->body.len = 0;
     if (pl_buf_puts(&res->body, json) != PL_OK) {
         res->status = 500;
@@ -136,6 +140,13 @@ static const char *status_title(int status)
     }
 }
 
+void http_file(http_response *res, int status, const char *path, const char *content_type)
+{
+    res->status = status;
+    res->file_path = path;
+    res->content_type = content_type;
+}
+
 void http_problem(http_response *res, int status, const char *detail, const pl_err *err)
 {
     json_object *o = json_object_new_object();
@@ -196,16 +207,30 @@ static int route_match(const char *pattern, const char *path, http_request *req)
     return 1;
 }
 
+/* How many {name} segments a pattern has: the fewer, the more literal, the better a match. */
+static int route_params(const char *pattern)
+{
+    int n = 0;
+    for (const char *p = pattern; *p; p++)
+        n += *p == '{';
+    return n;
+}
+
 static void route_request(http_server *srv, request_state *st, http_response *res)
 {
     http_request *req = &st->req;
     char allow[128] = "";
     /* HEAD is GET without the body, which libmicrohttpd leaves out by itself */
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    const http_route *best = NULL;
+    for (const http_route *r = srv->routes; r->method; r++)
+        if (strcmp(r->method, method) == 0 && route_match(r->path, req->path, NULL) &&
+            (!best || route_params(r->path) < route_params(best->path)))
+            best = r;
     for (const http_route *r = srv->routes; r->method; r++) {
         if (!route_match(r->path, req->path, NULL))
             continue;
-        if (strcmp(r->method, method) == 0) {
+        if (r == best) {
             route_match(r->path, req->path, req);
             req->route = r;
             if (st->too_large) {
@@ -240,7 +265,7 @@ static void route_request(http_server *srv, request_state *st, http_response *re
             r->handler(req, res);
             return;
         }
-        if (strstr(allow, r->method) == NULL) {
+        if (strcmp(r->method, method) != 0 && strstr(allow, r->method) == NULL) {
             size_t len = strlen(allow);
             snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "", r->method);
         }
@@ -301,15 +326,35 @@ const char *http_cookie_get(const http_request *req, const char *name)
 
 /* ---- libmicrohttpd callbacks -------------------------------------------- */
 
+/* The response of a file: libmicrohttpd reads it as it sends (and closes it). */
+static struct MHD_Response *file_response(http_response *res)
+{
+    int fd = open(res->file_path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        if (fd >= 0)
+            close(fd);
+        http_problem(res, 500, "the file of this answer could not be read", NULL);
+        return NULL;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!r)
+        close(fd);
+    return r;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c, http_response *res)
 {
-    size_t len = res->body.len;
-    char *data = pl_buf_steal(&res->body);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, data ? data : (char *)"", data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = res->file_path ? file_response(res) : NULL;
     if (!r) {
-        free(data);
-        return MHD_NO;
+        size_t len = res->body.len;
+        char *data = pl_buf_steal(&res->body);
+        r = MHD_create_response_from_buffer(len, data ? data : (char *)"",
+                                            data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (!r) {
+            free(data);
+            return MHD_NO;
+        }
     }
     if (res->content_type)
         MHD_add_response_header(r, "Content-Type", res->content_type);
@@ -374,6 +419,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         st->suspended = 0;
         if (st->req.finish)
             st->req.finish(&st->req, &st->res);
+        if (srv->before_send)
+            srv->before_send(&st->req, &st->res);
         return send_response(c, &st->res);
     }
     if (*upload_data_size > 0) {
@@ -395,6 +442,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         http_problem(&st->res, 503, "the server is shutting down; try again shortly", NULL);
         http_header(&st->res, "Connection", "close");
         http_header(&st->res, "Retry-After", "5");
+        if (srv->before_send)
+            srv->before_send(req, &st->res);
         return send_response(c, &st->res);
     }
     route_request(srv, st, &st->res);
@@ -402,6 +451,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         return MHD_YES;
     if (req->finish)
         req->finish(req, &st->res);
+    if (srv->before_send)
+        srv->before_send(req, &st->res);
     return send_response(c, &st->res);
 }
 
@@ -469,6 +520,7 @@ pl_status http_server_start(const http_server_options *opt, const http_route *ro
     srv->max_body = opt->max_body_bytes ? opt->max_body_bytes : DEFAULT_MAX_BODY;
     srv->authenticate = opt->authenticate;
     srv->rejected = opt->rejected;
+    srv->before_send = opt->before_send;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads =
         opt->threads > 0 ? (unsigned)opt->threads : (unsigned)(cores > 0 ? cores : 1);

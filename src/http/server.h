@@ -7,7 +7,11 @@
  * calls the handler with an http_request whose memory all comes from one
  * arena. The arena is freed in one place: when libmicrohttpd reports the
  * request complete. Unknown paths answer 404 and known paths with another
- * method 405 (with Allow), both as application/problem+json.
+ * method 405 (with Allow), both as application/problem+json (which the
+ * before_send hook may turn into the application's own format). When
+ * several patterns match a path, the one with the fewest {name} segments
+ * wins (a literal "/fhir/Patient/$export" before "/fhir/Patient/{id}"),
+ * then the first in the table.
  *
  * Threads: an internal epoll thread pool sized to the cores. Handlers run on
  * those threads and may block (e.g. in store_write until a commit is
@@ -73,6 +77,8 @@ typedef struct http_response {
     const char *header_names[HTTP_HEADERS_MAX];
     const char *header_values[HTTP_HEADERS_MAX];
     int nheaders;
+    /* when set (http_file), the response is this file's bytes instead of body */
+    const char *file_path;
 } http_response;
 
 typedef void (*http_handler)(http_request *req, http_response *res);
@@ -101,6 +107,9 @@ typedef struct http_server_options {
     http_auth_fn authenticate; /* called for routes with roles; required if any has them */
     /* told of every request the router itself refused after signing it in (role, body) */
     void (*rejected)(http_request *req, http_response *res);
+    /* called with every response just before it is sent, the router's own refusals included
+       (401, 403, 404, 405, 413, 503): lets the application answer them in its own format */
+    void (*before_send)(http_request *req, http_response *res);
 } http_server_options;
 
 /* Checks a HOST:PORT listen address without binding it (PL_USAGE with a message if wrong). */
@@ -139,6 +148,9 @@ void http_query_each(const http_request *req,
 
 /* Adds a response header; name and value must live until the response is sent (arena or static). */
 void http_header(http_response *res, const char *name, const char *value);
+/* Sends the file at path (arena or static string) as the body; the file is opened when the
+ * response is queued, and a file that cannot be opened then answers 500. */
+void http_file(http_response *res, int status, const char *path, const char *content_type);
 /* Sets status and a JSON body (copies the text). */
 void http_json(http_response *res, int status, const char *json);
 /*

@@ -240,10 +240,16 @@ pl_status store_fhir_patient_search(store *s, const store_fhir_query *q, pl_aren
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
+    /* participant_id (the Patient compartment, a Group export's member) narrows like _id */
+    if (q->id && q->participant_id && q->id != q->participant_id)
+        return PL_OK;
+    store_fhir_query by_id = *q;
+    if (!by_id.id)
+        by_id.id = q->participant_id;
     db_stmt *st = sq_stmt(c, SQL_PATIENT_SEARCH, err);
     if (!st)
         return err->status;
-    return run_search(c, st, q, a, ids, n, more, err);
+    return run_search(c, st, &by_id, a, ids, n, more, err);
 }
 
 static pl_status time_of(store *s, const char *sql, pl_id id, pl_time *at, pl_err *err)

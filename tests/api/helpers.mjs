@@ -156,12 +156,13 @@ export class Server {
   }
 
   // Starts `peerlink serve`; resolves once the URL line is printed.
-  // opts: {sessionIdle, sessionMax, maxBody} (seconds / bytes).
+  // opts: {sessionIdle, sessionMax, maxBody, exportDir} (seconds / bytes / a directory).
   start(opts = {}) {
     const args = ['serve', '--db', this.db, '--listen', '127.0.0.1:0', '--threads', '2'];
     if (opts.sessionIdle !== undefined) args.push('--session-idle', String(opts.sessionIdle));
     if (opts.sessionMax !== undefined) args.push('--session-max', String(opts.sessionMax));
     if (opts.maxBody !== undefined) args.push('--max-body', String(opts.maxBody));
+    if (opts.exportDir !== undefined) args.push('--export-dir', opts.exportDir);
     const proc = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.stderr = '';
