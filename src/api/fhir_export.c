@@ -54,7 +54,10 @@
 
 #include "core/time.h"
 #include "fhir/fhir_export.h"
+#include "fhir/fhir_qr.h"
+#include "fhir/fhir_referral.h"
 #include "fhir_int.h"
+#include "store/store_fhir_qr.h"
 
 #define EXPORT_WORKERS      2
 #define EXPORT_ACTIVE_MAX   4  /* queued or running jobs */
@@ -109,10 +112,59 @@ static pl_status read_observation(http_request *req, pl_id id, json_object **out
     return st;
 }
 
+static pl_status read_qr(http_request *req, pl_id id, json_object **out, pl_id *pid, pl_err *err)
+{
+    api_context *app = req->app;
+    store_questionnaire q;
+    memset(&q, 0, sizeof q);
+    pl_status st = store_questionnaire_get(app->store, id, &req->arena, &q, err);
+    if (st == PL_OK) {
+        *out = fhir_qr_json(&q);
+        *pid = q.participant_id;
+    }
+    return st;
+}
+
+/* A referral as its ServiceRequest (task false) or its Task. */
+static pl_status read_referral(http_request *req, pl_id id, bool task, json_object **out,
+                               pl_id *pid, pl_err *err)
+{
+    api_context *app = req->app;
+    store_referral r;
+    memset(&r, 0, sizeof r);
+    pl_status st = store_referral_get(app->store, id, &req->arena, &r, err);
+    if (st == PL_OK) {
+        *out = task ? fhir_task_json(&r) : fhir_service_request_json(&r);
+        *pid = r.participant_id;
+    }
+    return st;
+}
+
+static pl_status read_service_request(http_request *req, pl_id id, json_object **out, pl_id *pid,
+                                      pl_err *err)
+{
+    return read_referral(req, id, false, out, pid, err);
+}
+
+static pl_status read_task(http_request *req, pl_id id, json_object **out, pl_id *pid, pl_err *err)
+{
+    return read_referral(req, id, true, out, pid, err);
+}
+
+/* Every questionnaire response (the REST search's, scored or not). */
+static pl_status search_qr(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids, int *n,
+                           bool *more, pl_err *err)
+{
+    return store_fhir_qr_search(s, q, false, a, ids, n, more, err);
+}
+
 /* The exported types (the row contract is in the header comment). */
 static const export_type export_types[] = {
     {"Patient", store_fhir_patient_search, read_patient, "participant"},
     {"Observation", store_fhir_observation_search, read_observation, "measurement"},
+    {"QuestionnaireResponse", search_qr, read_qr, "questionnaire_response"},
+    {"ServiceRequest", store_fhir_referral_search, read_service_request, "referral"},
+    {"Task", store_fhir_referral_search, read_task, "referral"},
 };
 #define NTYPES ((int)(sizeof export_types / sizeof export_types[0]))
 

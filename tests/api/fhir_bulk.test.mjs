@@ -72,7 +72,7 @@ async function manifest(s, who, status) {
     }
     assert.equal(r.status, 202, r.text);
     assert.ok(r.headers.get('retry-after'));
-    assert.match(r.headers.get('x-progress'), /^(queued|starting|(Patient|Observation) \d+\/\d+)$/);
+    assert.match(r.headers.get('x-progress'), /^(queued|starting|[A-Za-z]+ \d+\/\d+)$/);
     await sleep(100);
   }
   throw new Error(`export ${status} did not finish`);
@@ -295,6 +295,29 @@ test('scope: a peer leader exports only his participants', async () => {
     audited = new Set(events.map((e) => e.entity_id));
   }
   assert.ok(exported.every((id) => audited.has(id)), 'every exported Observation has its read event');
+});
+
+// Every id a search answers, following its next links.
+async function searchIds(s, who, url) {
+  const ids = [];
+  while (url) {
+    const r = await s.req('GET', url, { token: s.tokens[who], headers: { accept: FHIR } });
+    assert.equal(r.status, 200, r.text);
+    ids.push(...(r.json.entry ?? []).map((e) => e.resource.id));
+    url = r.json.link.find((l) => l.relation === 'next')?.url?.replace(/^http:\/\/[^/]+/, '');
+  }
+  return ids.sort();
+}
+
+test('questionnaire responses, referrals and their Tasks are exported as their searches find them', async () => {
+  const types = ['QuestionnaireResponse', 'ServiceRequest', 'Task'];
+  const r = await exportAll(a, 'peer', `/fhir/Patient/$export?_type=${types.join(',')}`);
+  for (const t of types) {
+    const want = await searchIds(a, 'peer', `/fhir/${t}?_count=1000`);
+    const got = (r.files[t] ?? []).map((l) => JSON.parse(l).id).sort();
+    assert.ok(want.length > 0, `the demo peer leader's participants have ${t}s`);
+    assert.deepEqual(got, want, `${t}: the export holds what the search finds`);
+  }
 });
 
 test('only the account that started an export, or an admin, polls and downloads it', async () => {
