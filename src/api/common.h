@@ -187,6 +187,10 @@ pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participa
 pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
                                     json_object *body, pl_err *err);
 
+/* Records a validated contact as POST /contacts does: insert, audit, and the follow-up task
+ * it closes and the next it opens (store_followup_refresh). Sets c->id. */
+pl_status api_contact_record_tx(store_tx *tx, http_request *req, pl_contact *c, pl_err *err);
+
 /* ---- FHIR (fhir.c) ------------------------------------------------------- */
 
 /* True for a request under /fhir: its errors are OperationOutcome, its bodies fhir+json. */

@@ -701,6 +701,11 @@ const char *const store_sqlite_migrations[] = {
     "CREATE INDEX fhir_identifier_local ON fhir_identifier(kind, local_id);\n"
     "CREATE INDEX fhir_identifier_value ON fhir_identifier(kind, value);\n"
     "CREATE INDEX measurement_code_time ON measurement(code, effective_at);\n",
+
+    /* 14: FHIR Encounters (src/store/sqlite_fhir_entities.c): a contact's version (the ETag,
+       If-Match on PUT /fhir/Encounter) and when it last changed (NULL: never since created) */
+    "ALTER TABLE contact ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE contact ADD COLUMN updated_at INTEGER;\n",
 };
 
 const int store_sqlite_migration_count =
