@@ -270,7 +270,18 @@ test('Encounter create moves the follow-up task, reads back the same, updates un
   assert.ok(!(await all(`/fhir/Encounter?patient=${p.id}`, 'peer')).some((e) => e.id === id));
   assert.equal((await s.req('GET', `/api/v1/contacts/${id}`, { token: s.tokens.admin })).status, 404);
   assertOutcome(await fhir('PUT', `/fhir/Encounter/${id}`, 'peer', changed), 410, /deleted/);
-  assertAllValid(20);
+  assert.equal((await fhir('DELETE', `/fhir/Encounter/${id}`, 'peer')).status, 204, 'deleting again changes nothing');
+
+  // a contact made by a group session's attendance follows its session: 409
+  let att = null;
+  for (let next = '/api/v1/contacts?limit=200', n = 0; next && !att && n < 50; n++) {
+    const page = await s.get200('admin', next);
+    att = page.items.find((c) => c.group_session_id);
+    next = page.next;
+  }
+  assert.ok(att, 'the demo has attendance contacts');
+  assertOutcome(await fhir('DELETE', `/fhir/Encounter/${att.id}`, 'manager'), 409, /attendance/);
+  assert.equal((await ok(`/fhir/Encounter/${att.id}`, 'manager')).id, String(att.id));
 });
 
 test('a bad Encounter is 422 naming the FHIR path, and nothing changes', async () => {
@@ -301,4 +312,8 @@ test('a bad Encounter is 422 naming the FHIR path, and nothing changes', async (
   const other = await fhir('POST', '/fhir/Encounter', 'peer', encounter(d.otherPart.id));
   assert.equal(other.status, 422);
   assert.equal(await count(), n0);
+});
+
+test('every FHIR body the server answered above is valid FHIR R4', () => {
+  assertAllValid(60);
 });
