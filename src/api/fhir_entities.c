@@ -82,23 +82,94 @@ static bool name_ok(http_request *req, http_response *res, const char *name, con
     return false;
 }
 
+/* A version number of at most 9 digits, or -1. */
+static int version_number(const char *s)
+{
+    int v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
 /* ---- Encounter: reading ---------------------------------------------------------- */
+
+static fhir_encounter_view leader_view(http_request *req, pl_id leader, int version,
+                                       pl_time updated)
+{
+    api_context *app = req->app;
+    fhir_encounter_view v = {version, updated, 0, NULL};
+    pl_err err;
+    pl_err_clear(&err);
+    pl_peer_leader l;
+    if (store_peer_leader_get(app->store, leader, &req->arena, &l, &err) == PL_OK)
+        v.leader_name =
+            pl_arena_printf(&req->arena, "%s %s", l.person.given_name ? l.person.given_name : "",
+                            l.person.family_name ? l.person.family_name : "");
+    if (store_fhir_leader_account(app->store, leader, &v.practitioner, &err) != PL_OK)
+        v.practitioner = 0;
+    return v;
+}
 
 static fhir_encounter_view encounter_view(http_request *req, const pl_contact *c,
                                           const store_fhir_contact_meta *m)
 {
+    return leader_view(req, c->peer_leader_id, m->version, m->updated);
+}
+
+/* "session-N" (a group session's Encounter): N, else 0. */
+static pl_id session_ref(const char *s)
+{
+    size_t n = strlen(FHIR_SESSION_PREFIX);
+    if (!s || strncmp(s, FHIR_SESSION_PREFIX, n) != 0)
+        return 0;
+    long long v = 0;
+    const char *c = s + n;
+    for (; *c >= '0' && *c <= '9' && v < 1000000000000LL; c++)
+        v = v * 10 + (*c - '0');
+    return *c || c == s + n ? 0 : (pl_id)v;
+}
+
+/* GET /fhir/Encounter/session-N: the session of a group visible to the caller, else 404. */
+static void read_session(http_request *req, http_response *res, pl_id id, bool vread)
+{
     api_context *app = req->app;
-    fhir_encounter_view v = {m->version, m->updated, 0, NULL};
+    store_scope sc;
+    if (!api_scope(req, res, &sc))
+        return;
+    pl_group_session gs;
     pl_err err;
     pl_err_clear(&err);
-    pl_peer_leader l;
-    if (store_peer_leader_get(app->store, c->peer_leader_id, &req->arena, &l, &err) == PL_OK)
-        v.leader_name =
-            pl_arena_printf(&req->arena, "%s %s", l.person.given_name ? l.person.given_name : "",
-                            l.person.family_name ? l.person.family_name : "");
-    if (store_fhir_leader_account(app->store, c->peer_leader_id, &v.practitioner, &err) != PL_OK)
-        v.practitioner = 0;
-    return v;
+    pl_status st = store_group_session_get(app->store, id, &req->arena, &gs, &err);
+    if (st == PL_OK)
+        st = store_group_visible(app->store, &sc, gs.group_id, &err);
+    if (st == PL_NOTFOUND) {
+        fhir_api_outcome(res, 404,
+                         pl_arena_printf(&req->arena,
+                                         "Encounter/" FHIR_SESSION_PREFIX "%lld is not known",
+                                         (long long)id));
+        return;
+    }
+    if (st != PL_OK) {
+        api_fhir_fail(res, &err);
+        return;
+    }
+    const char *v = req->nparams > 1 ? req->params[1] : "";
+    if (vread && (strlen(v) > 9 || version_number(v) != gs.version)) {
+        fhir_api_outcome(res, 404,
+                         pl_arena_printf(&req->arena,
+                                         "Encounter/" FHIR_SESSION_PREFIX
+                                         "%lld/_history/%s is not kept: peerlink keeps the "
+                                         "current version only, which is %d",
+                                         (long long)id, v, gs.version));
+        return;
+    }
+    fhir_encounter_view view = leader_view(req, gs.peer_leader_id, gs.version, PL_TIME_NONE);
+    send_read(req, res, fhir_session_encounter_json(&gs, &view), gs.version);
 }
 
 /* The contact {id} in scope (voided ones too: *meta says); 404 written (audited) otherwise. */
@@ -140,7 +211,12 @@ static bool gone(http_request *req, http_response *res, pl_id id, const pl_conta
 
 static void read_encounter(http_request *req, http_response *res, bool vread)
 {
-    pl_id id;
+    pl_id id = req->nparams > 0 ? session_ref(req->params[0]) : 0;
+    if (id) {
+        if (fhir_api_negotiate(req, res))
+            read_session(req, res, id, vread);
+        return;
+    }
     pl_contact c;
     store_fhir_contact_meta meta = {0};
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Encounter", &id) ||
@@ -210,6 +286,7 @@ void api_fhir_encounter_search(http_request *req, http_response *res)
         return;
     bool none = false, include = false, typed = false;
     uint32_t kf = 0;
+    pl_id session = 0;
     pl_err err;
     pl_err_clear(&err);
     for (int i = 0; i < qp.n; i++) {
@@ -231,6 +308,11 @@ void api_fhir_encounter_search(http_request *req, http_response *res)
                 none = true;
             else
                 q.participant_id = id;
+        } else if (strcmp(name, "part-of") == 0) {
+            const char *v = strncmp(value, "Encounter/", 10) == 0 ? value + 10 : value;
+            session = session_ref(v);
+            if (!session)
+                none = true;
         } else if (strcmp(name, "type") == 0) {
             if (typed) {
                 fhir_api_bad_param(req, res, name, value,
@@ -268,16 +350,16 @@ void api_fhir_encounter_search(http_request *req, http_response *res)
         } else {
             fhir_api_bad_param(req, res, name, value,
                                "not an Encounter search parameter peerlink supports (_id, "
-                               "patient, subject, type, date, _lastUpdated, _count, _sort, "
-                               "_include)");
+                               "patient, subject, type, date, part-of, _lastUpdated, _count, "
+                               "_sort, _include)");
             return;
         }
     }
     pl_id *ids = NULL;
     int n = 0;
     bool more = false;
-    if (!none && store_fhir_encounter_search(app->store, &q, kf, &req->arena, &ids, &n, &more,
-                                             &err) != PL_OK) {
+    if (!none && store_fhir_encounter_search(app->store, &q, kf, session, &req->arena, &ids, &n,
+                                             &more, &err) != PL_OK) {
         api_fhir_fail(res, &err);
         return;
     }

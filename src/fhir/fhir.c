@@ -261,6 +261,7 @@ static const cap_resource cap_resources[] = {
       {"subject", "reference", "Patient/id"},
       {"type", "token", "http://peerlink.example/fhir/CodeSystem/key-function|code, comma for OR"},
       {"date", "date", "eq ne gt lt ge le on period.start; _sort=date/-date"},
+      {"part-of", "reference", "Encounter/session-N: the attendance contacts of a group session"},
       {"_lastUpdated", "date", "eq gt lt ge le"}}},
     /* org units: read-only (they are created in the JSON API) */
     {"Organization",

@@ -316,27 +316,40 @@ static void add_time(json_object *o, const char *name, pl_time t)
     json_object_object_add(o, name, json_object_new_string(s));
 }
 
-json_object *fhir_encounter_json(const pl_contact *c, const fhir_encounter_view *v)
+/* What a contact's and a session's Encounter share, after status and before subject. */
+typedef struct encounter_core {
+    pl_contact_mode mode;
+    pl_time at;
+    int minutes;
+    uint32_t key_functions, topics;
+    pl_id program_id;
+} encounter_core;
+
+static void add_class_and_type(json_object *o, const encounter_core *e)
 {
-    json_object *o = resource("Encounter", c->id, v->version, v->updated);
-    json_object_object_add(o, "status", json_object_new_string("finished"));
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        if (modes[i].mode != c->mode)
+        if (modes[i].mode != e->mode)
             continue;
         json_object_object_add(
             o, "class",
             modes[i].v3
                 ? coding(FHIR_V3_ACT_CODE, modes[i].v3, modes[i].display)
-                : coding(FHIR_CS_CONTACT_MODE, pl_contact_mode_name(c->mode), modes[i].display));
+                : coding(FHIR_CS_CONTACT_MODE, pl_contact_mode_name(e->mode), modes[i].display));
     }
     json_object *types = json_object_new_array();
     char buf[FHIR_KF_CODE_LEN];
     for (int bit = 0; bit < PL_KF_MAX_BITS; bit++)
-        if (c->key_functions & (1u << bit))
+        if (e->key_functions & (1u << bit))
             json_object_array_add(
                 types, concept(FHIR_CS_KEY_FUNCTION, fhir_key_function_code(bit, buf), NULL));
-    json_object_object_add(o, "type", types);
-    json_object_object_add(o, "subject", ref("Patient", c->participant_id, NULL));
+    if (json_object_array_length(types))
+        json_object_object_add(o, "type", types);
+    else
+        json_object_put(types);
+}
+
+static void add_rest(json_object *o, const encounter_core *e, const fhir_encounter_view *v)
+{
     json_object *part = json_object_new_object(), *ptype = json_object_new_array(),
                 *parts = json_object_new_array();
     json_object_array_add(ptype, concept(FHIR_PARTICIPATION, "PPRF", "primary performer"));
@@ -347,24 +360,67 @@ json_object *fhir_encounter_json(const pl_contact *c, const fhir_encounter_view 
     json_object_array_add(parts, part);
     json_object_object_add(o, "participant", parts);
     json_object *period = json_object_new_object();
-    add_time(period, "start", c->occurred_at);
-    add_time(period, "end", c->occurred_at + (pl_time)c->minutes * 60);
+    add_time(period, "start", e->at);
+    add_time(period, "end", e->at + (pl_time)e->minutes * 60);
     json_object_object_add(o, "period", period);
     json_object *len = json_object_new_object();
-    json_object_object_add(len, "value", json_object_new_int(c->minutes));
+    json_object_object_add(len, "value", json_object_new_int(e->minutes));
     json_object_object_add(len, "unit", json_object_new_string("min"));
     json_object_object_add(len, "system", json_object_new_string(FHIR_UCUM_SYS));
     json_object_object_add(len, "code", json_object_new_string("min"));
     json_object_object_add(o, "length", len);
-    if (c->topics) {
+    if (e->topics) {
         json_object *reasons = json_object_new_array();
         for (int t = 0; t < PL_TOPIC__COUNT; t++)
-            if (c->topics & (1u << t))
+            if (e->topics & (1u << t))
                 json_object_array_add(reasons,
                                       concept(FHIR_CS_TOPIC, pl_topic_name((pl_topic)t), NULL));
         json_object_object_add(o, "reasonCode", reasons);
     }
-    json_object_object_add(o, "serviceProvider", ref("Organization", c->program_id, NULL));
+    json_object_object_add(o, "serviceProvider", ref("Organization", e->program_id, NULL));
+}
+
+json_object *fhir_encounter_json(const pl_contact *c, const fhir_encounter_view *v)
+{
+    encounter_core e = {c->mode,          c->occurred_at, c->minutes,
+                        c->key_functions, c->topics,      c->program_id};
+    json_object *o = resource("Encounter", c->id, v->version, v->updated);
+    json_object_object_add(o, "status", json_object_new_string("finished"));
+    add_class_and_type(o, &e);
+    json_object_object_add(o, "subject", ref("Patient", c->participant_id, NULL));
+    add_rest(o, &e, v);
+    if (c->group_session_id > 0) {
+        char s[64];
+        snprintf(s, sizeof s, "Encounter/" FHIR_SESSION_PREFIX "%lld",
+                 (long long)c->group_session_id);
+        json_object *p = json_object_new_object();
+        json_object_object_add(p, "reference", json_object_new_string(s));
+        json_object_object_add(o, "partOf", p);
+    }
+    return o;
+}
+
+json_object *fhir_session_encounter_json(const pl_group_session *s, const fhir_encounter_view *v)
+{
+    static const char *const status[] = {"planned", "finished", "cancelled"};
+    encounter_core e = {PL_MODE_GROUP,    s->scheduled_at, s->minutes,
+                        s->key_functions, s->topics,       s->program_id};
+    json_object *o = resource("Encounter", s->id, v->version, v->updated);
+    char id[40];
+    snprintf(id, sizeof id, FHIR_SESSION_PREFIX "%lld", (long long)s->id);
+    json_object_object_add(o, "id", json_object_new_string(id));
+    json_object_object_add(
+        o, "status",
+        json_object_new_string(s->status < PL_SESSION__COUNT ? status[s->status] : "unknown"));
+    add_class_and_type(o, &e);
+    json_object_object_add(o, "subject", ref("Group", s->group_id, NULL));
+    add_rest(o, &e, v);
+    if (s->location && *s->location) {
+        json_object *locs = json_object_new_array(), *l = json_object_new_object();
+        json_object_object_add(l, "location", ref("Location", 0, s->location));
+        json_object_array_add(locs, l);
+        json_object_object_add(o, "location", locs);
+    }
     return o;
 }
 

@@ -60,7 +60,13 @@ typedef struct fhir_encounter_view {
     const char *leader_name; /* the peer leader's name; NULL when not known */
 } fhir_encounter_view;
 
+/* A contact as an Encounter; an attendance contact is partOf its session's Encounter. */
 json_object *fhir_encounter_json(const pl_contact *c, const fhir_encounter_view *v);
+
+/* A group session's Encounter has the id "session-N" (N the session id): class group, subject
+ * the Group, status planned / finished / cancelled; its attendees' contacts are partOf it. */
+#define FHIR_SESSION_PREFIX "session-"
+json_object *fhir_session_encounter_json(const pl_group_session *s, const fhir_encounter_view *v);
 
 #define FHIR_KF_CODE_LEN 16
 /* A key function's code (standard names; program-defined bits "program-N" written into buf). */

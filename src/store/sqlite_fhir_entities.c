@@ -47,6 +47,7 @@ static const char SQL_ENCOUNTER_SEARCH[] =
     " AND (CAST(?3 AS BIGINT) IS NULL OR c.id = ?3)"
     " AND (CAST(?4 AS BIGINT) IS NULL OR c.participant_id = ?4)"
     " AND (CAST(?5 AS BIGINT) IS NULL OR (c.key_functions & CAST(?5 AS BIGINT)) <> 0)"
+    " AND (CAST(?6 AS BIGINT) IS NULL OR c.group_session_id = ?6)"
     " AND (CAST(?13 AS BIGINT) IS NULL OR c.occurred_at >= ?13) AND (CAST(?14 AS BIGINT) IS NULL "
     "OR c.occurred_at < ?14)"
     " AND (CAST(?15 AS BIGINT) IS NULL OR c.occurred_at < ?15 OR c.occurred_at >= "
@@ -202,13 +203,15 @@ static db_stmt *search_stmt(store *s, const store_fhir_query *q, const char *sql
                                   : (err)->status)
 
 pl_status store_fhir_encounter_search(store *s, const store_fhir_query *q, uint32_t kf_any,
-                                      pl_arena *a, pl_id **ids, int *n, bool *more, pl_err *err)
+                                      pl_id session_id, pl_arena *a, pl_id **ids, int *n,
+                                      bool *more, pl_err *err)
 {
     conn *c = NULL;
     db_stmt *st = search_stmt(s, q, SQL_ENCOUNTER_SEARCH, &c, n, more, err);
     if (st) {
         sq_bind_id(st, 4, q->participant_id);
         sq_bind_id(st, 5, (pl_id)kf_any);
+        sq_bind_id(st, 6, session_id);
         sq_bind_time(st, 13, q->date.lo);
         sq_bind_time(st, 14, q->date.hi);
         sq_bind_time(st, 15, q->date.ne_lo);

@@ -40,9 +40,11 @@ pl_status store_fhir_contact_update(store_tx *tx, const pl_contact *c, int expec
 pl_status store_fhir_contact_void(store_tx *tx, pl_id id, pl_err *err);
 
 /* Contacts (not voided) of participants in q's scope: _id, participant_id, date on occurred_at,
- * updated, sort by date; kf_any (non-zero): at least one of these key-function bits. */
+ * updated, sort by date; kf_any (non-zero): at least one of these key-function bits;
+ * session_id (non-zero): the attendance contacts of that group session. */
 pl_status store_fhir_encounter_search(store *s, const store_fhir_query *q, uint32_t kf_any,
-                                      pl_arena *a, pl_id **ids, int *n, bool *more, pl_err *err);
+                                      pl_id session_id, pl_arena *a, pl_id **ids, int *n,
+                                      bool *more, pl_err *err);
 
 /* Org units in the subtree of q->scope.unit_id (0: all): _id, parent (0 any), name (NULL any:
  * a prefix of the name or of a word of it, any case), updated. */

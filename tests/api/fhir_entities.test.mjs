@@ -282,6 +282,19 @@ test('Encounter create moves the follow-up task, reads back the same, updates un
   assert.ok(att, 'the demo has attendance contacts');
   assertOutcome(await fhir('DELETE', `/fhir/Encounter/${att.id}`, 'manager'), 409, /attendance/);
   assert.equal((await ok(`/fhir/Encounter/${att.id}`, 'manager')).id, String(att.id));
+
+  // ... and is partOf the session's Encounter: class group, subject the Group
+  const ae = await ok(`/fhir/Encounter/${att.id}`, 'manager');
+  assert.equal(ae.partOf.reference, `Encounter/session-${att.group_session_id}`);
+  const se = await ok(`/fhir/Encounter/session-${att.group_session_id}`, 'manager');
+  assert.equal(se.id, `session-${att.group_session_id}`);
+  assert.equal(se.class.code, 'group');
+  assert.match(se.subject.reference, /^Group\/\d+$/);
+  assert.equal((await ok(`/fhir/Encounter/session-${att.group_session_id}/_history/${se.meta.versionId}`, 'manager')).id, se.id);
+  const attendees = await all(`/fhir/Encounter?part-of=Encounter/session-${att.group_session_id}`, 'manager');
+  assert.ok(attendees.some((e) => e.id === String(att.id)));
+  for (const e of attendees) assert.equal(e.partOf.reference, `Encounter/session-${att.group_session_id}`);
+  assertOutcome(await fhir('GET', '/fhir/Encounter/session-999999999', 'manager'), 404, /session-999999999 is not known/);
 });
 
 test('a bad Encounter is 422 naming the FHIR path, and nothing changes', async () => {
