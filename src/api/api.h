@@ -190,5 +190,24 @@ void api_fhir_export_group(http_request *req, http_response *res);
 void api_fhir_export_status(http_request *req, http_response *res);
 void api_fhir_export_cancel(http_request *req, http_response *res);
 void api_fhir_export_file(http_request *req, http_response *res);
+/* FHIR Encounter, Organization, Practitioner(Role), Group (fhir_entities.c) */
+void api_fhir_encounter_search(http_request *req, http_response *res);
+void api_fhir_encounter_create(http_request *req, http_response *res);
+void api_fhir_encounter_read(http_request *req, http_response *res);
+void api_fhir_encounter_vread(http_request *req, http_response *res);
+void api_fhir_encounter_update(http_request *req, http_response *res);
+void api_fhir_encounter_delete(http_request *req, http_response *res);
+void api_fhir_organization_search(http_request *req, http_response *res);
+void api_fhir_organization_read(http_request *req, http_response *res);
+void api_fhir_organization_vread(http_request *req, http_response *res);
+void api_fhir_practitioner_search(http_request *req, http_response *res);
+void api_fhir_practitioner_read(http_request *req, http_response *res);
+void api_fhir_practitioner_vread(http_request *req, http_response *res);
+void api_fhir_practitioner_role_search(http_request *req, http_response *res);
+void api_fhir_practitioner_role_read(http_request *req, http_response *res);
+void api_fhir_practitioner_role_vread(http_request *req, http_response *res);
+void api_fhir_group_search(http_request *req, http_response *res);
+void api_fhir_group_read(http_request *req, http_response *res);
+void api_fhir_group_vread(http_request *req, http_response *res);
 
 #endif

@@ -207,6 +207,9 @@ pl_status api_referral_insert_tx(store_tx *tx, http_request *req, store_referral
 pl_status api_referral_transition_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
                                      const char *status, const char *note, store_referral *r,
                                      pl_err *err);
+/* Records a validated contact as POST /contacts does: insert, audit, and the follow-up task
+ * it closes and the next it opens (store_followup_refresh). Sets c->id. */
+pl_status api_contact_record_tx(store_tx *tx, http_request *req, pl_contact *c, pl_err *err);
 
 /* ---- FHIR (fhir.c) ------------------------------------------------------- */
 

@@ -19,16 +19,22 @@ typedef struct create_ctx {
     pl_contact c;
 } create_ctx;
 
-static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_contact_record_tx(store_tx *tx, http_request *req, pl_contact *c, pl_err *err)
 {
-    pl_contact *c = &((create_ctx *)ctx)->c;
     pl_status st = store_contact_insert(tx, c, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, c->id, c->participant_id, 201, err);
     /* the contact closes the open follow-up task and schedules the next */
     if (st == PL_OK)
         st = store_followup_refresh(tx, c->participant_id, err);
+    return st;
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    pl_contact *c = &((create_ctx *)ctx)->c;
+    pl_status st = api_contact_record_tx(tx, req, c, err);
     if (st != PL_OK)
         return st;
     out->status = 201;

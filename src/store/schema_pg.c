@@ -715,6 +715,11 @@ const char *const store_pg_migrations[] = {
     "  language TEXT,\n"
     "  PRIMARY KEY (participant_id, version)\n"
     ");\n",
+
+    /* 15: FHIR Encounters (src/store/sqlite_fhir_entities.c): a contact's version (the ETag,
+       If-Match on PUT /fhir/Encounter) and when it last changed (NULL: never since created) */
+    "ALTER TABLE contact ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE contact ADD COLUMN updated_at BIGINT;\n",
 };
 
 const int store_pg_migration_count =

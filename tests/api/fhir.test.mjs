@@ -64,7 +64,13 @@ test('metadata is a CapabilityStatement naming what is served, without signing i
   assert.equal(r.json.resourceType, 'CapabilityStatement');
   assert.equal(r.json.fhirVersion, '4.0.1');
   const types = r.json.rest[0].resource.filter((x) => x.interaction).map((x) => x.type).sort();
-  assert.deepEqual(types, ['Observation', 'Patient', 'QuestionnaireResponse', 'ServiceRequest', 'Task']);
+  for (const t of ['Observation', 'Patient']) assert.ok(types.includes(t), t);
+  // every type listed is served: its search answers (the others' tables: fhir_*.test.mjs)
+  for (const t of types) {
+    const sr = await fhir('GET', `/fhir/${t}?_count=1`, 'admin');
+    assert.equal(sr.status, 200, `${t}: ${sr.text}`);
+    assert.equal(sr.json.type, 'searchset');
+  }
   const r2 = await s.req('GET', '/fhir/metadata', { headers: { accept: 'application/xml' } });
   assertOutcome(r2, 406, /JSON only/);
 });
