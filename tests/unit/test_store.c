@@ -16,6 +16,7 @@
 
 #include "core/measure.h"
 #include "core/time.h"
+#include "store/db.h"
 #include "store/schema_pg.h"
 #include "store/schema_sqlite.h"
 #include "store/store.h"
@@ -2921,6 +2922,40 @@ static void test_copy_awkward_values(void **state)
         }
 }
 
+/*
+ * A streamed read (db_prepare_stream: single-row mode on PostgreSQL) sees
+ * every row, and one left part-way leaves its connection usable.
+ */
+static void test_stream_reads(void **state)
+{
+    (void)state;
+    store *s = open_new();
+    store_close(s);
+    db_conn *c = NULL;
+    assert_int_equal(db_open(path, SQLITE_OPEN_READWRITE, &c), DB_OK);
+    static const char series[] = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                 "WHERE i < 5000) SELECT i, 'row ' || i FROM n";
+    db_stmt *st = NULL;
+    assert_int_equal(db_prepare_stream(c, series, &st), DB_OK);
+    for (int i = 1; i <= 10; i++) {
+        assert_int_equal(db_step(st), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), i);
+    }
+    db_reset(st); /* 4,990 rows never read */
+    assert_int_equal(db_exec(c, "CREATE TABLE stream_probe (x INTEGER)"), DB_OK);
+    int64_t n = 0, sum = 0;
+    while (db_step(st) == DB_ROW) {
+        n++;
+        sum += db_column_int64(st, 0);
+    }
+    assert_int_equal(n, 5000);
+    assert_int_equal(sum, 5000 * 5001 / 2);
+    assert_int_equal(db_column_count(st), 2);
+    db_finalize(st);
+    assert_int_equal(db_exec(c, "DROP TABLE stream_probe"), DB_OK);
+    db_close(c);
+}
+
 PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
@@ -2954,4 +2989,5 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
              cmocka_unit_test_setup_teardown(test_key_function_codes_and_person_get, setup,
                                              teardown),
              cmocka_unit_test_setup_teardown(test_copy_verified_all_or_nothing, setup, teardown),
-             cmocka_unit_test_setup_teardown(test_copy_awkward_values, setup, teardown))
+             cmocka_unit_test_setup_teardown(test_copy_awkward_values, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_stream_reads, setup, teardown))
