@@ -22,7 +22,9 @@
  * source: its row count and a checksum (the sum of a 64-bit FNV-1a hash of
  * each row's values, so row order does not matter). Any failure or
  * difference rolls the transaction back, the dropped indexes and keys
- * included: the target is left with its schema and no rows.
+ * included: the target is left with its schema and no rows. After the
+ * commit, PostgreSQL's planner statistics are gathered (ANALYZE), so the
+ * first queries on the copy already use its indexes well.
  *
  * Table and column names come from the databases' own catalogs, never from
  * the user; they are double-quoted into the statements this file builds.
@@ -635,6 +637,9 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
     if (r == PL_OK && db_exec(dst, "COMMIT") != DB_OK)
         r = pl_err_set(err, PL_IO, "the copy's commit failed: %s", db_errmsg(dst));
     in_tx = r != PL_OK;
+    /* the planner's statistics of the new rows now, not at autovacuum's next visit */
+    if (r == PL_OK && dst_pg && db_exec(dst, "ANALYZE") != DB_OK)
+        r = pl_err_set(err, PL_IO, "the copy is committed, but ANALYZE failed: %s", db_errmsg(dst));
 fail:
     if (in_tx)
         db_exec(dst, "ROLLBACK");
