@@ -1,7 +1,7 @@
 # peerlink - the two commands of the README, and a few more.
 #   make demo    install what is missing, build, create the demo database, serve it
 #   make check   install what is missing, build with sanitizers, run every test
-.PHONY: demo check build release fuzz bench bench-worklist bench-report clean
+.PHONY: demo check build release fuzz bench bench-worklist bench-report bench-pg clean
 
 RELEASE := build-release
 DEMO_DB ?= demo.db
@@ -43,6 +43,15 @@ bench-worklist: release
 # the evaluation report at 1,000,000 participants (bench/report.sh; builds the database if missing)
 bench-report: release
 	bench/report.sh $(BENCH_1M_DB)
+
+# the city-scale benchmarks on SQLite and PostgreSQL side by side (bench/pg.sh; the benchmarks
+# write to the database: BENCH_PG_DB is a copy of bench-1m.db, made if missing)
+BENCH_PG_DB ?= bench-1m-pg.db
+bench-pg: release
+	scripts/install-deps bench
+	@test -f $(BENCH_1M_DB) || $(RELEASE)/src/cli/peerlink demo --db $(BENCH_1M_DB) --participants 1000000 --no-accounts
+	@test -f $(BENCH_PG_DB) || cp $(BENCH_1M_DB) $(BENCH_PG_DB)
+	bench/pg.sh $(BENCH_PG_DB) 5 3
 
 clean:
 	rm -rf build-asan build-release build-fuzz

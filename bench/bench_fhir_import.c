@@ -4,6 +4,7 @@
  * the same run.
  *
  *   bench_fhir_import DEMO_DB [OBSERVATIONS] [ROUNDS]
+ *   bench_fhir_import --write FILE [OBSERVATIONS]   (the file alone)
  *
  * Writes an NDJSON file next to DEMO_DB: OBSERVATIONS / 50 Patients, then
  * OBSERVATIONS Observations (HbA1c, weight, BMI with decimals as a clinic
@@ -207,8 +208,19 @@ static double raw_insert(const char *db, long nobs)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_fhir_import DEMO_DB [OBSERVATIONS] [ROUNDS]\n");
+        fprintf(stderr, "usage: bench_fhir_import DEMO_DB [OBSERVATIONS] [ROUNDS]\n"
+                        "       bench_fhir_import --write FILE [OBSERVATIONS]\n");
         return 2;
+    }
+    if (strcmp(argv[1], "--write") == 0) {
+        /* the NDJSON file alone, for `peerlink import fhir` on any backend (bench/pg.sh) */
+        long n = argc > 3 ? strtol(argv[3], NULL, 10) : 5000000, bytes = 0;
+        if (argc < 3 || n < 1 || write_file(argv[2], n, &bytes) != 0) {
+            fprintf(stderr, "bench: cannot write the NDJSON file\n");
+            return 1;
+        }
+        printf("%ld observations, %ld bytes\n", n, bytes);
+        return 0;
     }
     long nobs = argc > 2 ? strtol(argv[2], NULL, 10) : 5000000;
     int rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/http.sh - the HTTP benchmarks of DESIGN.md §9, with wrk from a second process.
 #   bench/http.sh [DB] [SECONDS] [ROUNDS]
-# Serves DB (default bench-100k.db, built by `make bench`) with the release build and
+# Serves DB (a file or a postgresql:// URL; default bench-100k.db, built by `make bench`) with the release build and
 # measures, ROUNDS times each, median requests/s of:
 #   healthz  - GET /healthz: the bare server, the comparison baseline;
 #   read     - GET /api/v1/participants/{random id} with a bearer token: authenticated,
@@ -16,7 +16,10 @@ SECONDS_EACH=${2:-10}
 ROUNDS=${3:-3}
 PL=build-release/src/cli/peerlink
 command -v wrk >/dev/null || { echo "bench/http.sh: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-[ -f "$DB" ] || { echo "bench/http.sh: $DB is missing (make bench builds it)" >&2; exit 1; }
+case "$DB" in
+postgres*) ;; # a PostgreSQL URL (bench/pg.sh)
+*) [ -f "$DB" ] || { echo "bench/http.sh: $DB is missing (make bench builds it)" >&2; exit 1; } ;;
+esac
 
 printf 'bench-password-1\n' | $PL user add --db "$DB" --username bench --role admin >/dev/null 2>&1 || true
 $PL serve --db "$DB" --listen 127.0.0.1:0 ${PL_THREADS:+--threads $PL_THREADS} >/tmp/pl-bench.out 2>/tmp/pl-bench.err &

@@ -7,17 +7,24 @@
  * connections: the tables are read from the source's catalog (every table
  * but schema_version and SQLite's FTS5 tables, which the target's triggers
  * or queries rebuild), ordered so that a table comes after the tables its
- * foreign keys name, and copied inside one transaction on the target:
- * rows the target's migrations seeded (the installation secret, counters)
- * are deleted, each table's rows are sent (PostgreSQL: one COPY per table;
- * SQLite: a prepared INSERT per row), PostgreSQL's identity sequences are
- * moved past the copied ids, and every table is read back and compared
- * with the source: its row count and a checksum (the sum of a 64-bit
- * FNV-1a hash of each row's values, so row order does not matter). Any
- * failure or difference rolls the transaction back: the target is left
- * with its schema and no rows. Foreign keys are checked at the commit on
- * SQLite (PostgreSQL's come back in no particular order: a child row may
- * precede its parent) and at the end of each COPY on PostgreSQL.
+ * foreign keys name, and copied inside one transaction on the target.
+ * On PostgreSQL the target's foreign keys and plain indexes are first set
+ * aside (dropped, their definitions kept), the tables truncated, each
+ * table's rows sent with one COPY ... FROM STDIN in COPY's text format
+ * (backslash escapes, \N for NULL, bytea as hex), in pieces of about
+ * 256 KiB; then the indexes are built again over the copied rows and the
+ * foreign keys added again, which checks every row with one join, and the
+ * identity sequences are moved past the copied ids. On SQLite the seeded
+ * rows are deleted and each row inserted through one prepared INSERT, the
+ * foreign keys checked at the commit. The source is read as one snapshot,
+ * streamed (db_prepare_stream: on PostgreSQL one row in memory at a time).
+ * Finally every table is read back (streamed too) and compared with the
+ * source: its row count and a checksum (the sum of a 64-bit FNV-1a hash of
+ * each row's values, so row order does not matter). Any failure or
+ * difference rolls the transaction back, the dropped indexes and keys
+ * included: the target is left with its schema and no rows. After the
+ * commit, PostgreSQL's planner statistics are gathered (ANALYZE), so the
+ * first queries on the copy already use its indexes well.
  *
  * Table and column names come from the databases' own catalogs, never from
  * the user; they are double-quoted into the statements this file builds.
@@ -33,6 +40,8 @@
 #define COPY_COLS_MAX   96
 #define COPY_SQL_MAX    8192
 #define COPY_ROW_MAX    (64u * 1024 * 1024) /* one row's COPY text: a ceiling */
+#define COPY_CHUNK      (256u * 1024)       /* COPY data sent in pieces of about this size */
+#define COPY_DEFS_MAX   1024                /* foreign keys and indexes set aside during a copy */
 
 typedef struct copy_table {
     char name[64];
@@ -262,9 +271,12 @@ static void bind_value(db_stmt *ins, int i, db_stmt *row, int col)
     case DB_FLOAT:
         db_bind_double(ins, i, db_column_double(row, col));
         break;
-    case DB_BLOB:
-        db_bind_blob(ins, i, db_column_blob(row, col), db_column_bytes(row, col), DB_STATIC);
+    case DB_BLOB: {
+        /* an empty blob reads as a NULL pointer: bound so, it would become NULL */
+        const void *v = db_column_blob(row, col);
+        db_bind_blob(ins, i, v ? v : "", db_column_bytes(row, col), DB_STATIC);
         break;
+    }
     default:
         db_bind_text(ins, i, (const char *)db_column_text(row, col), db_column_bytes(row, col),
                      DB_STATIC);
@@ -282,7 +294,7 @@ static pl_status copy_table_rows(db_conn *src, db_conn *dst, const char *table, 
     copy_buf b = {0};
     int copying = 0;
     pl_status r = PL_OK;
-    int rc = db_prepare(src, sql, &st);
+    int rc = db_prepare_stream(src, sql, &st);
     if (rc != DB_OK) {
         r = sq_error(src, rc, err, table);
         goto fail;
@@ -338,7 +350,6 @@ static pl_status copy_table_rows(db_conn *src, db_conn *dst, const char *table, 
             }
             continue;
         }
-        b.len = 0;
         char num[64];
         for (int i = 0; i < ncols; i++) {
             const char *v;
@@ -350,13 +361,24 @@ static pl_status copy_table_rows(db_conn *src, db_conn *dst, const char *table, 
                 goto fail;
             }
         }
-        if (buf_put(&b, "\n", 1) || db_copy_put(dst, b.p, b.len) != DB_OK) {
-            r = pl_err_set(err, PL_IO, "%s: %s", table, db_errmsg(dst));
+        if (buf_put(&b, "\n", 1)) {
+            r = pl_err_set(err, PL_LIMIT, "%s: a row larger than %u bytes", table, COPY_ROW_MAX);
             goto fail;
+        }
+        if (b.len >= COPY_CHUNK) {
+            if (db_copy_put(dst, b.p, b.len) != DB_OK) {
+                r = pl_err_set(err, PL_IO, "%s: %s", table, db_errmsg(dst));
+                goto fail;
+            }
+            b.len = 0;
         }
     }
     if (rc != DB_DONE) {
         r = sq_error(src, rc, err, table);
+        goto fail;
+    }
+    if (copying && b.len && db_copy_put(dst, b.p, b.len) != DB_OK) {
+        r = pl_err_set(err, PL_IO, "%s: %s", table, db_errmsg(dst));
         goto fail;
     }
     if (copying) {
@@ -382,7 +404,7 @@ static pl_status table_digest(db_conn *c, const char *table, int64_t *rows, uint
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", table);
     db_stmt *st = NULL;
-    int rc = db_prepare(c, sql, &st);
+    int rc = db_prepare_stream(c, sql, &st);
     *rows = 0;
     *sum = 0;
     if (rc == DB_OK) {
@@ -428,6 +450,87 @@ static pl_status reset_sequences(db_conn *dst, const catalog *cat, pl_err *err)
     return PL_OK;
 }
 
+/*
+ * PostgreSQL's foreign keys and the indexes that back no constraint, set
+ * aside while the rows are copied: the statements that drop them and the
+ * ones that make them again (from pg_get_constraintdef/pg_get_indexdef).
+ * Building an index once over the copied rows, and checking a foreign key
+ * with one join, is many times faster than doing either row by row.
+ */
+typedef struct pg_defs {
+    char *drop[COPY_DEFS_MAX];
+    char *create[COPY_DEFS_MAX];
+    int n;
+    int overflow;
+} pg_defs;
+
+static void add_def(void *ctx, db_stmt *st)
+{
+    pg_defs *d = ctx;
+    const char *drop = (const char *)db_column_text(st, 0);
+    const char *create = (const char *)db_column_text(st, 1);
+    if (!drop || !create)
+        return;
+    if (d->n == COPY_DEFS_MAX) {
+        d->overflow = 1;
+        return;
+    }
+    d->drop[d->n] = strdup(drop);
+    d->create[d->n] = strdup(create);
+    if (!d->drop[d->n] || !d->create[d->n])
+        d->overflow = 1;
+    d->n++;
+}
+
+static void free_defs(pg_defs *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        free(d->drop[i]);
+        free(d->create[i]);
+    }
+    free(d);
+}
+
+/* Drops the target's foreign keys, then its plain indexes, noting how to make them again. */
+static pl_status set_aside(db_conn *dst, pg_defs *d, pl_err *err)
+{
+    pl_status r = query_names(
+        dst,
+        "SELECT 'ALTER TABLE ' || conrelid::regclass || ' DROP CONSTRAINT ' || "
+        "quote_ident(conname), 'ALTER TABLE ' || conrelid::regclass || ' ADD CONSTRAINT ' || "
+        "quote_ident(conname) || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE "
+        "contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY conname",
+        add_def, d, err);
+    if (r == PL_OK)
+        r = query_names(dst,
+                        "SELECT 'DROP INDEX ' || i.indexrelid::regclass, "
+                        "pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t ON t.oid "
+                        "= i.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND "
+                        "NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+                        "i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', "
+                        "'x')) ORDER BY 1",
+                        add_def, d, err);
+    if (r != PL_OK)
+        return r;
+    if (d->overflow)
+        return pl_err_set(err, PL_LIMIT, "the target has more indexes than a copy handles");
+    for (int i = 0; i < d->n; i++)
+        if (db_exec(dst, d->drop[i]) != DB_OK)
+            return sq_error(dst, DB_ERROR, err, "setting the indexes aside");
+    return PL_OK;
+}
+
+/* Makes the indexes again, then the foreign keys (which check every copied row). */
+static pl_status restore_defs(db_conn *dst, const pg_defs *d, pl_err *err)
+{
+    for (int i = d->n - 1; i >= 0; i--)
+        if (db_exec(dst, d->create[i]) != DB_OK)
+            return pl_err_set(err, PL_CONFLICT,
+                              "the copied rows break a rule of the target (%s): %s", d->create[i],
+                              db_errmsg(dst));
+    return PL_OK;
+}
+
 /* Opens location as a store (migrating it) and checks what it holds. */
 static pl_status prepare_end(const char *location, bool target, int *version, pl_err *err)
 {
@@ -461,6 +564,7 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
                           vto);
     db_conn *src = NULL, *dst = NULL;
     catalog *cat = calloc(1, sizeof *cat);
+    pg_defs *defs = NULL;
     int order[COPY_TABLES_MAX] = {0};
     int in_tx = 0;
     if (!cat) {
@@ -486,9 +590,24 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
         goto fail;
     }
     in_tx = 1;
+    if (dst_pg) {
+        defs = calloc(1, sizeof *defs);
+        if (!defs) {
+            r = pl_err_set(err, PL_NOMEM, "out of memory");
+            goto fail;
+        }
+        if (db_exec(dst, "SET LOCAL maintenance_work_mem = '256MB'") != DB_OK) {
+            r = sq_error(dst, DB_ERROR, err, "maintenance_work_mem");
+            goto fail;
+        }
+        if ((r = set_aside(dst, defs, err)) != PL_OK)
+            goto fail;
+    }
+    /* the rows the target's migrations seeded go (PostgreSQL: TRUNCATE, nothing to check) */
     for (int k = cat->n - 1; k >= 0; k--) {
         char sql[128];
-        snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", cat->t[order[k]].name);
+        snprintf(sql, sizeof sql, dst_pg ? "TRUNCATE \"%s\"" : "DELETE FROM \"%s\"",
+                 cat->t[order[k]].name);
         if (db_exec(dst, sql) != DB_OK) {
             r = sq_error(dst, DB_ERROR, err, cat->t[order[k]].name);
             goto fail;
@@ -499,6 +618,8 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
         snprintf(t->name, sizeof t->name, "%s", cat->t[order[k]].name);
         r = copy_table_rows(src, dst, t->name, &t->rows, &t->checksum, err);
     }
+    if (r == PL_OK && dst_pg)
+        r = restore_defs(dst, defs, err);
     if (r == PL_OK && dst_pg)
         r = reset_sequences(dst, cat, err);
     for (int k = 0; k < rep->ntables && r == PL_OK; k++) {
@@ -516,12 +637,17 @@ pl_status store_copy(const char *from, const char *to, store_copy_report *rep, p
     if (r == PL_OK && db_exec(dst, "COMMIT") != DB_OK)
         r = pl_err_set(err, PL_IO, "the copy's commit failed: %s", db_errmsg(dst));
     in_tx = r != PL_OK;
+    /* the planner's statistics of the new rows now, not at autovacuum's next visit */
+    if (r == PL_OK && dst_pg && db_exec(dst, "ANALYZE") != DB_OK)
+        r = pl_err_set(err, PL_IO, "the copy is committed, but ANALYZE failed: %s", db_errmsg(dst));
 fail:
     if (in_tx)
         db_exec(dst, "ROLLBACK");
     db_close(src);
     db_close(dst);
     free(cat);
+    if (defs)
+        free_defs(defs);
     if (r != PL_OK)
         rep->ntables = 0;
     return r;

@@ -9,7 +9,11 @@
  * a reset sends them, prepared on the server on the statement's first run
  * with the types of that run's values (parameters the SQL does not use are
  * declared text, so lists that leave out some conditions still prepare),
- * and walks the rows of the whole result. A later run whose value types
+ * and walks the rows of the whole result (a streamed statement instead
+ * sends its query asynchronously in single-row mode and takes one
+ * PGresult per db_step, the last, empty one marking the end; a reset
+ * before the end reads the remaining rows off the connection, which must
+ * be free for the next statement). A later run whose value types
  * disagree with the prepared ones (an integer where a text was) runs once
  * through PQexecParams instead. Integers read from a text result are parsed
  * (booleans 't'/'f' read as 1/0, floats are truncated as SQLite does).
@@ -64,6 +68,8 @@ struct db_stmt {
     Oid prep_type[DB_MAX_PARAMS]; /* declared when prepared */
     int prepared;
     int executed;
+    int stream;  /* db_prepare_stream: one row per PGresult */
+    int pending; /* a streamed query still has results on the connection */
     PGresult *res;
     int row, nrows;
     unsigned char *blob; /* a decoded bytea of (blob_row, blob_col) */
@@ -305,8 +311,26 @@ int db_prepare(db_conn *c, const char *sql, db_stmt **out)
     return DB_OK;
 }
 
+int db_prepare_stream(db_conn *c, const char *sql, db_stmt **out)
+{
+    int rc = db_prepare(c, sql, out);
+    if (rc == DB_OK && c->backend == DB_PG)
+        (*out)->stream = 1;
+    return rc;
+}
+
+/* Reads what is left of a streamed query off the connection. */
+static void pg_drain(db_stmt *st)
+{
+    PGresult *r;
+    while (st->pending && (r = PQgetResult(st->c->pg)) != NULL)
+        PQclear(r);
+    st->pending = 0;
+}
+
 static void pg_clear_result(db_stmt *st)
 {
+    pg_drain(st);
     PQclear(st->res);
     st->res = NULL;
     PQfreemem(st->blob);
@@ -459,6 +483,25 @@ static int pg_execute(db_stmt *st)
         PQclear(r);
         st->prepared = 1;
     }
+    if (st->stream) {
+        Oid types[DB_MAX_PARAMS];
+        for (int i = 0; i < n; i++)
+            types[i] = pg_param_type(st, i);
+        int sent = compatible
+                       ? PQsendQueryPrepared(c->pg, st->name, n, vals, st->len, st->fmt, 0)
+                       : PQsendQueryParams(c->pg, st->sql, n, types, vals, st->len, st->fmt, 0);
+        if (!sent || !PQsetSingleRowMode(c->pg)) {
+            pg_fail(c, NULL);
+            st->pending = sent;
+            pg_drain(st);
+            return DB_ERROR;
+        }
+        st->pending = 1;
+        st->executed = 1;
+        st->row = -1;
+        st->nrows = 0;
+        return DB_OK;
+    }
     if (compatible) {
         r = PQexecPrepared(c->pg, st->name, n, vals, st->len, st->fmt, 0);
     } else {
@@ -489,6 +532,35 @@ static int pg_execute(db_stmt *st)
     return DB_OK;
 }
 
+/* The next row of a streamed query: one PGresult each, then an empty one at the end. */
+static int pg_step_stream(db_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+    st->nrows = 0;
+    if (!st->pending)
+        return DB_DONE;
+    PGresult *r = PQgetResult(st->c->pg);
+    ExecStatusType t = PQresultStatus(r);
+    if (t == PGRES_SINGLE_TUPLE) {
+        st->res = r;
+        st->row = 0;
+        st->nrows = 1;
+        return DB_ROW;
+    }
+    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
+        st->res = r; /* no rows, but the columns' names and count */
+        st->row = 0;
+        pg_drain(st);
+        return DB_DONE;
+    }
+    pg_fail(st->c, r);
+    PQclear(r);
+    pg_drain(st);
+    return DB_ERROR;
+}
+
 int db_step(db_stmt *st)
 {
     if (st->c->backend == DB_SQLITE)
@@ -497,6 +569,8 @@ int db_step(db_stmt *st)
         return DB_ERROR;
     PQfreemem(st->blob);
     st->blob = NULL;
+    if (st->stream)
+        return pg_step_stream(st);
     if (st->row + 1 < st->nrows) {
         st->row++;
         return DB_ROW;

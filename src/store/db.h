@@ -12,7 +12,9 @@
  * doubles float8, blobs bytea, the rest left to the server to infer), or
  * with a one-off PQexecParams when a later binding's types disagree. The
  * whole result comes back at once and db_step walks its rows; db_reset
- * frees it (PQclear).
+ * frees it (PQclear). A statement made with db_prepare_stream instead
+ * receives its rows one at a time (libpq's single-row mode), so that
+ * reading a table of any size holds one row in memory.
  *
  * Where the two dialects differ, the SQL text is chosen by the caller with
  * db_backend_of() (see sqlite_int.h's SQ_SQL); this file never rewrites SQL
@@ -77,6 +79,14 @@ db_int64 db_last_insert_id(db_conn *c);
 
 /* Prepares sql (persistent: kept for the connection's life). Returns a DB_ code. */
 int db_prepare(db_conn *c, const char *sql, db_stmt **out);
+/*
+ * Prepares sql as db_prepare does, for a result read in a stream: on
+ * PostgreSQL each db_step receives one row from the server (single-row
+ * mode), so memory does not grow with the result. Until the statement has
+ * returned DB_DONE (or been reset, which reads and drops the rest of the
+ * rows), no other statement may run on c. On SQLite it is db_prepare.
+ */
+int db_prepare_stream(db_conn *c, const char *sql, db_stmt **out);
 void db_finalize(db_stmt *st);
 
 int db_bind_int64(db_stmt *st, int i, db_int64 v);

@@ -16,6 +16,7 @@
 
 #include "core/measure.h"
 #include "core/time.h"
+#include "store/db.h"
 #include "store/schema_pg.h"
 #include "store/schema_sqlite.h"
 #include "store/store.h"
@@ -2819,6 +2820,161 @@ static void test_copy_verified_all_or_nothing(void **state)
     }
 }
 
+/* 1 when table holds the same rows in SQLite files a and b, column col of the same type in each. */
+static int same_rows(const char *a, const char *b, const char *table, const char *col)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM b.%s)) + "
+             "(SELECT count(*) FROM (SELECT * FROM b.%s EXCEPT SELECT * FROM main.%s)) + "
+             "(SELECT count(*) FROM main.%s x JOIN b.%s y ON x.rowid = y.rowid WHERE "
+             "typeof(x.%s) <> typeof(y.%s)) + "
+             "((SELECT count(*) FROM main.%s) <> (SELECT count(*) FROM b.%s))",
+             table, table, table, table, table, table, col, col, table, table);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    char attach[300];
+    snprintf(attach, sizeof attach, "ATTACH '%s' AS b", b);
+    int same = sqlite3_open(a, &h) == SQLITE_OK &&
+               sqlite3_exec(h, attach, NULL, NULL, NULL) == SQLITE_OK &&
+               sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+               sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return same;
+}
+
+/*
+ * Values COPY's text format must escape, and values whose type or precision
+ * a careless copy loses, go to this run's backend and back to a new SQLite
+ * file, and arrive equal both ways.
+ */
+static void test_copy_awkward_values(void **state)
+{
+    (void)state;
+    char src[160], back[160];
+    snprintf(src, sizeof src, "%s/awkward.db", dir);
+    snprintf(back, sizeof back, "%s/back.db", dir);
+    pl_err err;
+    pl_err_clear(&err);
+    store *s = NULL;
+    store_options o = {.create = true};
+    assert_int_equal(store_open(src, &o, &s, &err), PL_OK);
+    store_close(s);
+    assert_int_equal(store_open(back, &o, &s, &err), PL_OK);
+    store_close(s);
+    raw_exec(src,
+             "INSERT INTO org_unit (id, parent_id, program_id, kind, name, updated_at) VALUES "
+             "(1, NULL, 1, 'program', 'O''Brien \"quoted\" program', 0);"
+             "INSERT INTO org_unit_ancestor (unit_id, ancestor_id, depth) VALUES (1, 1, 0);"
+             "INSERT INTO person (id, program_id, given_name, family_name, sex, birth_date, phone, "
+             "address, language) VALUES "
+             "(1, 1, 'Tab\there', 'new\nline', 'female', 9223372036854775807, NULL, "
+             "'back\\slash \\N \\. and \\\\x00', NULL),"
+             "(2, 1, '\xe5\xbc\xa0\xe4\xbc\x9f \xf0\x9f\x98\x80 Jos\xc3\xa9', 'cr\r\nlf', "
+             "'male', -9223372036854775807, '+86 021-1234', '\\.', 'zh'),"
+             "(3, 1, '', NULL, 'other', 0, '', '\t\t', '');"
+             "INSERT INTO participant (id, person_id, program_id, treatment, enrol_date, status, "
+             "consent, home_unit_id, risk_tier, updated_at) VALUES "
+             "(1, 1, 1, 'oral', 20000, 'enrolled', 1, 1, 'standard', 0);"
+             "INSERT INTO measurement (id, participant_id, code, analyte, value, unit, "
+             "entered_value, entered_unit, effective_at, source, created_at) VALUES "
+             "(1, 1, '4548-4', 'hba1c', 0.1, '%', '0.1', '%', 0, 'lab', 0),"
+             "(2, 1, '4548-4', 'hba1c', 1e-300, '%', 'tiny', '%', 1, 'lab', 0),"
+             "(3, 1, '4548-4', 'hba1c', -2.5e300, '%', 'huge', '%', 2, 'lab', 0),"
+             "(4, 1, '4548-4', 'hba1c', 123456789.12345679, '%', '123456789.123456789', '%', 3, "
+             "'lab', 0),"
+             "(5, 1, '4548-4', 'hba1c', 7.0, '%', '7', '%', 4, 'lab', 9007199254740993);"
+             "INSERT INTO setting (key, value) VALUES "
+             "('awkward', X'00FF5C090A0D5C4E2C22275C2E0A'), ('empty', X'');");
+
+    store_copy_report rep;
+    assert_int_equal(store_copy(src, path2, &rep, &err), PL_OK);
+    /* on the target, read with its own SQL */
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM person WHERE given_name = "
+                                        "'Tab\there' AND family_name = 'new\nline' AND "
+                                        "birth_date = 9223372036854775807 AND phone IS NULL AND "
+                                        "address = 'back\\slash \\N \\. and \\\\x00'"),
+                     1);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM person WHERE given_name = "
+                                        "'\xe5\xbc\xa0\xe4\xbc\x9f \xf0\x9f\x98\x80 Jos\xc3\xa9' "
+                                        "AND family_name = 'cr\r\nlf' AND birth_date = "
+                                        "-9223372036854775807 AND address = '\\.'"),
+                     1);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM person WHERE id = 3 AND "
+                                        "given_name = '' AND family_name IS NULL AND phone = '' "
+                                        "AND address = '\t\t'"),
+                     1);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM org_unit WHERE name = "
+                                        "'O''Brien \"quoted\" program'"),
+                     1);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM measurement WHERE (id = 1 AND value "
+                                        "= 0.1) OR (id = 2 AND value = 1e-300) OR (id = 3 AND "
+                                        "value = -2.5e300) OR (id = 4 AND value = "
+                                        "123456789.12345679) OR (id = 5 AND created_at = "
+                                        "9007199254740993)"),
+                     5);
+    assert_int_equal(test_db_int(path2, test_db_pg() ? "SELECT count(*) FROM setting WHERE key = "
+                                                       "'awkward' AND value = "
+                                                       "'\\x00ff5c090a0d5c4e2c22275c2e0a'::bytea"
+                                                     : "SELECT count(*) FROM setting WHERE key = "
+                                                       "'awkward' AND value = "
+                                                       "X'00FF5C090A0D5C4E2C22275C2E0A'"),
+                     1);
+    assert_int_equal(test_db_int(path2, "SELECT count(*) FROM setting WHERE key = 'empty' AND "
+                                        "length(value) = 0"),
+                     1);
+
+    /* and back to a SQLite file: every row equal to the source's, value types included */
+    assert_int_equal(store_copy(path2, back, &rep, &err), PL_OK);
+    assert_true(same_rows(src, back, "person", "birth_date"));
+    assert_true(same_rows(src, back, "measurement", "value"));
+    assert_true(same_rows(src, back, "setting", "value"));
+    assert_true(same_rows(src, back, "org_unit", "name"));
+    const char *files[] = {src, back};
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < 3; i++) {
+            char p[200];
+            snprintf(p, sizeof p, "%s%s", files[f], suffix[i]);
+            unlink(p);
+        }
+}
+
+/*
+ * A streamed read (db_prepare_stream: single-row mode on PostgreSQL) sees
+ * every row, and one left part-way leaves its connection usable.
+ */
+static void test_stream_reads(void **state)
+{
+    (void)state;
+    store *s = open_new();
+    store_close(s);
+    db_conn *c = NULL;
+    assert_int_equal(db_open(path, SQLITE_OPEN_READWRITE, &c), DB_OK);
+    static const char series[] = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                 "WHERE i < 5000) SELECT i, 'row ' || i FROM n";
+    db_stmt *st = NULL;
+    assert_int_equal(db_prepare_stream(c, series, &st), DB_OK);
+    for (int i = 1; i <= 10; i++) {
+        assert_int_equal(db_step(st), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), i);
+    }
+    db_reset(st); /* 4,990 rows never read */
+    assert_int_equal(db_exec(c, "CREATE TABLE stream_probe (x INTEGER)"), DB_OK);
+    int64_t n = 0, sum = 0;
+    while (db_step(st) == DB_ROW) {
+        n++;
+        sum += db_column_int64(st, 0);
+    }
+    assert_int_equal(n, 5000);
+    assert_int_equal(sum, 5000 * 5001 / 2);
+    assert_int_equal(db_column_count(st), 2);
+    db_finalize(st);
+    assert_int_equal(db_exec(c, "DROP TABLE stream_probe"), DB_OK);
+    db_close(c);
+}
+
 PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
@@ -2851,4 +3007,6 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
              cmocka_unit_test_setup_teardown(test_write_async_copies_ctx, setup, teardown),
              cmocka_unit_test_setup_teardown(test_key_function_codes_and_person_get, setup,
                                              teardown),
-             cmocka_unit_test_setup_teardown(test_copy_verified_all_or_nothing, setup, teardown))
+             cmocka_unit_test_setup_teardown(test_copy_verified_all_or_nothing, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_copy_awkward_values, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_stream_reads, setup, teardown))
