@@ -121,6 +121,21 @@ static fhir_encounter_view encounter_view(http_request *req, const pl_contact *c
     return leader_view(req, c->peer_leader_id, m->version, m->updated);
 }
 
+pl_status fhir_api_encounter_resource(http_request *req, pl_id id, json_object **out, pl_id *pid,
+                                      pl_err *err)
+{
+    api_context *app = req->app;
+    pl_contact c;
+    store_fhir_contact_meta meta;
+    pl_status st = store_fhir_contact_get(app->store, id, &req->arena, &c, &meta, err);
+    if (st == PL_OK) {
+        fhir_encounter_view v = encounter_view(req, &c, &meta);
+        *out = fhir_encounter_json(&c, &v);
+        *pid = c.participant_id;
+    }
+    return st;
+}
+
 /* "session-N" (a group session's Encounter): N, else 0. */
 static pl_id session_ref(const char *s)
 {
@@ -368,15 +383,10 @@ void api_fhir_encounter_search(http_request *req, http_response *res)
     pl_id *included = pl_arena_alloc(&req->arena, sizeof *included * (size_t)(n ? n : 1));
     int nincluded = 0;
     for (int i = 0; i < n && pids && included; i++) {
-        pl_contact c;
-        store_fhir_contact_meta meta;
+        json_object *e = NULL;
         pids[i] = 0;
-        if (store_fhir_contact_get(app->store, ids[i], &req->arena, &c, &meta, &err) != PL_OK)
-            continue;
-        pids[i] = c.participant_id;
-        fhir_encounter_view v = encounter_view(req, &c, &meta);
-        json_object_array_add(
-            entries, fhir_api_entry(req, "Encounter", c.id, fhir_encounter_json(&c, &v), "match"));
+        if (fhir_api_encounter_resource(req, ids[i], &e, &pids[i], &err) == PL_OK)
+            json_object_array_add(entries, fhir_api_entry(req, "Encounter", ids[i], e, "match"));
     }
     for (int i = 0; include && pids && included && i < n; i++) {
         bool seen = pids[i] == 0;

@@ -57,6 +57,7 @@
 #include "fhir/fhir_qr.h"
 #include "fhir/fhir_referral.h"
 #include "fhir_int.h"
+#include "store/store_fhir_entities.h"
 #include "store/store_fhir_qr.h"
 
 #define EXPORT_WORKERS      2
@@ -158,6 +159,13 @@ static pl_status search_qr(store *s, const store_fhir_query *q, pl_arena *a, pl_
     return store_fhir_qr_search(s, q, false, a, ids, n, more, err);
 }
 
+/* Every contact (not voided) as an Encounter; sessions are not exported themselves. */
+static pl_status search_encounters(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
+                                   int *n, bool *more, pl_err *err)
+{
+    return store_fhir_encounter_search(s, q, 0, 0, a, ids, n, more, err);
+}
+
 /* The exported types (the row contract is in the header comment). */
 static const export_type export_types[] = {
     {"Patient", store_fhir_patient_search, read_patient, "participant"},
@@ -165,6 +173,7 @@ static const export_type export_types[] = {
     {"QuestionnaireResponse", search_qr, read_qr, "questionnaire_response"},
     {"ServiceRequest", store_fhir_referral_search, read_service_request, "referral"},
     {"Task", store_fhir_referral_search, read_task, "referral"},
+    {"Encounter", search_encounters, fhir_api_encounter_resource, "contact"},
 };
 #define NTYPES ((int)(sizeof export_types / sizeof export_types[0]))
 

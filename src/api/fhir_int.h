@@ -60,6 +60,10 @@ json_object *fhir_api_searchset(http_request *req, const fhir_qparams *qp,
 bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p);
 json_object *fhir_api_patient_json(http_request *req, const pl_participant *p);
 json_object *fhir_api_observation_json(http_request *req, const pl_measurement *m);
+/* Contact id as its Encounter (as the REST read answers it) and its participant; PL_NOTFOUND
+ * when it was never a contact. No scope check and no audit: the caller's. */
+pl_status fhir_api_encounter_resource(http_request *req, pl_id id, json_object **out, pl_id *pid,
+                                      pl_err *err);
 /* A Bundle entry {fullUrl, resource, search.mode} (mode NULL: none). */
 json_object *fhir_api_entry(http_request *req, const char *type, pl_id id, json_object *resource,
                             const char *mode);

@@ -309,8 +309,8 @@ async function searchIds(s, who, url) {
   return ids.sort();
 }
 
-test('questionnaire responses, referrals and their Tasks are exported as their searches find them', async () => {
-  const types = ['QuestionnaireResponse', 'ServiceRequest', 'Task'];
+test('encounters, questionnaire responses, referrals and Tasks are exported as their searches find them', async () => {
+  const types = ['Encounter', 'QuestionnaireResponse', 'ServiceRequest', 'Task'];
   const r = await exportAll(a, 'peer', `/fhir/Patient/$export?_type=${types.join(',')}`);
   for (const t of types) {
     const want = await searchIds(a, 'peer', `/fhir/${t}?_count=1000`);
