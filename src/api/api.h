@@ -36,6 +36,7 @@ typedef struct api_context {
     pthread_mutex_t counts_mu;
     store_counts counts;
     time_t counts_at;
+    bool counts_busy; /* a request is counting: the others answer the last counts */
     api_report_cache *reports;
     api_fhir_exports *exports; /* NULL: started without an export directory */
 } api_context;

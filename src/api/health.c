@@ -5,7 +5,10 @@
  * an operator (or the demo) sees at a glance that the data is there. It
  * reads no participant-level data, so it needs no login and no audit.
  * Counts are cached for HEALTH_COUNTS_SECONDS (counting 20 million rows
- * takes a while) and stamped with the time they were taken.
+ * takes a while) and stamped with the time they were taken. One request at
+ * a time counts, outside the lock; while it does, the others answer the last
+ * counts at once (on PostgreSQL count(*) of a city-scale table takes seconds,
+ * and a queue of health checks behind it starved the server's threads).
  */
 #include <json-c/json.h>
 
@@ -22,17 +25,28 @@ void api_health_get(http_request *req, http_response *res)
     store_counts n;
     time_t now = time(NULL), at;
     pthread_mutex_lock(&app->counts_mu);
-    if (now - app->counts_at >= HEALTH_COUNTS_SECONDS) {
-        if (store_counts_get(app->store, &app->counts, &err) != PL_OK) {
-            pthread_mutex_unlock(&app->counts_mu);
-            http_problem(res, 503, err.message, NULL);
-            return;
-        }
-        app->counts_at = now;
-    }
+    /* the first counts are waited for by whoever asks; later ones by one request only */
+    bool count =
+        app->counts_at == 0 || (now - app->counts_at >= HEALTH_COUNTS_SECONDS && !app->counts_busy);
+    if (count)
+        app->counts_busy = true;
     n = app->counts;
     at = app->counts_at;
     pthread_mutex_unlock(&app->counts_mu);
+    if (count) {
+        pl_status st = store_counts_get(app->store, &n, &err);
+        pthread_mutex_lock(&app->counts_mu);
+        if (st == PL_OK) {
+            app->counts = n;
+            app->counts_at = at = now;
+        }
+        app->counts_busy = false;
+        pthread_mutex_unlock(&app->counts_mu);
+        if (st != PL_OK) {
+            http_problem(res, 503, err.message, NULL);
+            return;
+        }
+    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "version", json_object_new_string(PEERLINK_VERSION));
