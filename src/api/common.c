@@ -958,8 +958,11 @@ static void write_answer(write_ctx *w, pl_status st)
             api_fhir_fail(res, &w->err);
         else
             api_fail(res, &w->err);
-        api_audit(req, strcmp(req->method, "POST") == 0 ? "create" : "update", w->entity, 0,
-                  w->participant_id, res->status);
+        api_audit(req,
+                  strcmp(req->method, "POST") == 0     ? "create"
+                  : strcmp(req->method, "DELETE") == 0 ? "delete"
+                                                       : "update",
+                  w->entity, 0, w->participant_id, res->status);
         return;
     }
     http_json(res, w->out.status, w->out.body ? w->out.body : "");

@@ -338,7 +338,6 @@ void api_fhir_patient_history(http_request *req, http_response *res)
     json_object *b = json_object_new_object();
     json_object_object_add(b, "resourceType", json_object_new_string("Bundle"));
     json_object_object_add(b, "type", json_object_new_string("history"));
-    json_object_object_add(b, "total", json_object_new_int(n + 1));
     json_object_object_add(b, "entry", entries);
     fhir_api_send(res, 200, b);
     api_audit(req, "read", "participant", id, id, 200);

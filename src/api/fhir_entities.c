@@ -799,9 +799,14 @@ static bool load_account(http_request *req, http_response *res, const char *type
     return st == PL_OK;
 }
 
-static json_object *account_json(const pl_staff_account *a, bool role)
+/* A staff account's resource; its username (the identifier, half a login) only for admins,
+ * as GET /api/v1/staff is theirs alone. */
+static json_object *account_json(http_request *req, const pl_staff_account *a, bool role)
 {
-    return role ? fhir_practitioner_role_json(a) : fhir_practitioner_json(a);
+    json_object *o = role ? fhir_practitioner_role_json(a) : fhir_practitioner_json(a);
+    if (!role && req->account.role != PL_ROLE_ADMIN)
+        json_object_object_del(o, "identifier");
+    return o;
 }
 
 static void read_account(http_request *req, http_response *res, bool role, bool vread)
@@ -813,7 +818,7 @@ static void read_account(http_request *req, http_response *res, bool role, bool 
         !load_account(req, res, type, id, &a) ||
         (vread && !fhir_api_version_kept(req, res, type, id, a.version)))
         return;
-    send_read(req, res, account_json(&a, role), a.version);
+    send_read(req, res, account_json(req, &a, role), a.version);
 }
 
 void api_fhir_practitioner_read(http_request *req, http_response *res)
@@ -856,6 +861,12 @@ static void search_accounts(http_request *req, http_response *res, bool role)
         if (handled)
             continue;
         if (!role && strcmp(pn, "identifier") == 0) {
+            if (req->account.role != PL_ROLE_ADMIN) {
+                fhir_api_outcome(res, 403,
+                                 "search parameter identifier: usernames are for admins only "
+                                 "(search by name instead)");
+                return;
+            }
             const char *bar = strchr(v, '|');
             if (bar && !(bar - v == (long)strlen(FHIR_SYS_STAFF) &&
                          strncmp(v, FHIR_SYS_STAFF, strlen(FHIR_SYS_STAFF)) == 0))
@@ -897,8 +908,8 @@ static void search_accounts(http_request *req, http_response *res, bool role)
     for (int i = 0; i < n; i++) {
         pl_staff_account a;
         if (store_staff_account_get(app->store, ids[i], &req->arena, &a, &err) == PL_OK)
-            json_object_array_add(entries,
-                                  fhir_api_entry(req, type, a.id, account_json(&a, role), "match"));
+            json_object_array_add(
+                entries, fhir_api_entry(req, type, a.id, account_json(req, &a, role), "match"));
     }
     fhir_api_send(res, 200, fhir_api_searchset(req, &qp, &q, entries, more));
 }

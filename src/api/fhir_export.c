@@ -217,7 +217,6 @@ struct api_fhir_exports {
     pthread_cond_t cv;
     export_job *jobs[EXPORT_JOBS_MAX];
     int njobs;
-    long queued_seq;
     bool stopping;
     pthread_t workers[EXPORT_WORKERS];
     int nworkers;
@@ -643,12 +642,15 @@ static void kick_off(http_request *req, http_response *res, job_level level)
     if (level == LEVEL_GROUP) {
         if (!fhir_api_path_id(req, res, 0, "Group", &group_id))
             return;
-        if (store_group_visible(app->store, &sc, group_id, &err) != PL_OK) {
+        pl_status st = store_group_visible(app->store, &sc, group_id, &err);
+        if (st == PL_NOTFOUND)
             fhir_api_outcome(
                 res, 404,
                 pl_arena_printf(&req->arena, "Group/%lld is not known", (long long)group_id));
+        else if (st != PL_OK)
+            api_fhir_fail(res, &err);
+        if (st != PL_OK)
             return;
-        }
     }
     const char *names[NTYPES];
     for (int i = 0; i < NTYPES; i++)
@@ -775,7 +777,9 @@ static json_object *manifest(http_request *req, const export_job *j)
 {
     json_object *m = json_object_new_object();
     char at[PL_TIME_STRLEN];
-    pl_time_format(j->kicked_off, at);
+    /* a second before the kick-off: times are whole seconds, and a record changed in the
+       kick-off's second after the job read it must fall after the next export's _since */
+    pl_time_format(j->kicked_off - 1, at);
     json_object_object_add(m, "transactionTime", json_object_new_string(at));
     json_object_object_add(m, "request", json_object_new_string(j->request));
     json_object_object_add(m, "requiresAccessToken", json_object_new_boolean(1));
@@ -864,6 +868,9 @@ void api_fhir_export_file(http_request *req, http_response *res)
         char path[4200];
         output_path(j, o, path, sizeof path);
         http_file(res, 200, pl_arena_strdup(&req->arena, path), "application/fhir+ndjson");
+        /* the moment the data leaves: audited under whoever downloads it (the records were
+           audited one by one under the account that started the export) */
+        api_audit(req, "read", "export_file", 0, 0, 200);
     } else if (j) {
         fhir_api_outcome(res, 404,
                          pl_arena_printf(&req->arena, "export %s has no file %.80s", j->id, name));

@@ -134,6 +134,9 @@ pl_status fhir_qr_from_json(json_object *o, pl_arena *a, fhir_qr *out, pl_err *e
                      "must be a dateTime with a time zone, e.g. 2024-05-01T10:00:00Z");
     v = get(o, "language", json_type_string, "language", err);
     out->language = v ? pl_arena_strdup(a, json_object_get_string(v)) : NULL;
+    if (out->language && strcmp(out->language, "en") != 0 && strcmp(out->language, "es") != 0 &&
+        strcmp(out->language, "zh-CN") != 0)
+        pl_err_field(err, "language", "must be en, es or zh-CN");
     json_object *items = get(o, "item", json_type_array, "item", err);
     const instrument_def *d = out->def;
     if (!d)

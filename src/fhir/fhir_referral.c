@@ -151,6 +151,13 @@ static const char *read_need(json_object *o, pl_arena *a, pl_err *err)
     return "other";
 }
 
+/* The JSON API's length rule for a text (POST /referrals, /transition), on its FHIR path. */
+static void check_length(const char *s, size_t max, const char *path, pl_err *err)
+{
+    if (s && strlen(s) > max)
+        pl_err_field(err, path, "must be at most %zu characters", max);
+}
+
 pl_status fhir_service_request_from_json(json_object *o, pl_arena *a, fhir_service_request *out,
                                          pl_err *err)
 {
@@ -197,8 +204,10 @@ pl_status fhir_service_request_from_json(json_object *o, pl_arena *a, fhir_servi
     }
     json_object *code = get(o, "code", json_type_object, "code", err);
     out->resource_text = get_str(code, "text", "code.text", a, err);
+    check_length(out->resource_text, 500, "code.text", err);
     out->need = read_need(o, a, err);
     out->notes = first_note(o, a, err);
+    check_length(out->notes, 4000, "note[0].text", err);
     if (err->nfields)
         return err->status = PL_INVALID;
     return PL_OK;
@@ -221,6 +230,7 @@ pl_status fhir_task_from_json(json_object *o, pl_arena *a, fhir_task_change *out
     out->note = get_str(reason, "text", "statusReason.text", a, err);
     if (!out->note)
         out->note = first_note(o, a, err);
+    check_length(out->note, 1000, reason ? "statusReason.text" : "note[0].text", err);
     if (err->nfields)
         return err->status = PL_INVALID;
     return PL_OK;

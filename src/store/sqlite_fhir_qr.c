@@ -33,7 +33,6 @@
 static const char SQL_QR_SEARCH[] =
     "SELECT r.id" QR_WHERE " ORDER BY CASE WHEN ?20 = 1 THEN r.completed_at END ASC,"
     " CASE WHEN ?20 = -1 THEN r.completed_at END DESC, r.id LIMIT ?21 OFFSET ?22";
-static const char SQL_QR_COUNT[] = "SELECT count(*)" QR_WHERE;
 
 /* the conditions of sqlite_fhir.c's Observation search, numbered alike (?1-?18) */
 static const char SQL_MEAS_COUNT[] =
@@ -139,23 +138,6 @@ static pl_status count_of(conn *c, db_stmt *st, int64_t *count, pl_err *err)
     db_reset(st);
     db_clear_bindings(st);
     return r;
-}
-
-pl_status store_fhir_qr_count(store *s, const store_fhir_query *q, bool scored_only, int64_t *count,
-                              pl_err *err)
-{
-    *count = 0;
-    if (SQ_SCOPE_EMPTY(q->scope))
-        return PL_OK;
-    conn *c = sq_reader(s, err);
-    if (!c)
-        return err->status;
-    db_stmt *st = sq_stmt(c, SQL_QR_COUNT, err);
-    if (!st)
-        return err->status;
-    bind_common(st, q, true);
-    db_bind_int(st, 19, scored_only ? 1 : 0);
-    return count_of(c, st, count, err);
 }
 
 pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int64_t *count,

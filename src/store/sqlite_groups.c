@@ -115,10 +115,13 @@ static const char SQL_ATT_DELETE[] =
 static const char SQL_CONTACT_LINK[] = "UPDATE contact SET group_session_id = ?2 WHERE id = ?1";
 static const char SQL_CONTACT_OF[] = "SELECT id, voided_at IS NOT NULL FROM contact "
                                      "WHERE group_session_id = ?1 AND participant_id = ?2";
+/* a voided or restored attendance contact is a new version of it (its Encounter's ETag) */
 static const char SQL_CONTACT_VOID[] =
-    "UPDATE contact SET voided_at = ?2 WHERE id = ?1 AND group_session_id IS NOT NULL";
+    "UPDATE contact SET voided_at = ?2, version = version + 1, updated_at = ?2 "
+    "WHERE id = ?1 AND group_session_id IS NOT NULL";
 static const char SQL_CONTACT_RESTORE[] =
-    "UPDATE contact SET voided_at = NULL WHERE id = ?1 AND group_session_id IS NOT NULL";
+    "UPDATE contact SET voided_at = NULL, version = version + 1, updated_at = ?2 "
+    "WHERE id = ?1 AND group_session_id IS NOT NULL";
 
 static const char SQL_TEMPLATE_INSERT[] =
     "INSERT INTO course_template (program_id, code, name, sessions, interval_days, minutes, "
@@ -810,7 +813,7 @@ static pl_status attendance_contact_set(store_tx *tx, const pl_group_session *s,
                 return r;
             ch->contact_created = contact;
         } else if (voided) {
-            if ((r = run_ids(c, SQL_CONTACT_RESTORE, contact, 0, err, "contact")) != PL_OK)
+            if ((r = run_ids(c, SQL_CONTACT_RESTORE, contact, now, err, "contact")) != PL_OK)
                 return r;
             ch->contact_restored = contact;
         }

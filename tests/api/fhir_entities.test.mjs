@@ -99,14 +99,17 @@ test('Practitioner and PractitionerRole: staff accounts with their role and unit
   const peer = s.me.peer;
   const p = await client.read({ resourceType: 'Practitioner', id: String(peer.id) });
   assert.equal(p.resourceType, 'Practitioner');
-  assert.deepEqual(p.identifier, [{ system: 'urn:peerlink:staff-account', value: 'peer' }]);
+  assert.equal(p.identifier, undefined, 'a username (half a login) is shown to admins only');
+  const asAdmin = await kit('admin').read({ resourceType: 'Practitioner', id: String(peer.id) });
+  assert.deepEqual(asAdmin.identifier, [{ system: 'urn:peerlink:staff-account', value: 'peer' }]);
   assert.equal(p.active, true);
   const role = await client.read({ resourceType: 'PractitionerRole', id: String(peer.id) });
   assert.equal(role.practitioner.reference, `Practitioner/${peer.id}`);
   assert.equal(role.organization.reference, `Organization/${peer.scope_unit_id}`);
   assert.deepEqual(role.code[0].coding[0], { system: ROLE, code: 'peer_leader' });
 
-  const byIdent = await client.search({ resourceType: 'Practitioner',
+  assertOutcome(await fhir('GET', '/fhir/Practitioner?identifier=peer', 'manager'), 403, /admins only/);
+  const byIdent = await kit('admin').search({ resourceType: 'Practitioner',
     searchParams: { identifier: 'urn:peerlink:staff-account|peer' } });
   assert.deepEqual(byIdent.entry.map((e) => e.resource.id), [String(peer.id)]);
   const name = (peer.display_name || 'peer').split(' ')[0];

@@ -305,6 +305,16 @@ test('Task: an illegal transition or a stale If-Match changes nothing', async ()
   });
   assert.equal(c.status, 201, c.text);
   const id = c.json.id;
+  // the JSON API's length rules hold over FHIR too, named by the FHIR path
+  const before = (await fhir('GET', `/ServiceRequest?patient=${pid}&_count=1000`, 'navigator')).json.entry?.length ?? 0;
+  const long = await fhir('POST', '/ServiceRequest', 'navigator', {
+    resourceType: 'ServiceRequest', status: 'draft', intent: 'order',
+    subject: { reference: `Patient/${pid}` }, code: { text: 'x'.repeat(501) },
+  });
+  assert.equal(long.status, 422, long.text);
+  assert.ok(long.json.issue.some((i) => i.expression?.includes('code.text')));
+  const after = (await fhir('GET', `/ServiceRequest?patient=${pid}&_count=1000`, 'navigator')).json.entry?.length ?? 0;
+  assert.equal(after, before, 'nothing was written');
   const task = (await fhir('GET', `/Task/${id}`, 'navigator')).json;
   const bad = await fhir('PUT', `/Task/${id}`, 'navigator', { ...task, status: 'completed' },
     { 'if-match': 'W/"1"' });
