@@ -597,6 +597,36 @@ bool fhir_api_common_param(http_request *req, http_response *res, const char *na
     return true;
 }
 
+bool fhir_api_time_param(http_request *req, http_response *res, const char *name, const char *value,
+                         const char *field, store_fhir_query *q, bool *handled)
+{
+    *handled = true;
+    if (strcmp(name, field) == 0) {
+        if (!fhir_api_apply_date(&q->date, value, true)) {
+            fhir_api_bad_param(
+                req, res, name, value,
+                "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
+            return false;
+        }
+    } else if (strcmp(name, "_sort") == 0) {
+        if (strcmp(value, field) == 0)
+            q->sort = 1;
+        else if (value[0] == '-' && strcmp(value + 1, field) == 0)
+            q->sort = -1;
+        else if (strcmp(value, "_id") == 0)
+            q->sort = 0;
+        else {
+            fhir_api_bad_param(
+                req, res, name, value,
+                pl_arena_printf(&req->arena, "must be %s, -%s or _id", field, field));
+            return false;
+        }
+    } else {
+        *handled = false;
+    }
+    return true;
+}
+
 void fhir_api_init_query(store_fhir_query *q)
 {
     memset(q, 0, sizeof *q);
@@ -777,24 +807,10 @@ void api_fhir_observation_search(http_request *req, http_response *res)
                 none = true;
             if (!nscore_codes)
                 snone = true;
-        } else if (strcmp(name, "date") == 0) {
-            if (!fhir_api_apply_date(&q.date, value, true)) {
-                fhir_api_bad_param(
-                    req, res, name, value,
-                    "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
-                return;
-            }
-        } else if (strcmp(name, "_sort") == 0) {
-            if (strcmp(value, "date") == 0)
-                q.sort = 1;
-            else if (strcmp(value, "-date") == 0)
-                q.sort = -1;
-            else if (strcmp(value, "_id") == 0)
-                q.sort = 0;
-            else {
-                fhir_api_bad_param(req, res, name, value, "must be date, -date or _id");
-                return;
-            }
+        } else if (!fhir_api_time_param(req, res, name, value, "date", &q, &handled)) {
+            return;
+        } else if (handled) {
+            continue;
         } else if (strcmp(name, "_include") == 0) {
             if (strcmp(value, "Observation:patient") != 0 &&
                 strcmp(value, "Observation:subject") != 0) {

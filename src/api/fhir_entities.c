@@ -337,24 +337,10 @@ void api_fhir_encounter_search(http_request *req, http_response *res)
             typed = true;
             if (!type_param(req, res, value, &kf, &none))
                 return;
-        } else if (strcmp(name, "date") == 0) {
-            if (!fhir_api_apply_date(&q.date, value, true)) {
-                fhir_api_bad_param(
-                    req, res, name, value,
-                    "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
-                return;
-            }
-        } else if (strcmp(name, "_sort") == 0) {
-            if (strcmp(value, "date") == 0)
-                q.sort = 1;
-            else if (strcmp(value, "-date") == 0)
-                q.sort = -1;
-            else if (strcmp(value, "_id") == 0)
-                q.sort = 0;
-            else {
-                fhir_api_bad_param(req, res, name, value, "must be date, -date or _id");
-                return;
-            }
+        } else if (!fhir_api_time_param(req, res, name, value, "date", &q, &handled)) {
+            return;
+        } else if (handled) {
+            continue;
         } else if (strcmp(name, "_include") == 0) {
             if (strcmp(value, "Encounter:patient") != 0 &&
                 strcmp(value, "Encounter:subject") != 0) {

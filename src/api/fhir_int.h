@@ -49,6 +49,10 @@ bool fhir_api_common_param(http_request *req, http_response *res, const char *na
                            const char *value, store_fhir_query *q, bool *handled, bool *none);
 /* Narrows r by one date parameter ([eq|ne|gt|lt|ge|le]value); false when malformed. */
 bool fhir_api_apply_date(store_fhir_range *r, const char *value, bool allow_ne);
+/* A search's time parameter field ("date", "authored": [eq|ne|gt|lt|ge|le]value into q->date)
+ * and _sort (field, -field or _id) into q (*handled); false with 400 written when malformed. */
+bool fhir_api_time_param(http_request *req, http_response *res, const char *name, const char *value,
+                         const char *field, store_fhir_query *q, bool *handled);
 /* 400 OperationOutcome "search parameter name=value: rule". */
 void fhir_api_bad_param(http_request *req, http_response *res, const char *name, const char *value,
                         const char *rule);

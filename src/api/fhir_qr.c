@@ -189,25 +189,9 @@ void api_fhir_qr_search(http_request *req, http_response *res)
             }
             if (!q.ncodes)
                 none = true;
-        } else if (strcmp(name, "authored") == 0) {
-            if (!fhir_api_apply_date(&q.date, value, true)) {
-                fhir_api_bad_param(
-                    req, res, name, value,
-                    "must be [eq|ne|gt|lt|ge|le] and a date or dateTime (one ne at most)");
-                return;
-            }
-        } else if (strcmp(name, "_sort") == 0) {
-            if (strcmp(value, "authored") == 0)
-                q.sort = 1;
-            else if (strcmp(value, "-authored") == 0)
-                q.sort = -1;
-            else if (strcmp(value, "_id") == 0)
-                q.sort = 0;
-            else {
-                fhir_api_bad_param(req, res, name, value, "must be authored, -authored or _id");
-                return;
-            }
-        } else {
+        } else if (!fhir_api_time_param(req, res, name, value, "authored", &q, &handled)) {
+            return;
+        } else if (!handled) {
             fhir_api_bad_param(req, res, name, value,
                                "not a QuestionnaireResponse search parameter peerlink supports "
                                "(_id, patient, subject, questionnaire, authored, _lastUpdated, "
