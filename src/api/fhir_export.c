@@ -279,12 +279,20 @@ static void set_progress(job_run *r, const char *type, long done, long total)
     pthread_mutex_unlock(&r->ex->mu);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    pl_id x = *(const pl_id *)a, y = *(const pl_id *)b;
+    return (x > y) - (x < y);
+}
+
+/* The group's current members, ascending and each once (a person may hold two memberships). */
 static pl_status load_members(job_run *r)
 {
     api_context *app = r->ex->app;
     store_group_member_filter f = {
         .scope = r->job->scope, .group_id = r->job->group_id, .current = 1};
     store_page pg = {0, 200};
+    int cap = 0;
     for (;;) {
         pl_group_member *items;
         int n;
@@ -294,24 +302,32 @@ static pl_status load_members(job_run *r)
         if (st != PL_OK)
             return st;
         for (int i = 0; i < n; i++) {
-            bool seen = false;
-            for (int k = 0; k < r->nmembers && !seen; k++)
-                seen = r->members[k] == items[i].participant_id;
-            if (seen)
-                continue;
             if (r->nmembers == EXPORT_MEMBERS_MAX)
                 return pl_err_set(&r->err, PL_LIMIT, "a Group export takes at most %d members",
                                   EXPORT_MEMBERS_MAX);
-            pl_id *m = realloc(r->members, sizeof *m * (size_t)(r->nmembers + 1));
-            if (!m)
-                return pl_err_set(&r->err, PL_NOMEM, "out of memory");
-            r->members = m;
+            if (r->nmembers == cap) {
+                int ncap = cap ? cap * 2 : 256;
+                pl_id *m = realloc(r->members, sizeof *m * (size_t)ncap);
+                if (!m)
+                    return pl_err_set(&r->err, PL_NOMEM, "out of memory");
+                r->members = m;
+                cap = ncap;
+            }
             r->members[r->nmembers++] = items[i].participant_id;
         }
         if (n < pg.limit)
-            return PL_OK;
+            break;
         pg.after = items[n - 1].id;
     }
+    if (r->nmembers > 1) {
+        qsort(r->members, (size_t)r->nmembers, sizeof *r->members, cmp_id);
+        int k = 1;
+        for (int i = 1; i < r->nmembers; i++)
+            if (r->members[i] != r->members[k - 1])
+                r->members[k++] = r->members[i];
+        r->nmembers = k;
+    }
+    return PL_OK;
 }
 
 static pl_status close_output(job_run *r)
