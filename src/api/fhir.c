@@ -597,6 +597,21 @@ bool fhir_api_common_param(http_request *req, http_response *res, const char *na
     return true;
 }
 
+void fhir_api_patient_param(http_request *req, const char *value, store_fhir_query *q, bool *none)
+{
+    const char *ref = strncmp(value, "Patient/", 8) == 0
+                          ? value
+                          : pl_arena_printf(&req->arena, "Patient/%s", value);
+    pl_id id;
+    pl_err err;
+    pl_err_clear(&err);
+    if (fhir_api_resolve_patient(req, NULL, ref, &id, &err) != PL_OK ||
+        (q->participant_id && q->participant_id != id))
+        *none = true;
+    else
+        q->participant_id = id;
+}
+
 bool fhir_api_time_param(http_request *req, http_response *res, const char *name, const char *value,
                          const char *field, store_fhir_query *q, bool *handled)
 {
@@ -762,17 +777,10 @@ void api_fhir_observation_search(http_request *req, http_response *res)
         if (handled)
             continue;
         if (strcmp(name, "patient") == 0 || strcmp(name, "subject") == 0) {
-            const char *ref = strncmp(value, "Patient/", 8) == 0
-                                  ? value
-                                  : pl_arena_printf(&req->arena, "Patient/%s", value);
-            pl_id id;
-            pl_err e2;
-            pl_err_clear(&e2);
-            if (fhir_api_resolve_patient(req, NULL, ref, &id, &e2) != PL_OK ||
-                (q.participant_id && q.participant_id != id))
+            bool nobody = false;
+            fhir_api_patient_param(req, value, &q, &nobody);
+            if (nobody)
                 none = snone = true;
-            else
-                q.participant_id = id;
         } else if (strcmp(name, "code") == 0) {
             if (have_code) {
                 fhir_api_bad_param(req, res, name, value,

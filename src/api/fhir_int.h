@@ -49,6 +49,9 @@ bool fhir_api_common_param(http_request *req, http_response *res, const char *na
                            const char *value, store_fhir_query *q, bool *handled, bool *none);
 /* Narrows r by one date parameter ([eq|ne|gt|lt|ge|le]value); false when malformed. */
 bool fhir_api_apply_date(store_fhir_range *r, const char *value, bool allow_ne);
+/* patient / subject (Patient/id, id, or what fhir_api_resolve_patient takes) into
+ * q->participant_id; *none when it names no patient or another than one given before. */
+void fhir_api_patient_param(http_request *req, const char *value, store_fhir_query *q, bool *none);
 /* A search's time parameter field ("date", "authored": [eq|ne|gt|lt|ge|le]value into q->date)
  * and _sort (field, -field or _id) into q (*handled); false with 400 written when malformed. */
 bool fhir_api_time_param(http_request *req, http_response *res, const char *name, const char *value,

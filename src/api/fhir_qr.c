@@ -137,21 +137,6 @@ static json_object *entry(http_request *req, const char *type, const char *id,
 }
 
 /* patient=/subject= into q->participant_id; *none when it names no one (or another). */
-static void patient_param(http_request *req, const char *value, store_fhir_query *q, bool *none)
-{
-    const char *ref = strncmp(value, "Patient/", 8) == 0
-                          ? value
-                          : pl_arena_printf(&req->arena, "Patient/%s", value);
-    pl_id id;
-    pl_err err;
-    pl_err_clear(&err);
-    if (fhir_api_resolve_patient(req, NULL, ref, &id, &err) != PL_OK ||
-        (q->participant_id && q->participant_id != id))
-        *none = true;
-    else
-        q->participant_id = id;
-}
-
 void api_fhir_qr_search(http_request *req, http_response *res)
 {
     api_context *app = req->app;
@@ -170,7 +155,7 @@ void api_fhir_qr_search(http_request *req, http_response *res)
         if (handled)
             continue;
         if (strcmp(name, "patient") == 0 || strcmp(name, "subject") == 0) {
-            patient_param(req, value, &q, &none);
+            fhir_api_patient_param(req, value, &q, &none);
         } else if (strcmp(name, "questionnaire") == 0) {
             if (have_q) {
                 fhir_api_bad_param(req, res, name, value,

@@ -115,17 +115,7 @@ static void search(http_request *req, http_response *res, bool task)
             continue;
         if (strcmp(name, "patient") == 0 || strcmp(name, "subject") == 0 ||
             (task && strcmp(name, "for") == 0)) {
-            const char *ref = strncmp(value, "Patient/", 8) == 0
-                                  ? value
-                                  : pl_arena_printf(&req->arena, "Patient/%s", value);
-            pl_id id;
-            pl_err e2;
-            pl_err_clear(&e2);
-            if (fhir_api_resolve_patient(req, NULL, ref, &id, &e2) != PL_OK ||
-                (q.participant_id && q.participant_id != id))
-                none = true;
-            else
-                q.participant_id = id;
+            fhir_api_patient_param(req, value, &q, &none);
         } else if (task && strcmp(name, "focus") == 0) {
             const char *v = strncmp(value, "ServiceRequest/", 15) == 0 ? value + 15 : value;
             char *end;
