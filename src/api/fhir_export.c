@@ -32,11 +32,15 @@
  *    REST search of that type uses; it must honour q->scope (only what the
  *    caller may see), q->participant_id (the patient compartment: records
  *    of that participant; for Patient the participant itself), q->updated.lo
- *    (_since: lastUpdated >= lo), q->offset and q->count (ids ascending with
- *    q->sort 0), setting *more when another page follows;
+ *    (_since: lastUpdated >= lo), q->after and q->count (the keyset: ids
+ *    ascending above q->after, with q->sort 0), setting *more when another
+ *    page follows;
  *  - read: one id to its resource JSON (the same function the REST read
  *    uses), *participant_id set for the audit; PL_NOTFOUND skips the id;
  *  - audit_entity: the audit trail's entity of a read of that record.
+ * Two rows may share a name (Observation: the measurements, then the score
+ * Observations of scored questionnaire responses): _type takes both, and
+ * the files of the name are numbered on across them.
  * Adding a type (Encounter, Group, QuestionnaireResponse ...) is one row
  * and its read function; nothing else here changes.
  */
@@ -126,6 +130,22 @@ static pl_status read_qr(http_request *req, pl_id id, json_object **out, pl_id *
     return st;
 }
 
+/* A scored questionnaire response as its score Observation (qr-<id>-total). */
+static pl_status read_score(http_request *req, pl_id id, json_object **out, pl_id *pid, pl_err *err)
+{
+    api_context *app = req->app;
+    store_questionnaire q;
+    memset(&q, 0, sizeof q);
+    pl_status st = store_questionnaire_get(app->store, id, &req->arena, &q, err);
+    if (st == PL_OK && !q.scored)
+        st = PL_NOTFOUND;
+    if (st == PL_OK) {
+        *out = fhir_score_json(&q);
+        *pid = q.participant_id;
+    }
+    return st;
+}
+
 /* A referral as its ServiceRequest (task false) or its Task. */
 static pl_status read_referral(http_request *req, pl_id id, bool task, json_object **out,
                                pl_id *pid, pl_err *err)
@@ -159,6 +179,13 @@ static pl_status search_qr(store *s, const store_fhir_query *q, pl_arena *a, pl_
     return store_fhir_qr_search(s, q, false, a, ids, n, more, err);
 }
 
+/* The scored responses: their score Observations, after the measurements. */
+static pl_status search_scores(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
+                               int *n, bool *more, pl_err *err)
+{
+    return store_fhir_qr_search(s, q, true, a, ids, n, more, err);
+}
+
 /* Every contact (not voided) as an Encounter; sessions are not exported themselves. */
 static pl_status search_encounters(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
                                    int *n, bool *more, pl_err *err)
@@ -170,6 +197,7 @@ static pl_status search_encounters(store *s, const store_fhir_query *q, pl_arena
 static const export_type export_types[] = {
     {"Patient", store_fhir_patient_search, read_patient, "participant"},
     {"Observation", store_fhir_observation_search, read_observation, "measurement"},
+    {"Observation", search_scores, read_score, "questionnaire_response"},
     {"QuestionnaireResponse", search_qr, read_qr, "questionnaire_response"},
     {"ServiceRequest", store_fhir_referral_search, read_service_request, "referral"},
     {"Task", store_fhir_referral_search, read_task, "referral"},
@@ -354,8 +382,12 @@ static pl_status open_output(job_run *r, int type)
     bool full = j->noutputs == EXPORT_FILES_MAX;
     int part = 1;
     if (!full) {
-        if (j->noutputs > 0 && j->outputs[j->noutputs - 1].type == type)
-            part = j->outputs[j->noutputs - 1].part + 1;
+        /* the parts of a type name run on across its rows (Observation: measurements, then
+           scores) */
+        for (int i = 0; i < j->noutputs; i++)
+            if (strcmp(export_types[j->outputs[i].type].name, export_types[type].name) == 0 &&
+                j->outputs[i].part >= part)
+                part = j->outputs[i].part + 1;
         j->outputs[j->noutputs] = (job_output){type, part, 0};
         r->cur = &j->outputs[j->noutputs++];
     }
@@ -410,7 +442,7 @@ static pl_status pass(job_run *r, int type, bool write, long *done, long total)
     for (int m = 0; m < rounds; m++) {
         q.participant_id = r->members ? r->members[m] : 0;
         bool more = true;
-        for (q.offset = 0; more; q.offset += q.count) {
+        for (q.after = 0; more;) {
             if (atomic_load(&r->job->cancel))
                 return PL_OK;
             pl_arena_reset(&r->req.arena);
@@ -419,6 +451,8 @@ static pl_status pass(job_run *r, int type, bool write, long *done, long total)
             pl_status st = t->search(app->store, &q, &r->req.arena, &ids, &n, &more, &r->err);
             if (st != PL_OK)
                 return st;
+            if (n > 0)
+                q.after = ids[n - 1];
             if (!write) {
                 *done += n;
                 continue;
@@ -697,6 +731,11 @@ static void kick_off(http_request *req, http_response *res, job_level level)
     }
     if (!types)
         types = (1u << NTYPES) - 1;
+    /* a name asked for takes every row of that name (the parser marks the first) */
+    for (int i = 0; i < NTYPES; i++)
+        for (int k = 0; k < i; k++)
+            if ((types & (1u << k)) && strcmp(export_types[i].name, export_types[k].name) == 0)
+                types |= 1u << i;
     if (!ex) {
         fhir_api_outcome(res, 503, "this server was started without an export directory");
         return;

@@ -6,11 +6,17 @@
  * so a lookup is one index probe and a second import of the same resource
  * finds the first. The SQL runs on both backends (db.h); the one statement
  * that differs is chosen with SQ_SQL, and an optional parameter is tested
- * as CAST(?n AS type) IS NULL, since PostgreSQL cannot type a bare ?n IS NULL. Searches are single
- * static statements whose optional conditions read "?n IS NULL OR ...", so every combination of
- * present parameters shares one cached statement; paging is LIMIT/OFFSET
- * because the FHIR sort (by date) is not the key order. One row more than
- * the page is asked for to tell whether a next page exists.
+ * as CAST(?n AS type) IS NULL, since PostgreSQL cannot type a bare ?n IS NULL.
+ * A search's optional conditions read "?n IS NULL OR ...", so combinations
+ * of present parameters share a cached statement; but a planner cannot seek
+ * on a condition that may be switched off, so the Observation search is
+ * kept in four statements by what drives it (the participant's index when
+ * a patient is given; the id order, which lets a page stop after its rows,
+ * when the sort is by id). Paging is LIMIT/OFFSET (the FHIR sort by date is
+ * not the key order) or, by id, the keyset (q->after: the Bulk export);
+ * sq_fhir_page binds the page and the key range and steps it, for every
+ * FHIR search of the store. One row more than the page is asked for to
+ * tell whether a next page exists.
  */
 #include <string.h>
 
@@ -39,23 +45,38 @@ static const char SQL_IDENTS[] = "SELECT system, value FROM fhir_identifier "
 static const char SQL_INTAKE[] =
     "SELECT u.id FROM org_unit u WHERE u.kind NOT IN ('network', 'program') AND (?1 = 0 OR u.id IN "
     "(SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)) ORDER BY u.id LIMIT 1";
-static const char SQL_OBS_SEARCH[] =
-    "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE " SCOPE_COND
-    " AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR "
-    "m.participant_id = ?4)"
-    " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"
-    " AND (CAST(?13 AS BIGINT) IS NULL OR m.effective_at >= ?13) AND (CAST(?14 AS BIGINT) IS NULL "
-    "OR m.effective_at < ?14)"
-    " AND (CAST(?15 AS BIGINT) IS NULL OR m.effective_at < ?15 OR m.effective_at >= ?16)"
-    " AND (CAST(?17 AS BIGINT) IS NULL OR m.created_at >= ?17) AND (CAST(?18 AS BIGINT) IS NULL OR "
-    "m.created_at < ?18)"
-    " ORDER BY CASE WHEN ?19 = 1 THEN m.effective_at END ASC,"
-    " CASE WHEN ?19 = -1 THEN m.effective_at END DESC, m.id LIMIT ?20 OFFSET ?21";
+/* The Observation search in four statements, one per driving access path: by the
+   participant's index when the patient is given, by id order when the sort is by id (so a page
+   stops after its rows instead of sorting the table); ?22-?23 are the key range of
+   sq_fhir_page. The index is sq_fhir_variant(). */
+#define OBS_SELECT                                                                                 \
+    "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE "
+#define OBS_COND                                                                                   \
+    SCOPE_COND                                                                                     \
+    " AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR "           \
+    "m.participant_id = ?4)"                                                                       \
+    " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"             \
+    " AND (CAST(?13 AS BIGINT) IS NULL OR m.effective_at >= ?13) AND (CAST(?14 AS "                \
+    "BIGINT) IS NULL OR m.effective_at < ?14)"                                                     \
+    " AND (CAST(?15 AS BIGINT) IS NULL OR m.effective_at < ?15 OR m.effective_at >= "              \
+    "?16)"                                                                                         \
+    " AND (CAST(?17 AS BIGINT) IS NULL OR m.created_at >= ?17) AND (CAST(?18 AS "                  \
+    "BIGINT) IS NULL OR m.created_at < ?18) AND m.id > ?22 AND m.id <= ?23"
+#define OBS_BY_ID " ORDER BY m.id LIMIT ?20 OFFSET ?21"
+#define OBS_BY_DATE                                                                                \
+    " ORDER BY CASE WHEN ?19 = 1 THEN m.effective_at END ASC,"                                     \
+    " CASE WHEN ?19 = -1 THEN m.effective_at END DESC, m.id LIMIT ?20 OFFSET ?21"
+static const char *const SQL_OBS_SEARCH[4] = {
+    OBS_SELECT OBS_COND OBS_BY_ID,
+    OBS_SELECT "m.participant_id = ?4 AND " OBS_COND OBS_BY_ID,
+    OBS_SELECT OBS_COND OBS_BY_DATE,
+    OBS_SELECT "m.participant_id = ?4 AND " OBS_COND OBS_BY_DATE,
+};
 static const char SQL_PATIENT_SEARCH[] =
     "SELECT p.id FROM participant p WHERE " SCOPE_COND
     " AND (CAST(?3 AS BIGINT) IS NULL OR p.id = ?3)"
     " AND (CAST(?17 AS BIGINT) IS NULL OR p.updated_at >= ?17) AND (CAST(?18 AS BIGINT) IS NULL OR "
-    "p.updated_at < ?18)"
+    "p.updated_at < ?18) AND p.id > ?22 AND p.id <= ?23"
     " ORDER BY p.id LIMIT ?20 OFFSET ?21";
 static const char SQL_BY_MRN[] = "SELECT id FROM participant WHERE mrn = ? ORDER BY id LIMIT 1";
 static const char SQL_BY_IDENT[] =
@@ -173,9 +194,13 @@ static void bind_range(db_stmt *st, int first, pl_time lo, pl_time hi)
     sq_bind_time(st, first + 1, hi);
 }
 
-/* Binds the parameters both searches share and runs st into ids. */
-static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_arena *a,
-                            pl_id **ids, int *n, bool *more, pl_err *err)
+int sq_fhir_variant(const store_fhir_query *q)
+{
+    return (q->participant_id ? 1 : 0) + (q->sort ? 2 : 0);
+}
+
+pl_status sq_fhir_page(conn *c, db_stmt *st, const store_fhir_query *q, int limit_param,
+                       pl_arena *a, pl_id **ids, int *n, bool *more, pl_err *err)
 {
     *n = 0;
     *more = false;
@@ -183,14 +208,22 @@ static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_
     *ids = pl_arena_alloc(a, sizeof **ids * (size_t)(count + 1));
     if (!*ids) {
         db_reset(st);
+        db_clear_bindings(st);
         return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
+    }
+    /* _id and the keyset both narrow the key range, which the planner can seek */
+    pl_id lo = q->after > 0 ? q->after : 0, hi = INT64_MAX;
+    if (q->id > 0) {
+        lo = q->id - 1 > lo ? q->id - 1 : lo;
+        hi = q->id;
     }
     db_bind_int64(st, 1, q->scope.unit_id);
     db_bind_int64(st, 2, q->scope.peer_leader_id);
     sq_bind_id(st, 3, q->id);
-    bind_range(st, 17, q->updated.lo, q->updated.hi);
-    db_bind_int(st, 20, count + 1);
-    db_bind_int(st, 21, q->offset < 0 ? 0 : q->offset);
+    db_bind_int(st, limit_param, count + 1);
+    db_bind_int(st, limit_param + 1, q->offset < 0 ? 0 : q->offset);
+    db_bind_int64(st, limit_param + 2, lo);
+    db_bind_int64(st, limit_param + 3, hi);
     int rc;
     while ((rc = db_step(st)) == DB_ROW) {
         if (*n == count) {
@@ -206,6 +239,15 @@ static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_
     return PL_OK;
 }
 
+/* ?17-?18: _lastUpdated; the page from ?20 on. */
+static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_arena *a,
+                            pl_id **ids, int *n, bool *more, pl_err *err)
+{
+    sq_bind_time(st, 17, q->updated.lo);
+    sq_bind_time(st, 18, q->updated.hi);
+    return sq_fhir_page(c, st, q, 20, a, ids, n, more, err);
+}
+
 pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_arena *a,
                                         pl_id **ids, int *n, bool *more, pl_err *err)
 {
@@ -216,7 +258,7 @@ pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_
     conn *c = sq_reader(s, err);
     if (!c)
         return err->status;
-    db_stmt *st = sq_stmt(c, SQL_OBS_SEARCH, err);
+    db_stmt *st = sq_stmt(c, SQL_OBS_SEARCH[sq_fhir_variant(q)], err);
     if (!st)
         return err->status;
     sq_bind_id(st, 4, q->participant_id);

@@ -2,11 +2,11 @@
  * sqlite_fhir_entities.c - the store side of the FHIR Encounter,
  * Organization, Practitioner and Group resources (store_fhir_entities.h).
  *
- * The SQL runs on both backends (db.h) as sqlite_fhir.c's does: one static
- * statement per search whose optional conditions read
- * "CAST(?n AS type) IS NULL OR ...", so every combination of parameters
- * shares one cached statement, paged with LIMIT/OFFSET and one row more
- * than the page to tell whether a next page follows. Contacts written
+ * The SQL runs on both backends (db.h) as sqlite_fhir.c's does: a search's
+ * optional conditions read "CAST(?n AS type) IS NULL OR ...", so
+ * combinations of parameters share a cached statement (the Encounter
+ * search keeps four, by the access path that drives it), paged through
+ * sq_fhir_page (LIMIT/OFFSET or the keyset). Contacts written
  * through FHIR are versioned by contact.version (migration 15); their
  * updates and voids are guarded UPDATEs that leave a session's attendance
  * contacts alone (those follow their session, docs/GROUPS.md).
@@ -40,37 +40,49 @@ static const char SQL_CONTACT_LIVE[] = "SELECT 1 FROM contact WHERE id = ?1 AND 
 static const char SQL_CONTACT_VOID[] =
     "UPDATE contact SET voided_at = ?2, version = version + 1, updated_at = ?2 "
     "WHERE id = ?1 AND voided_at IS NULL AND group_session_id IS NULL";
-static const char SQL_ENCOUNTER_SEARCH[] =
+/* four statements as sq_fhir_variant() indexes them: a participant's index or the id order
+   drives; ?22-?23 the key range of sq_fhir_page */
+#define ENCOUNTER_SELECT                                                                           \
     "SELECT c.id FROM contact c JOIN participant p ON p.id = c.participant_id WHERE "
-    "(?1 = 0 OR p.home_unit_id IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = ?1)) "
-    "AND (?2 = 0 OR p.peer_leader_id = ?2) AND c.voided_at IS NULL"
-    " AND (CAST(?3 AS BIGINT) IS NULL OR c.id = ?3)"
-    " AND (CAST(?4 AS BIGINT) IS NULL OR c.participant_id = ?4)"
-    " AND (CAST(?5 AS BIGINT) IS NULL OR (c.key_functions & CAST(?5 AS BIGINT)) <> 0)"
-    " AND (CAST(?6 AS BIGINT) IS NULL OR c.group_session_id = ?6)"
-    " AND (CAST(?13 AS BIGINT) IS NULL OR c.occurred_at >= ?13) AND (CAST(?14 AS BIGINT) IS NULL "
-    "OR c.occurred_at < ?14)"
-    " AND (CAST(?15 AS BIGINT) IS NULL OR c.occurred_at < ?15 OR c.occurred_at >= "
-    "?16)" UPDATED_COND(
-        "COALESCE(c.updated_at, c.created_at)") " ORDER BY CASE WHEN ?19 = 1 THEN c.occurred_at "
-                                                "END ASC,"
-                                                " CASE WHEN ?19 = -1 THEN c.occurred_at END DESC, "
-                                                "c.id LIMIT ?20 OFFSET ?21";
+#define ENCOUNTER_COND                                                                             \
+    "(?1 = 0 OR p.home_unit_id IN (SELECT unit_id FROM org_unit_ancestor WHERE ancestor_id = "     \
+    "?1)) AND (?2 = 0 OR p.peer_leader_id = ?2) AND c.voided_at IS NULL"                           \
+    " AND (CAST(?3 AS BIGINT) IS NULL OR c.id = ?3)"                                               \
+    " AND (CAST(?4 AS BIGINT) IS NULL OR c.participant_id = ?4)"                                   \
+    " AND (CAST(?5 AS BIGINT) IS NULL OR (c.key_functions & CAST(?5 AS BIGINT)) <> 0)"             \
+    " AND (CAST(?6 AS BIGINT) IS NULL OR c.group_session_id = ?6)"                                 \
+    " AND (CAST(?13 AS BIGINT) IS NULL OR c.occurred_at >= ?13) AND (CAST(?14 AS BIGINT) IS NULL " \
+    "OR c.occurred_at < ?14)"                                                                      \
+    " AND (CAST(?15 AS BIGINT) IS NULL OR c.occurred_at < ?15 OR c.occurred_at >= "                \
+    "?16)" UPDATED_COND("COALESCE(c.updated_at, c.created_at)") " AND c.id > ?22 AND c.id <= ?23"
+#define ENCOUNTER_BY_ID " ORDER BY c.id LIMIT ?20 OFFSET ?21"
+#define ENCOUNTER_BY_DATE                                                                          \
+    " ORDER BY CASE WHEN ?19 = 1 THEN c.occurred_at END ASC,"                                      \
+    " CASE WHEN ?19 = -1 THEN c.occurred_at END DESC, c.id LIMIT ?20 OFFSET ?21"
+static const char *const SQL_ENCOUNTER_SEARCH[4] = {
+    ENCOUNTER_SELECT ENCOUNTER_COND ENCOUNTER_BY_ID,
+    ENCOUNTER_SELECT "c.participant_id = ?4 AND " ENCOUNTER_COND ENCOUNTER_BY_ID,
+    ENCOUNTER_SELECT ENCOUNTER_COND ENCOUNTER_BY_DATE,
+    ENCOUNTER_SELECT "c.participant_id = ?4 AND " ENCOUNTER_COND ENCOUNTER_BY_DATE,
+};
 static const char SQL_ORG_SEARCH[] = "SELECT u.id FROM org_unit u WHERE " IN_SCOPE_UNIT(
     "u.id") " AND (CAST(?3 AS BIGINT) IS NULL OR u.id = ?3)"
             " AND (CAST(?4 AS BIGINT) IS NULL OR u.parent_id = ?4) AND " NAME_COND("u.name")
-                UPDATED_COND("u.updated_at") " ORDER BY u.id LIMIT ?20 OFFSET ?21";
+                UPDATED_COND("u.updated_at") " AND u.id > ?22 AND u.id <= ?23 ORDER BY u.id LIMIT "
+                                             "?20 OFFSET ?21";
 static const char SQL_STAFF_SEARCH[] = "SELECT a.id FROM staff_account a WHERE " IN_SCOPE_UNIT(
     "a.scope_unit_id") " AND (CAST(?3 AS BIGINT) IS NULL OR a.id = ?3)"
                        " AND (CAST(?4 AS TEXT) IS NULL OR a.username = ?4) AND " NAME_COND(
                            "COALESCE(a.display_name, a.username)")
-                           UPDATED_COND("a.created_at") " ORDER BY a.id LIMIT ?20 OFFSET ?21";
+                           UPDATED_COND("a.created_at") " AND a.id > ?22 AND a.id <= ?23 ORDER BY "
+                                                        "a.id LIMIT ?20 OFFSET ?21";
 static const char SQL_GROUP_SEARCH[] = "SELECT g.id FROM support_group g WHERE " IN_SCOPE_UNIT(
     "g.unit_id") " AND (?2 = 0 OR g.peer_leader_id = ?2)"
                  " AND (CAST(?3 AS BIGINT) IS NULL OR g.id = ?3)"
                  " AND (CAST(?4 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM group_membership "
                  "m WHERE m.group_id = g.id AND m.participant_id = ?4))" UPDATED_COND(
-                     "g.updated_at") " ORDER BY g.id LIMIT ?20 OFFSET ?21";
+                     "g.updated_at") " AND g.id > ?22 AND g.id <= ?23 ORDER BY g.id LIMIT ?20 "
+                                     "OFFSET ?21";
 static const char SQL_LEADER_ACCOUNT[] =
     "SELECT a.id FROM staff_account a JOIN peer_leader l ON l.person_id = a.person_id "
     "WHERE l.id = ? ORDER BY a.id LIMIT 1";
@@ -152,37 +164,13 @@ pl_status store_fhir_contact_void(store_tx *tx, pl_id id, pl_err *err)
 
 /* ---- searches ------------------------------------------------------------------- */
 
-/* Binds scope, _id, _lastUpdated and the page of q, runs st into ids. */
+/* Binds _lastUpdated (?17-?18) and runs st into a page of ids (sq_fhir_page, from ?20). */
 static pl_status run_page(conn *c, db_stmt *st, const store_fhir_query *q, pl_arena *a, pl_id **ids,
                           int *n, bool *more, pl_err *err)
 {
-    int count = q->count < 1 ? 1 : q->count > 1000 ? 1000 : q->count;
-    *ids = pl_arena_alloc(a, sizeof **ids * (size_t)(count + 1));
-    if (!*ids) {
-        db_reset(st);
-        db_clear_bindings(st);
-        return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
-    }
-    db_bind_int64(st, 1, q->scope.unit_id);
-    db_bind_int64(st, 2, q->scope.peer_leader_id);
-    sq_bind_id(st, 3, q->id);
     sq_bind_time(st, 17, q->updated.lo);
     sq_bind_time(st, 18, q->updated.hi);
-    db_bind_int(st, 20, count + 1);
-    db_bind_int(st, 21, q->offset < 0 ? 0 : q->offset);
-    int rc;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n == count) {
-            *more = true;
-            break;
-        }
-        (*ids)[(*n)++] = db_column_int64(st, 0);
-    }
-    db_reset(st);
-    db_clear_bindings(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return sq_error(c->db, rc, err, "search");
-    return PL_OK;
+    return sq_fhir_page(c, st, q, 20, a, ids, n, more, err);
 }
 
 /* The reader and the statement of a search, or NULL (scope empty: *n 0, or an error). */
@@ -207,7 +195,7 @@ pl_status store_fhir_encounter_search(store *s, const store_fhir_query *q, uint3
                                       bool *more, pl_err *err)
 {
     conn *c = NULL;
-    db_stmt *st = search_stmt(s, q, SQL_ENCOUNTER_SEARCH, &c, n, more, err);
+    db_stmt *st = search_stmt(s, q, SQL_ENCOUNTER_SEARCH[sq_fhir_variant(q)], &c, n, more, err);
     if (st) {
         sq_bind_id(st, 4, q->participant_id);
         sq_bind_id(st, 5, (pl_id)kf_any);

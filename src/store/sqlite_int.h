@@ -86,6 +86,21 @@ pl_status sq_step_done(conn *c, db_stmt *st, int *changes, pl_err *err, const ch
 pl_status sq_arena_check(pl_arena *a, pl_err *err);
 
 /*
+ * The FHIR searches (sqlite_fhir*.c). A search statement binds scope ?1
+ * ?2 and _id ?3 as all do, its LIMIT at limit_param, OFFSET at the next
+ * and a key range "id > ?(limit_param + 2) AND id <= ?(limit_param + 3)",
+ * which carries _id and the keyset (q->after) as something the planner can
+ * seek; sq_fhir_page binds those and steps st into a page of ids (one row
+ * more tells *more). A search kept in four statements indexes them with
+ * sq_fhir_variant(): +1 when a participant is given (its index drives),
+ * +2 when the order is by date rather than id.
+ */
+struct store_fhir_query;
+int sq_fhir_variant(const struct store_fhir_query *q);
+pl_status sq_fhir_page(conn *c, db_stmt *st, const struct store_fhir_query *q, int limit_param,
+                       pl_arena *a, pl_id **ids, int *n, bool *more, pl_err *err);
+
+/*
  * Record readers for these column lists (with the table aliases p, l, c, m,
  * u, al, pe): strings go into the arena. A participant or leader row is its
  * own columns followed by its person's.

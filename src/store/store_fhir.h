@@ -9,7 +9,8 @@
  * re-import finds what an earlier import created instead of duplicating it.
  *
  * The searches return ids (ascending, or by date) of records in the
- * caller's scope, a page at a time (offset and count); the caller reads
+ * caller's scope, a page at a time (offset and count, or after the last id
+ * of the page before when the order is by id); the caller reads
  * each record with the ordinary store_*_get. Strings live in the arena.
  */
 #ifndef PL_STORE_STORE_FHIR_H
@@ -60,6 +61,7 @@ typedef struct store_fhir_query {
     store_fhir_range updated; /* _lastUpdated (ne ignored) */
     int sort;                 /* 0: id; 1: date ascending; -1: date descending */
     int offset;               /* rows skipped */
+    pl_id after;              /* keyset paging: only ids above it (sort 0); 0 from the first */
     int count;                /* 1-1000 */
 } store_fhir_query;
 

@@ -286,7 +286,10 @@ test('scope: a peer leader exports only his participants', async () => {
     assert.ok(seen.includes(JSON.parse(l).subject.reference.split('/')[1]));
   // the export is audited: one read event per exported record, as a search does (the peer
   // read no Observation otherwise); the audit queue is written in the background
-  const exported = (r.files.Observation ?? []).map((l) => Number(JSON.parse(l).id));
+  const exported = (r.files.Observation ?? [])
+    .map((l) => JSON.parse(l).id)
+    .filter((id) => !id.startsWith('qr-')) // score Observations: audited as their responses
+    .map(Number);
   assert.ok(exported.length > 0);
   let audited = new Set();
   for (let i = 0; i < 100 && !exported.every((id) => audited.has(id)); i++) {
@@ -309,8 +312,8 @@ async function searchIds(s, who, url) {
   return ids.sort();
 }
 
-test('encounters, questionnaire responses, referrals and Tasks are exported as their searches find them', async () => {
-  const types = ['Encounter', 'QuestionnaireResponse', 'ServiceRequest', 'Task'];
+test('observations (measurements and scores), encounters, questionnaire responses, referrals and Tasks are exported as their searches find them', async () => {
+  const types = ['Observation', 'Encounter', 'QuestionnaireResponse', 'ServiceRequest', 'Task'];
   const r = await exportAll(a, 'peer', `/fhir/Patient/$export?_type=${types.join(',')}`);
   for (const t of types) {
     const want = await searchIds(a, 'peer', `/fhir/${t}?_count=1000`);
@@ -318,6 +321,11 @@ test('encounters, questionnaire responses, referrals and Tasks are exported as t
     assert.ok(want.length > 0, `the demo peer leader's participants have ${t}s`);
     assert.deepEqual(got, want, `${t}: the export holds what the search finds`);
   }
+  // the score Observations (qr-<id>-total) come in files of their own, numbered on
+  const scores = (r.files.Observation ?? []).filter((l) => JSON.parse(l).id.startsWith('qr-'));
+  assert.ok(scores.length > 0, 'the questionnaire scores are exported as Observations');
+  const names = r.manifest.output.filter((o) => o.type === 'Observation').map((o) => o.url.split('/').pop());
+  assert.deepEqual(names, names.map((_, i) => `Observation-${i + 1}.ndjson`));
 });
 
 test('only the account that started an export, or an admin, polls and downloads it', async () => {
