@@ -5,26 +5,39 @@
  * "Bulk export").
  *
  * Jobs. A kick-off checks its parameters (src/fhir/fhir_export.c parses
- * _type, _since, _outputFormat), records the caller's scope and account in
- * a job and answers 202 with the status URL. Jobs live in memory (the
- * table `api_fhir_exports`, at most EXPORT_JOBS_MAX kept and
- * EXPORT_ACTIVE_MAX queued or running; past either a kick-off answers 429
- * with Retry-After); a restart forgets them (their files stay in the
- * export directory). Finished jobs are forgotten, and their files deleted,
- * EXPORT_KEEP_SECONDS after they finish or on DELETE. EXPORT_WORKERS
- * threads, started with the server, take queued jobs in order; each reads
- * through the store's reader API (a connection of its own thread), so an
- * export never holds a request's worker thread nor the writer.
+ * _type, _since, _outputFormat) and inserts the job, with the caller's
+ * scope and account, as a row of the database (store_fhir_export.h), so
+ * every server on the database answers its status, a restart forgets
+ * nothing and jobs are counted across servers: at most EXPORT_ACTIVE_MAX
+ * queued or running and EXPORT_JOBS_MAX kept, past either a kick-off
+ * answers 429 with Retry-After. EXPORT_WORKERS threads per server claim
+ * the oldest queued job of the database (woken by a kick-off here, and
+ * every EXPORT_POLL_SECONDS for those kicked off on other servers) and
+ * write its files under this server's export directory, <dir>/<job id>;
+ * each reads through the store's reader API (a connection of its own
+ * thread), so an export never holds a request's worker thread nor the
+ * writer for long.
+ *
+ * While it runs, the runner writes its progress and its files so far into
+ * the row at most once a second (the heartbeat). That write is also how
+ * it learns of a DELETE (the row is no longer running: it removes its files
+ * and the row). A server that stops puts its running jobs back in the
+ * queue, their files removed; a job whose heartbeat is older than
+ * EXPORT_LOST_SECONDS lost its server and is queued again by the next
+ * kick-off anywhere (clean_up), which also deletes finished jobs and their
+ * files EXPORT_KEEP_SECONDS after they finished. A file is served by any
+ * server that can read the runner's directory (one shared --export-dir);
+ * another answers 404 saying where the file is.
  *
  * Running a job. For each resource type asked for, in the order of the
  * table below: a first pass pages through the type's search counting ids
  * (the progress total), a second pages again, reads each resource, writes
- * it as one line of <export dir>/<job id>/<Type>-<n>.ndjson (a new file
- * past EXPORT_FILE_MAX bytes) and queues one audit read event per record
+ * it as one line of <job dir>/<Type>-<n>.ndjson (a new file past
+ * EXPORT_FILE_MAX bytes) and queues one audit read event per record
  * exported, exactly as a search does (api_audit_reads). A Group-level job
  * runs the same searches once per current member of the group
  * (q.participant_id). The status URL shows "Type done/total" while running;
- * the cancel flag is looked at between records.
+ * the stop and cancel flags are looked at between records.
  *
  * The row contract of export_types[]: one row per resource type.
  *  - name: the FHIR type, as in _type and the output's "type";
@@ -62,12 +75,17 @@
 #include "fhir/fhir_referral.h"
 #include "fhir_int.h"
 #include "store/store_fhir_entities.h"
+#include "store/store_fhir_export.h"
 #include "store/store_fhir_qr.h"
 
 #define EXPORT_WORKERS      2
 #define EXPORT_ACTIVE_MAX   4  /* queued or running jobs */
 #define EXPORT_JOBS_MAX     32 /* kept jobs, finished ones included */
 #define EXPORT_KEEP_SECONDS 86400
+#define EXPORT_LOST_SECONDS                                                                        \
+    120 /* a running job's heartbeat older than this: its server is gone                           \
+         */
+#define EXPORT_POLL_SECONDS 2
 #define EXPORT_FILE_MAX     (64L * 1024 * 1024)
 #define EXPORT_FILES_MAX    256
 #define EXPORT_PAGE         500
@@ -205,7 +223,6 @@ static const export_type export_types[] = {
 };
 #define NTYPES ((int)(sizeof export_types / sizeof export_types[0]))
 
-typedef enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED } job_state;
 typedef enum job_level { LEVEL_SYSTEM, LEVEL_PATIENT, LEVEL_GROUP } job_level;
 
 typedef struct job_output {
@@ -214,28 +231,13 @@ typedef struct job_output {
     long count;
 } job_output;
 
+/* A job as its runner or a request holds it: the row (store_fhir_export.h) and its files. */
 typedef struct export_job {
-    char *request; /* the kick-off URL (malloc) */
-    pl_id account_id;
-    pl_id group_id;
-    store_scope scope;
-    pl_time since; /* PL_TIME_NONE: everything */
-    pl_time kicked_off;
-    uint32_t types;
-    pl_role role;
-    job_level level;
-    /* from here on: under the table's mutex */
-    job_state state;
+    store_export_job row;
+    char dir[4096]; /* its files' directory: <the runner's export directory>/<id>; "" if none */
     int noutputs;
-    time_t finished_at;
     job_output outputs[EXPORT_FILES_MAX];
-    char id[EXPORT_ID_HEX + 1];
-    char client_addr[64];
-    char dir[4096];
     char progress[160];
-    char error[256];
-    bool removed; /* DELETEd while running: the worker deletes its files and frees it */
-    atomic_bool cancel;
 } export_job;
 
 struct api_fhir_exports {
@@ -243,22 +245,64 @@ struct api_fhir_exports {
     char *dir;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    export_job *jobs[EXPORT_JOBS_MAX];
-    int njobs;
     bool stopping;
+    atomic_bool stop; /* read by runners between records */
     pthread_t workers[EXPORT_WORKERS];
     int nworkers;
 };
 
 /* ---- files ------------------------------------------------------------------------ */
 
+/* The outputs column: "type:part:count" items, comma-separated. */
+static const char *outputs_encode(pl_arena *a, const export_job *j)
+{
+    const char *s = "";
+    for (int i = 0; i < j->noutputs && s; i++)
+        s = pl_arena_printf(a, "%s%s%d:%d:%ld", s, i ? "," : "", j->outputs[i].type,
+                            j->outputs[i].part, j->outputs[i].count);
+    return s ? s : "";
+}
+
+static void outputs_decode(export_job *j)
+{
+    j->noutputs = 0;
+    const char *p = j->row.outputs ? j->row.outputs : "";
+    while (*p && j->noutputs < EXPORT_FILES_MAX) {
+        job_output o;
+        char *end;
+        o.type = (int)strtol(p, &end, 10);
+        if (*end != ':')
+            return;
+        o.part = (int)strtol(end + 1, &end, 10);
+        if (*end != ':')
+            return;
+        o.count = strtol(end + 1, &end, 10);
+        if (o.type < 0 || o.type >= NTYPES || (*end != ',' && *end != '\0'))
+            return;
+        j->outputs[j->noutputs++] = o;
+        p = *end ? end + 1 : end;
+    }
+}
+
+/* j from its row: the files decoded, the directory named (the row's strings stay the row's). */
+static void job_from_row(export_job *j, const store_export_job *row)
+{
+    memset(j, 0, sizeof *j);
+    j->row = *row;
+    outputs_decode(j);
+    if (row->dir)
+        snprintf(j->dir, sizeof j->dir, "%s/%s", row->dir, row->id);
+}
+
 static void output_path(const export_job *j, const job_output *o, char *out, size_t n)
 {
     snprintf(out, n, "%s/%s-%d.ndjson", j->dir, export_types[o->type].name, o->part);
 }
 
-static void job_delete_files(export_job *j)
+static void job_delete_files(const export_job *j)
 {
+    if (!j->dir[0])
+        return;
     char path[4200];
     for (int i = 0; i < j->noutputs; i++) {
         output_path(j, &j->outputs[i], path, sizeof path);
@@ -267,23 +311,67 @@ static void job_delete_files(export_job *j)
     rmdir(j->dir);
 }
 
-static void job_free(export_job *j)
+/* ---- the jobs' rows ------------------------------------------------------------------ */
+
+typedef struct job_write {
+    export_job *job;
+    const char *progress, *outputs, *error;
+    store_export_state state;
+    enum { W_PROGRESS, W_FINISH, W_REQUEUE, W_CANCEL, W_DELETE } what;
+} job_write;
+
+static pl_status job_write_tx(store_tx *tx, void *ctx, pl_err *err)
 {
-    if (!j)
-        return;
-    free(j->request);
-    free(j);
+    job_write *w = ctx;
+    const char *id = w->job->row.id;
+    pl_time now = (pl_time)time(NULL);
+    switch (w->what) {
+    case W_PROGRESS:
+        return store_export_progress(tx, id, w->progress, w->outputs, now, err);
+    case W_FINISH:
+        return store_export_finish(tx, id, w->state, w->error, w->outputs, now, err);
+    case W_REQUEUE:
+        return store_export_requeue(tx, id, err);
+    case W_CANCEL:
+        return store_export_cancel(tx, id, err);
+    case W_DELETE:
+        return store_export_delete(tx, id, err);
+    }
+    return PL_OK;
 }
 
-/* Takes j off the table (under mu). */
-static void table_remove(api_fhir_exports *ex, export_job *j)
+static pl_status job_change(api_context *app, export_job *j, job_write w, pl_err *err)
 {
-    for (int i = 0; i < ex->njobs; i++)
-        if (ex->jobs[i] == j) {
-            ex->jobs[i] = ex->jobs[--ex->njobs];
-            ex->jobs[ex->njobs] = NULL;
-            return;
+    w.job = j;
+    return store_write(app->store, job_write_tx, &w, err);
+}
+
+/* Files of lost runners and of jobs kept long enough, with their rows: a finished job kept
+   past EXPORT_KEEP_SECONDS goes; a running one whose runner stopped beating is queued again;
+   a cancelled one whose runner is gone goes. */
+static void clean_up(api_context *app)
+{
+    pl_arena a;
+    pl_arena_init(&a, 1u << 20);
+    pl_err err;
+    pl_err_clear(&err);
+    pl_time now = (pl_time)time(NULL);
+    store_export_job *rows;
+    int n = 0;
+    if (store_export_stale(app->store, now - EXPORT_KEEP_SECONDS, now - EXPORT_LOST_SECONDS, 64, &a,
+                           &rows, &n, &err) == PL_OK) {
+        for (int i = 0; i < n; i++) {
+            export_job *j = pl_arena_alloc(&a, sizeof *j);
+            if (!j)
+                break;
+            job_from_row(j, &rows[i]);
+            job_delete_files(j);
+            job_write w = {.what = rows[i].state == STORE_EXPORT_RUNNING ? W_REQUEUE : W_DELETE};
+            pl_err_clear(&err);
+            job_change(app, j, w, &err);
         }
+    }
+    pl_arena_free(&a);
 }
 
 /* ---- running a job ------------------------------------------------------------------ */
@@ -292,21 +380,45 @@ typedef struct job_run {
     api_fhir_exports *ex;
     export_job *job;
     http_request req; /* a request of the job's account: arena, app, audit identity */
+    pl_arena scratch; /* the progress writes' strings */
     pl_id *members;   /* Group level: the current members (malloc); else NULL */
     int nmembers;
     FILE *out;
     long out_bytes;
     job_output *cur;
+    time_t beat;    /* when the progress was last written */
+    bool cancelled; /* the row is no longer running: DELETEd (or taken for lost) */
     pl_err err;
 } job_run;
 
-static void set_progress(job_run *r, const char *type, long done, long total)
+static bool stopped(const job_run *r)
 {
-    pthread_mutex_lock(&r->ex->mu);
-    snprintf(r->job->progress, sizeof r->job->progress, "%s %ld/%ld", type, done, total);
-    pthread_mutex_unlock(&r->ex->mu);
+    return r->cancelled || atomic_load(&r->ex->stop);
 }
 
+/* Writes the progress and the files so far, at most once a second; a row no longer running
+   marks the run cancelled. */
+static void heartbeat(job_run *r)
+{
+    time_t now = time(NULL);
+    if (r->cancelled || now - r->beat < 1)
+        return;
+    r->beat = now;
+    pl_arena_reset(&r->scratch);
+    pl_err err;
+    pl_err_clear(&err);
+    job_write w = {.what = W_PROGRESS,
+                   .progress = r->job->progress,
+                   .outputs = outputs_encode(&r->scratch, r->job)};
+    if (job_change(r->ex->app, r->job, w, &err) == PL_STALE)
+        r->cancelled = true;
+}
+
+static void set_progress(job_run *r, const char *type, long done, long total)
+{
+    snprintf(r->job->progress, sizeof r->job->progress, "%s %ld/%ld", type, done, total);
+    heartbeat(r);
+}
 static int cmp_id(const void *a, const void *b)
 {
     pl_id x = *(const pl_id *)a, y = *(const pl_id *)b;
@@ -318,7 +430,7 @@ static pl_status load_members(job_run *r)
 {
     api_context *app = r->ex->app;
     store_group_member_filter f = {
-        .scope = r->job->scope, .group_id = r->job->group_id, .current = 1};
+        .scope = r->job->row.scope, .group_id = r->job->row.group_id, .current = 1};
     store_page pg = {0, 200};
     int cap = 0;
     for (;;) {
@@ -378,22 +490,16 @@ static pl_status open_output(job_run *r, int type)
     if (st != PL_OK)
         return st;
     export_job *j = r->job;
-    pthread_mutex_lock(&r->ex->mu);
-    bool full = j->noutputs == EXPORT_FILES_MAX;
-    int part = 1;
-    if (!full) {
-        /* the parts of a type name run on across its rows (Observation: measurements, then
-           scores) */
-        for (int i = 0; i < j->noutputs; i++)
-            if (strcmp(export_types[j->outputs[i].type].name, export_types[type].name) == 0 &&
-                j->outputs[i].part >= part)
-                part = j->outputs[i].part + 1;
-        j->outputs[j->noutputs] = (job_output){type, part, 0};
-        r->cur = &j->outputs[j->noutputs++];
-    }
-    pthread_mutex_unlock(&r->ex->mu);
-    if (full)
+    if (j->noutputs == EXPORT_FILES_MAX)
         return pl_err_set(&r->err, PL_LIMIT, "an export holds at most %d files", EXPORT_FILES_MAX);
+    /* the parts of a type name run on across its rows (Observation: measurements, then scores) */
+    int part = 1;
+    for (int i = 0; i < j->noutputs; i++)
+        if (strcmp(export_types[j->outputs[i].type].name, export_types[type].name) == 0 &&
+            j->outputs[i].part >= part)
+            part = j->outputs[i].part + 1;
+    j->outputs[j->noutputs] = (job_output){type, part, 0};
+    r->cur = &j->outputs[j->noutputs++];
     char path[4200];
     output_path(j, r->cur, path, sizeof path);
     /* participants' records: readable by the server's user only */
@@ -421,9 +527,7 @@ static pl_status write_line(job_run *r, int type, const char *text)
         return pl_err_set(&r->err, PL_IO, "writing the export file of %s failed: %s",
                           export_types[type].name, strerror(errno));
     r->out_bytes += (long)len + 1;
-    pthread_mutex_lock(&r->ex->mu);
     r->cur->count++;
-    pthread_mutex_unlock(&r->ex->mu);
     return PL_OK;
 }
 
@@ -434,16 +538,16 @@ static pl_status pass(job_run *r, int type, bool write, long *done, long total)
     const export_type *t = &export_types[type];
     store_fhir_query q;
     fhir_api_init_query(&q);
-    q.scope = r->job->scope;
+    q.scope = r->job->row.scope;
     q.count = EXPORT_PAGE;
-    if (r->job->since != PL_TIME_NONE)
-        q.updated.lo = r->job->since + 1; /* after the instant; times are whole seconds */
-    int rounds = r->members ? r->nmembers : (r->job->level == LEVEL_GROUP ? 0 : 1);
+    if (r->job->row.since != PL_TIME_NONE)
+        q.updated.lo = r->job->row.since + 1; /* after the instant; times are whole seconds */
+    int rounds = r->members ? r->nmembers : (r->job->row.level == LEVEL_GROUP ? 0 : 1);
     for (int m = 0; m < rounds; m++) {
         q.participant_id = r->members ? r->members[m] : 0;
         bool more = true;
         for (q.after = 0; more;) {
-            if (atomic_load(&r->job->cancel))
+            if (stopped(r))
                 return PL_OK;
             pl_arena_reset(&r->req.arena);
             pl_id *ids = NULL;
@@ -455,6 +559,7 @@ static pl_status pass(job_run *r, int type, bool write, long *done, long total)
                 q.after = ids[n - 1];
             if (!write) {
                 *done += n;
+                heartbeat(r);
                 continue;
             }
             pl_id *pids = pl_arena_alloc(&r->req.arena, sizeof *pids * (size_t)(n ? n : 1));
@@ -462,7 +567,7 @@ static pl_status pass(job_run *r, int type, bool write, long *done, long total)
             if (!pids || !got)
                 return pl_err_set(&r->err, PL_LIMIT, "an export page needs too much memory");
             int k = 0;
-            for (int i = 0; i < n && !atomic_load(&r->job->cancel); i++) {
+            for (int i = 0; i < n && !stopped(r); i++) {
                 json_object *o = NULL;
                 pl_id pid = 0;
                 st = t->read(&r->req, ids[i], &o, &pid, &r->err);
@@ -497,9 +602,9 @@ static pl_status run_job(job_run *r)
                           strerror(errno));
     if (mkdir(j->dir, 0700) != 0 && errno != EEXIST)
         return pl_err_set(&r->err, PL_IO, "cannot make %s: %s", j->dir, strerror(errno));
-    pl_status st = j->level == LEVEL_GROUP ? load_members(r) : PL_OK;
-    for (int t = 0; t < NTYPES && st == PL_OK && !atomic_load(&j->cancel); t++) {
-        if (!(j->types & (1u << t)))
+    pl_status st = j->row.level == LEVEL_GROUP ? load_members(r) : PL_OK;
+    for (int t = 0; t < NTYPES && st == PL_OK && !stopped(r); t++) {
+        if (!(j->row.types & (1u << t)))
             continue;
         long total = 0, done = 0;
         st = pass(r, t, false, &total, 0);
@@ -511,74 +616,121 @@ static pl_status run_job(job_run *r)
     return st != PL_OK ? st : cst;
 }
 
-/* Runs j; the outcome is the worker's to record (with the removal check, under one lock). */
-static pl_status run(api_fhir_exports *ex, export_job *j, pl_err *err)
+/* The runner of j learnt that its row is no longer running. A DELETE (the row cancelled, or
+   already removed) takes the files and the row with it; a row queued again, or claimed by
+   another runner, was taken for lost and is theirs. */
+static void gone(api_fhir_exports *ex, export_job *j, pl_arena *a)
+{
+    store_export_job row;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_status st = store_export_get(ex->app->store, j->row.id, a, &row, &err);
+    if ((st == PL_OK && row.state != STORE_EXPORT_CANCELLED) || (st != PL_OK && st != PL_NOTFOUND))
+        return;
+    job_delete_files(j);
+    if (st == PL_OK) {
+        pl_err_clear(&err);
+        job_change(ex->app, j, (job_write){.what = W_DELETE}, &err);
+    }
+}
+
+/* Runs the claimed job j and records its end: done or failed; cancelled (its row is deleted), or
+ * queued again when this server stops first, its files removed in both cases. */
+static void run(api_fhir_exports *ex, export_job *j)
 {
     job_run r;
     memset(&r, 0, sizeof r);
     r.ex = ex;
     r.job = j;
     pl_arena_init(&r.req.arena, EXPORT_ARENA_MAX);
+    pl_arena_init(&r.scratch, 1u << 16);
     r.req.app = ex->app;
     r.req.signed_in = true;
-    r.req.account.id = j->account_id;
-    r.req.account.role = j->role;
-    snprintf(r.req.client_addr, sizeof r.req.client_addr, "%s", j->client_addr);
+    r.req.account.id = j->row.account_id;
+    r.req.account.role = (pl_role)j->row.role;
+    snprintf(r.req.client_addr, sizeof r.req.client_addr, "%s",
+             j->row.client_addr ? j->row.client_addr : "");
+    r.beat = time(NULL);
     pl_err_clear(&r.err);
     pl_status st = run_job(&r);
     if (r.out)
         fclose(r.out);
+    pl_err err;
+    pl_err_clear(&err);
+    job_write w = {.outputs = outputs_encode(&r.scratch, j)};
+    if (!r.cancelled && !atomic_load(&ex->stop)) {
+        w.what = W_FINISH;
+        w.state = st == PL_OK ? STORE_EXPORT_DONE : STORE_EXPORT_FAILED;
+        w.error = st == PL_OK ? NULL : r.err.message;
+    } else if (!r.cancelled) {
+        job_delete_files(j);
+        w.what = W_REQUEUE;
+    }
+    if (!r.cancelled && job_change(ex->app, j, w, &err) == PL_STALE)
+        r.cancelled = true; /* DELETEd meanwhile */
+    if (r.cancelled)
+        gone(ex, j, &r.scratch);
     free(r.members);
+    pl_arena_free(&r.scratch);
     pl_arena_free(&r.req.arena);
-    *err = r.err;
-    return st;
 }
 
-/* The oldest queued job (under mu), NULL when none. */
-static export_job *next_queued(api_fhir_exports *ex)
+typedef struct claim_ctx {
+    const char *dir;
+    pl_arena *a;
+    store_export_job row;
+} claim_ctx;
+
+static pl_status claim_tx(store_tx *tx, void *ctx, pl_err *err)
 {
-    export_job *best = NULL;
-    for (int i = 0; i < ex->njobs; i++) {
-        export_job *j = ex->jobs[i];
-        if (j->state == JOB_QUEUED && (!best || j->kicked_off < best->kicked_off))
-            best = j;
-    }
-    return best;
+    claim_ctx *c = ctx;
+    return store_export_claim(tx, c->dir, (pl_time)time(NULL), c->a, &c->row, err);
+}
+
+/* Claims the oldest queued job of the database into j (strings in a); false when none. */
+static bool claim(api_fhir_exports *ex, export_job *j, pl_arena *a)
+{
+    claim_ctx c = {.dir = ex->dir, .a = a};
+    pl_err err;
+    pl_err_clear(&err);
+    bool any = false;
+    if (store_export_any_queued(ex->app->store, &any, &err) != PL_OK || !any ||
+        store_write(ex->app->store, claim_tx, &c, &err) != PL_OK)
+        return false;
+    job_from_row(j, &c.row);
+    snprintf(j->progress, sizeof j->progress, "starting");
+    return true;
 }
 
 static void *worker(void *arg)
 {
     api_fhir_exports *ex = arg;
+    export_job *j = malloc(sizeof *j);
+    pl_arena a;
+    pl_arena_init(&a, 1u << 16);
     pthread_mutex_lock(&ex->mu);
-    for (;;) {
-        export_job *j = NULL;
-        while (!ex->stopping && !(j = next_queued(ex)))
-            pthread_cond_wait(&ex->cv, &ex->mu);
-        if (ex->stopping)
-            break;
-        j->state = JOB_RUNNING;
-        snprintf(j->progress, sizeof j->progress, "starting");
+    while (j && !ex->stopping) {
         pthread_mutex_unlock(&ex->mu);
-        pl_err err;
-        pl_status st = run(ex, j, &err);
+        pl_arena_reset(&a);
+        bool got = claim(ex, j, &a);
+        if (got)
+            run(ex, j);
         pthread_mutex_lock(&ex->mu);
-        if (j->removed) {
-            job_delete_files(j);
-            job_free(j);
-            continue;
+        if (!got && !ex->stopping) {
+            /* woken by a kick-off here; jobs queued by other servers are looked for anyway */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += EXPORT_POLL_SECONDS;
+            pthread_cond_timedwait(&ex->cv, &ex->mu, &until);
         }
-        if (st == PL_OK && atomic_load(&j->cancel))
-            st = pl_err_set(&err, PL_IO, "the server stopped before the export finished");
-        j->state = st == PL_OK ? JOB_DONE : JOB_FAILED;
-        if (st != PL_OK)
-            snprintf(j->error, sizeof j->error, "%s", err.message);
-        j->finished_at = time(NULL);
     }
     pthread_mutex_unlock(&ex->mu);
+    pl_arena_free(&a);
+    free(j);
     return NULL;
 }
 
-/* ---- the table ------------------------------------------------------------------------ */
+/* ---- the threads ------------------------------------------------------------------------ */
 
 pl_status api_fhir_exports_start(api_context *app, const char *dir, pl_err *err)
 {
@@ -591,6 +743,7 @@ pl_status api_fhir_exports_start(api_context *app, const char *dir, pl_err *err)
         return pl_err_set(err, PL_NOMEM, "out of memory");
     }
     ex->app = app;
+    atomic_init(&ex->stop, false);
     pthread_mutex_init(&ex->mu, NULL);
     pthread_cond_init(&ex->cv, NULL);
     for (int i = 0; i < EXPORT_WORKERS; i++) {
@@ -613,37 +766,17 @@ void api_fhir_exports_stop(api_context *app)
         return;
     pthread_mutex_lock(&ex->mu);
     ex->stopping = true;
-    for (int i = 0; i < ex->njobs; i++)
-        atomic_store(&ex->jobs[i]->cancel, true);
+    atomic_store(&ex->stop, true);
     pthread_cond_broadcast(&ex->cv);
     pthread_mutex_unlock(&ex->mu);
+    /* each runner queues its job again (another server, or this one restarted, runs it) */
     for (int i = 0; i < ex->nworkers; i++)
         pthread_join(ex->workers[i], NULL);
-    /* the files of finished jobs stay (docs/FHIR.md); those cut short by the stop go */
-    for (int i = 0; i < ex->njobs; i++) {
-        if (ex->jobs[i]->state != JOB_DONE)
-            job_delete_files(ex->jobs[i]);
-        job_free(ex->jobs[i]);
-    }
     pthread_cond_destroy(&ex->cv);
     pthread_mutex_destroy(&ex->mu);
     free(ex->dir);
     free(ex);
     app->exports = NULL;
-}
-
-/* Forgets finished jobs past their keeping time, deleting their files (under mu). */
-static void expire(api_fhir_exports *ex, time_t now)
-{
-    for (int i = ex->njobs - 1; i >= 0; i--) {
-        export_job *j = ex->jobs[i];
-        if ((j->state == JOB_DONE || j->state == JOB_FAILED) &&
-            now - j->finished_at > EXPORT_KEEP_SECONDS) {
-            job_delete_files(j);
-            table_remove(ex, j);
-            job_free(j);
-        }
-    }
 }
 
 /* ---- kick-off --------------------------------------------------------------------------- */
@@ -667,6 +800,16 @@ static const char *url_part(pl_arena *a, const char *s)
     }
     *o = '\0';
     return out;
+}
+
+typedef struct kickoff_ctx {
+    store_export_job row;
+} kickoff_ctx;
+
+static pl_status kickoff_tx(store_tx *tx, void *ctx, pl_err *err)
+{
+    kickoff_ctx *k = ctx;
+    return store_export_insert(tx, &k->row, EXPORT_ACTIVE_MAX, EXPORT_JOBS_MAX, err);
 }
 
 static void kick_off(http_request *req, http_response *res, job_level level)
@@ -740,59 +883,44 @@ static void kick_off(http_request *req, http_response *res, job_level level)
         fhir_api_outcome(res, 503, "this server was started without an export directory");
         return;
     }
-    export_job *j = calloc(1, sizeof *j);
     const char *url = pl_arena_printf(&req->arena, "%s%s", fhir_api_base(req), req->path + 5);
     for (int i = 0; i < qp.n; i++)
         url =
             pl_arena_printf(&req->arena, "%s%c%s=%s", url, i ? '&' : '?',
                             url_part(&req->arena, qp.name[i]), url_part(&req->arena, qp.value[i]));
-    if (!j || !(j->request = strdup(url))) {
-        free(j);
-        fhir_api_outcome(res, 500, "out of memory");
-        return;
-    }
     unsigned char raw[EXPORT_ID_HEX / 2];
+    char id[EXPORT_ID_HEX + 1];
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(j->id, sizeof j->id, raw, sizeof raw);
-    j->account_id = req->account.id;
-    j->role = req->account.role;
-    snprintf(j->client_addr, sizeof j->client_addr, "%s", req->client_addr);
-    j->scope = sc;
-    j->level = level;
-    j->group_id = group_id;
-    j->types = types;
-    j->since = since;
-    j->kicked_off = (pl_time)time(NULL);
-    j->state = JOB_QUEUED;
-    snprintf(j->progress, sizeof j->progress, "queued");
-    snprintf(j->dir, sizeof j->dir, "%s/%s", ex->dir, j->id);
-    atomic_init(&j->cancel, false);
-
-    pthread_mutex_lock(&ex->mu);
-    expire(ex, time(NULL));
-    int active = 0;
-    for (int i = 0; i < ex->njobs; i++)
-        active += ex->jobs[i]->state == JOB_QUEUED || ex->jobs[i]->state == JOB_RUNNING;
-    bool full = active >= EXPORT_ACTIVE_MAX || ex->njobs >= EXPORT_JOBS_MAX;
-    if (!full) {
-        ex->jobs[ex->njobs++] = j;
-        pthread_cond_signal(&ex->cv);
-    }
-    pthread_mutex_unlock(&ex->mu);
-    if (full) {
-        job_free(j);
-        fhir_api_outcome(res, 429,
-                         active >= EXPORT_ACTIVE_MAX
-                             ? "too many exports are running; try again shortly"
-                             : "too many finished exports are kept; DELETE the ones you have "
-                               "downloaded");
+    sodium_bin2hex(id, sizeof id, raw, sizeof raw);
+    kickoff_ctx k = {.row = {.id = id,
+                             .account_id = req->account.id,
+                             .role = (int)req->account.role,
+                             .scope = sc,
+                             .level = (int)level,
+                             .group_id = group_id,
+                             .types = types,
+                             .since = since,
+                             .kicked_off = (pl_time)time(NULL),
+                             .request = url,
+                             .client_addr = req->client_addr}};
+    clean_up(app);
+    pl_status st = store_write(app->store, kickoff_tx, &k, &err);
+    if (st == PL_LIMIT) {
+        fhir_api_outcome(res, 429, err.message);
         http_header(res, "Retry-After", "30");
         return;
     }
+    if (st != PL_OK) {
+        api_fhir_fail(res, &err);
+        return;
+    }
+    pthread_mutex_lock(&ex->mu);
+    pthread_cond_signal(&ex->cv);
+    pthread_mutex_unlock(&ex->mu);
     res->status = 202;
     res->content_type = NULL;
     http_header(res, "Content-Location",
-                pl_arena_printf(&req->arena, "%s/$export-status/%s", fhir_api_base(req), j->id));
+                pl_arena_printf(&req->arena, "%s/$export-status/%s", fhir_api_base(req), id));
 }
 
 void api_fhir_export_system(http_request *req, http_response *res)
@@ -812,20 +940,39 @@ void api_fhir_export_group(http_request *req, http_response *res)
 
 /* ---- status, files, cancel ------------------------------------------------------------------ */
 
-/* The job of path parameter 0 when the caller started it or is an admin (under mu); else NULL
- * with 404 written (other accounts' jobs are not shown to exist). */
-static export_job *find_job(http_request *req, http_response *res, api_fhir_exports *ex)
+/* The job of path parameter 0 into j when the caller started it or is an admin; else false
+ * with 404 written (other accounts' jobs are not shown to exist, nor are cancelled ones). */
+static bool find_job(http_request *req, http_response *res, export_job *j)
 {
+    api_context *app = req->app;
     const char *id = req->nparams > 0 ? req->params[0] : "";
-    for (int i = 0; ex && i < ex->njobs; i++) {
-        export_job *j = ex->jobs[i];
-        if (strcmp(j->id, id) == 0 && !j->removed &&
-            (j->account_id == req->account.id || req->account.role == PL_ROLE_ADMIN))
-            return j;
+    store_export_job row;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_status st =
+        app->exports ? store_export_get(app->store, id, &req->arena, &row, &err) : PL_NOTFOUND;
+    if (st == PL_OK && row.state != STORE_EXPORT_CANCELLED &&
+        (row.account_id == req->account.id || req->account.role == PL_ROLE_ADMIN)) {
+        job_from_row(j, &row);
+        return true;
     }
-    fhir_api_outcome(res, 404,
-                     pl_arena_printf(&req->arena, "no export %.40s of yours is known here", id));
-    return NULL;
+    if (st != PL_OK && st != PL_NOTFOUND)
+        api_fhir_fail(res, &err);
+    else
+        fhir_api_outcome(
+            res, 404, pl_arena_printf(&req->arena, "no export %.40s of yours is known here", id));
+    return false;
+}
+
+/* The job of the request, in the request's arena (NULL: 404 or 500 written). */
+static export_job *request_job(http_request *req, http_response *res)
+{
+    export_job *j = pl_arena_alloc(&req->arena, sizeof *j);
+    if (!j) {
+        fhir_api_outcome(res, 500, "the request needs more memory than a request may use");
+        return NULL;
+    }
+    return find_job(req, res, j) ? j : NULL;
 }
 
 static json_object *manifest(http_request *req, const export_job *j)
@@ -834,9 +981,9 @@ static json_object *manifest(http_request *req, const export_job *j)
     char at[PL_TIME_STRLEN];
     /* a second before the kick-off: times are whole seconds, and a record changed in the
        kick-off's second after the job read it must fall after the next export's _since */
-    pl_time_format(j->kicked_off - 1, at);
+    pl_time_format(j->row.kicked_off - 1, at);
     json_object_object_add(m, "transactionTime", json_object_new_string(at));
-    json_object_object_add(m, "request", json_object_new_string(j->request));
+    json_object_object_add(m, "request", json_object_new_string(j->row.request));
     json_object_object_add(m, "requiresAccessToken", json_object_new_boolean(1));
     json_object *out = json_object_new_array();
     for (int i = 0; i < j->noutputs; i++) {
@@ -848,7 +995,7 @@ static json_object *manifest(http_request *req, const export_job *j)
         json_object_object_add(
             f, "url",
             json_object_new_string(pl_arena_printf(&req->arena, "%s/$export-file/%s/%s-%d.ndjson",
-                                                   fhir_api_base(req), j->id,
+                                                   fhir_api_base(req), j->row.id,
                                                    export_types[o->type].name, o->part)));
         json_object_object_add(f, "count", json_object_new_int64(o->count));
         json_object_array_add(out, f);
@@ -860,76 +1007,87 @@ static json_object *manifest(http_request *req, const export_job *j)
 
 void api_fhir_export_status(http_request *req, http_response *res)
 {
-    api_context *app = req->app;
-    api_fhir_exports *ex = app->exports;
-    if (ex)
-        pthread_mutex_lock(&ex->mu);
-    export_job *j = find_job(req, res, ex);
-    if (j && (j->state == JOB_QUEUED || j->state == JOB_RUNNING)) {
+    export_job *j = request_job(req, res);
+    if (!j)
+        return;
+    if (j->row.state == STORE_EXPORT_QUEUED || j->row.state == STORE_EXPORT_RUNNING) {
         res->status = 202;
         res->content_type = NULL;
-        http_header(res, "X-Progress", pl_arena_strdup(&req->arena, j->progress));
+        http_header(res, "X-Progress", j->row.progress ? j->row.progress : "queued");
         http_header(res, "Retry-After", EXPORT_RETRY_AFTER);
-    } else if (j && j->state == JOB_FAILED) {
-        fhir_api_outcome(res, 500, pl_arena_printf(&req->arena, "the export failed: %s", j->error));
-    } else if (j) {
+    } else if (j->row.state == STORE_EXPORT_FAILED) {
+        fhir_api_outcome(res, 500,
+                         pl_arena_printf(&req->arena, "the export failed: %s",
+                                         j->row.error ? j->row.error : "no reason recorded"));
+    } else {
         api_send(res, 200, manifest(req, j));
     }
-    if (ex)
-        pthread_mutex_unlock(&ex->mu);
 }
 
 void api_fhir_export_cancel(http_request *req, http_response *res)
 {
     api_context *app = req->app;
-    api_fhir_exports *ex = app->exports;
-    if (ex)
-        pthread_mutex_lock(&ex->mu);
-    export_job *j = find_job(req, res, ex);
-    if (j && ex) {
-        table_remove(ex, j);
-        if (j->state == JOB_RUNNING) {
-            /* the worker deletes the files and frees the job when it sees the flag */
-            j->removed = true;
-            atomic_store(&j->cancel, true);
-        } else {
-            job_delete_files(j);
-            job_free(j);
+    export_job *j = request_job(req, res);
+    if (!j)
+        return;
+    pl_err err;
+    pl_err_clear(&err);
+    /* a running job's runner sees the cancel at its next progress write, removes its files
+       and the row; any other is removed here */
+    job_write w = {.what = j->row.state == STORE_EXPORT_RUNNING ? W_CANCEL : W_DELETE};
+    pl_status st = job_change(app, j, w, &err);
+    if (st == PL_NOTFOUND && w.what == W_CANCEL) {
+        /* it finished meanwhile: removed as a finished one, with the files it now has */
+        pl_err_clear(&err);
+        store_export_job row;
+        st = store_export_get(app->store, j->row.id, &req->arena, &row, &err);
+        if (st == PL_OK) {
+            job_from_row(j, &row);
+            w.what = W_DELETE;
+            st = job_change(app, j, w, &err);
         }
-        res->status = 202;
-        res->content_type = NULL;
     }
-    if (ex)
-        pthread_mutex_unlock(&ex->mu);
+    if (st != PL_OK) {
+        api_fhir_fail(res, &err);
+        return;
+    }
+    if (w.what == W_DELETE)
+        job_delete_files(j);
+    res->status = 202;
+    res->content_type = NULL;
 }
 
 void api_fhir_export_file(http_request *req, http_response *res)
 {
-    api_context *app = req->app;
-    api_fhir_exports *ex = app->exports;
     const char *name = req->nparams > 1 ? req->params[1] : "";
-    if (ex)
-        pthread_mutex_lock(&ex->mu);
-    export_job *j = find_job(req, res, ex);
+    export_job *j = request_job(req, res);
+    if (!j)
+        return;
     const job_output *o = NULL;
-    for (int i = 0; j && j->state == JOB_DONE && i < j->noutputs && !o; i++) {
+    for (int i = 0; j->row.state == STORE_EXPORT_DONE && i < j->noutputs && !o; i++) {
         char want[96];
         snprintf(want, sizeof want, "%s-%d.ndjson", export_types[j->outputs[i].type].name,
                  j->outputs[i].part);
         if (strcmp(want, name) == 0)
             o = &j->outputs[i];
     }
-    if (o) {
-        char path[4200];
+    char path[4200];
+    if (o)
         output_path(j, o, path, sizeof path);
+    if (!o) {
+        fhir_api_outcome(
+            res, 404, pl_arena_printf(&req->arena, "export %s has no file %.80s", j->row.id, name));
+    } else if (access(path, R_OK) != 0) {
+        /* another server ran it into a directory this one does not share */
+        fhir_api_outcome(res, 404,
+                         pl_arena_printf(&req->arena,
+                                         "the file %.80s of export %s is not in this server's "
+                                         "export directory: the server that ran it keeps it",
+                                         name, j->row.id));
+    } else {
         http_file(res, 200, pl_arena_strdup(&req->arena, path), "application/fhir+ndjson");
         /* the moment the data leaves: audited under whoever downloads it (the records were
            audited one by one under the account that started the export) */
         api_audit(req, "read", "export_file", 0, 0, 200);
-    } else if (j) {
-        fhir_api_outcome(res, 404,
-                         pl_arena_printf(&req->arena, "export %s has no file %.80s", j->id, name));
     }
-    if (ex)
-        pthread_mutex_unlock(&ex->mu);
 }

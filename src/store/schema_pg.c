@@ -720,6 +720,31 @@ const char *const store_pg_migrations[] = {
        If-Match on PUT /fhir/Encounter) and when it last changed (NULL: never since created) */
     "ALTER TABLE contact ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
     "ALTER TABLE contact ADD COLUMN updated_at BIGINT;\n",
+
+    /* 16: the Bulk Data export jobs (src/store/sqlite_fhir_export.c): one row a job, so every
+       server sees it; dir is the export directory of the server running it */
+    "CREATE TABLE fhir_export_job (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  account_id BIGINT NOT NULL,\n"
+    "  role BIGINT NOT NULL,\n"
+    "  scope_unit BIGINT NOT NULL,\n"
+    "  scope_leader BIGINT NOT NULL,\n"
+    "  level BIGINT NOT NULL,\n"
+    "  group_id BIGINT,\n"
+    "  types BIGINT NOT NULL,\n"
+    "  since BIGINT,\n"
+    "  kicked_off BIGINT NOT NULL,\n"
+    "  request TEXT NOT NULL,\n"
+    "  client_addr TEXT NOT NULL,\n"
+    "  dir TEXT,\n"
+    "  state TEXT NOT NULL,\n"
+    "  progress TEXT NOT NULL,\n"
+    "  error TEXT,\n"
+    "  outputs TEXT NOT NULL,\n"
+    "  finished_at BIGINT,\n"
+    "  heartbeat_at BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX fhir_export_job_state ON fhir_export_job(state, kicked_off);\n",
 };
 
 const int store_pg_migration_count =

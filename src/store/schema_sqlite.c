@@ -737,6 +737,31 @@ const char *const store_sqlite_migrations[] = {
        If-Match on PUT /fhir/Encounter) and when it last changed (NULL: never since created) */
     "ALTER TABLE contact ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
     "ALTER TABLE contact ADD COLUMN updated_at INTEGER;\n",
+
+    /* 16: the Bulk Data export jobs (src/store/sqlite_fhir_export.c): one row a job, so every
+       server sees it; dir is the export directory of the server running it */
+    "CREATE TABLE fhir_export_job (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  account_id INTEGER NOT NULL,\n"
+    "  role INTEGER NOT NULL,\n"
+    "  scope_unit INTEGER NOT NULL,\n"
+    "  scope_leader INTEGER NOT NULL,\n"
+    "  level INTEGER NOT NULL,\n"
+    "  group_id INTEGER,\n"
+    "  types INTEGER NOT NULL,\n"
+    "  since INTEGER,\n"
+    "  kicked_off INTEGER NOT NULL,\n"
+    "  request TEXT NOT NULL,\n"
+    "  client_addr TEXT NOT NULL,\n"
+    "  dir TEXT,\n"
+    "  state TEXT NOT NULL,\n"
+    "  progress TEXT NOT NULL,\n"
+    "  error TEXT,\n"
+    "  outputs TEXT NOT NULL,\n"
+    "  finished_at INTEGER,\n"
+    "  heartbeat_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX fhir_export_job_state ON fhir_export_job(state, kicked_off);\n",
 };
 
 const int store_sqlite_migration_count =

@@ -361,6 +361,37 @@ test('DELETE cancels a running export: its status and files are gone', async () 
   assert.ok(!existsSync(dir), 'the job directory is removed');
 });
 
+test('jobs are kept in the database: after a restart a finished export is served and one cut short runs again', async () => {
+  const opts = { maxBody: 32 * 1024 * 1024, exportDir: join(a.dir, 'exports') };
+  const done = await kickoff(a, 'peer', '/fhir/Patient/$export?_type=Patient');
+  const before = await manifest(a, 'peer', done);
+  // a system export of everything runs for a while: the restart comes while it runs
+  const cut = await kickoff(a, 'admin', '/fhir/$export');
+  for (let i = 0; i < 100; i++) {
+    const r = await a.req('GET', cut, { token: a.tokens.admin });
+    if (r.status !== 202 || r.headers.get('x-progress') !== 'queued') break;
+    await sleep(50);
+  }
+  await a.restart(opts);
+  const again = await a.req('GET', done, { token: a.tokens.peer });
+  assert.equal(again.status, 200, again.text);
+  // the same manifest (the file URLs name the server answering: the port changed)
+  const paths = (m) => ({ ...m, output: m.output.map((o) => ({ ...o, url: new URL(o.url).pathname })) });
+  assert.deepEqual(paths(again.json), paths(before), 'the finished export answers the same manifest');
+  const files = await download(a, 'peer', again.json);
+  assert.equal(files.Patient.length, before.output[0].count);
+  // the cut one was put back in the queue by the stop and runs to the end after the restart
+  const m = await manifest(a, 'admin', cut);
+  const all = await download(a, 'admin', m);
+  const patients = await searchIds(a, 'admin', '/fhir/Patient?_count=1000');
+  assert.deepEqual(all.Patient.map((l) => JSON.parse(l).id).sort(), patients);
+  assert.ok(all.Observation.length > 0 && all.Encounter.length > 0);
+  for (const s of [done, cut]) {
+    assert.equal((await a.req('DELETE', s, { token: a.tokens.admin })).status, 202);
+    assert.ok(!existsSync(join(opts.exportDir, s.split('/').pop())), 'a deleted job leaves no files');
+  }
+});
+
 test('past the ceiling of running exports a kick-off answers 429 with Retry-After', async () => {
   const started = [];
   let refused = null;

@@ -20,6 +20,7 @@
 #include "store/schema_pg.h"
 #include "store/schema_sqlite.h"
 #include "store/store.h"
+#include "store/store_fhir_export.h"
 
 static char dir[64];
 static char file[128], file2[128];
@@ -2975,6 +2976,140 @@ static void test_stream_reads(void **state)
     db_close(c);
 }
 
+/*
+ * The Bulk export jobs' rows (store_fhir_export.h): the ceilings counted in
+ * the insert's transaction, claims oldest first, a cancel seen by the
+ * runner's next write, a job finished once, a requeue, and the clean-up's
+ * choice of finished and lost jobs.
+ */
+typedef struct export_op {
+    enum { EX_INSERT, EX_CLAIM, EX_PROGRESS, EX_FINISH, EX_CANCEL, EX_REQUEUE, EX_DELETE } op;
+    const char *id;
+    pl_time at;
+    int active_max, kept_max;
+    pl_arena *a;
+    store_export_job job;
+} export_op;
+
+static pl_status export_tx(store_tx *tx, void *ctx, pl_err *err)
+{
+    export_op *o = ctx;
+    switch (o->op) {
+    case EX_INSERT:
+        return store_export_insert(tx, &o->job, o->active_max, o->kept_max, err);
+    case EX_CLAIM:
+        return store_export_claim(tx, "/srv/exports", o->at, o->a, &o->job, err);
+    case EX_PROGRESS:
+        return store_export_progress(tx, o->id, "Patient 5/9", "0:1:5", o->at, err);
+    case EX_FINISH:
+        return store_export_finish(tx, o->id, STORE_EXPORT_DONE, NULL, "0:1:9", o->at, err);
+    case EX_CANCEL:
+        return store_export_cancel(tx, o->id, err);
+    case EX_REQUEUE:
+        return store_export_requeue(tx, o->id, err);
+    case EX_DELETE:
+        return store_export_delete(tx, o->id, err);
+    }
+    return PL_OK;
+}
+
+static pl_status export_do(store *s, export_op o)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    return store_write(s, export_tx, &o, &err);
+}
+
+static void test_export_jobs(void **state)
+{
+    (void)state;
+    store *s = open_new();
+    pl_arena a;
+    pl_arena_init(&a, 1u << 20);
+    pl_err err;
+    pl_err_clear(&err);
+    const char *ids[] = {"aaaa", "bbbb", "cccc", "dddd"};
+    for (int i = 0; i < 3; i++) {
+        export_op o = {.op = EX_INSERT, .active_max = 3, .kept_max = 5};
+        o.job = (store_export_job){.id = ids[i],
+                                   .account_id = 1,
+                                   .role = 1,
+                                   .types = 3,
+                                   .since = PL_TIME_NONE,
+                                   .kicked_off = 1000 - i,
+                                   .request = "http://h/fhir/$export",
+                                   .client_addr = "::1"};
+        assert_int_equal(export_do(s, o), PL_OK);
+    }
+    export_op more = {.op = EX_INSERT, .active_max = 3, .kept_max = 5};
+    more.job = (store_export_job){.id = ids[3],
+                                  .account_id = 1,
+                                  .kicked_off = 2000,
+                                  .since = PL_TIME_NONE,
+                                  .request = "r",
+                                  .client_addr = "a"};
+    assert_int_equal(export_do(s, more), PL_LIMIT); /* three queued */
+    more.active_max = 10;
+    more.kept_max = 3;
+    assert_int_equal(export_do(s, more), PL_LIMIT); /* three kept */
+
+    /* claims: the oldest kick-off first (cccc was kicked off first) */
+    export_op claim = {.op = EX_CLAIM, .at = 5000, .a = &a};
+    pl_status st = store_write(s, export_tx, &claim, &err);
+    assert_int_equal(st, PL_OK);
+    assert_string_equal(claim.job.id, "cccc");
+    assert_int_equal(claim.job.state, STORE_EXPORT_RUNNING);
+    assert_string_equal(claim.job.dir, "/srv/exports");
+    assert_int_equal(claim.job.types, 3);
+    assert_int_equal(claim.job.since, PL_TIME_NONE);
+    assert_int_equal(store_write(s, export_tx, &claim, &err), PL_OK);
+    assert_string_equal(claim.job.id, "bbbb");
+
+    /* progress on a running job; after a cancel the runner's next write is refused */
+    assert_int_equal(export_do(s, (export_op){.op = EX_PROGRESS, .id = "cccc", .at = 5001}), PL_OK);
+    store_export_job got;
+    assert_int_equal(store_export_get(s, "cccc", &a, &got, &err), PL_OK);
+    assert_string_equal(got.progress, "Patient 5/9");
+    assert_string_equal(got.outputs, "0:1:5");
+    assert_int_equal(got.heartbeat_at, 5001);
+    assert_int_equal(export_do(s, (export_op){.op = EX_CANCEL, .id = "cccc"}), PL_OK);
+    assert_int_equal(export_do(s, (export_op){.op = EX_PROGRESS, .id = "cccc", .at = 5002}),
+                     PL_STALE);
+    assert_int_equal(export_do(s, (export_op){.op = EX_FINISH, .id = "cccc", .at = 5002}),
+                     PL_STALE);
+
+    /* a job finishes once; a queued one cannot be requeued, a running one can */
+    assert_int_equal(export_do(s, (export_op){.op = EX_FINISH, .id = "bbbb", .at = 6000}), PL_OK);
+    assert_int_equal(export_do(s, (export_op){.op = EX_FINISH, .id = "bbbb", .at = 6001}),
+                     PL_STALE);
+    assert_int_equal(store_export_get(s, "bbbb", &a, &got, &err), PL_OK);
+    assert_int_equal(got.state, STORE_EXPORT_DONE);
+    assert_int_equal(got.finished_at, 6000);
+    assert_string_equal(got.outputs, "0:1:9");
+    assert_int_equal(export_do(s, (export_op){.op = EX_REQUEUE, .id = "aaaa"}), PL_STALE);
+    assert_int_equal(store_write(s, export_tx, &claim, &err), PL_OK);
+    assert_string_equal(claim.job.id, "aaaa");
+    assert_int_equal(export_do(s, (export_op){.op = EX_REQUEUE, .id = "aaaa"}), PL_OK);
+    assert_int_equal(store_export_get(s, "aaaa", &a, &got, &err), PL_OK);
+    assert_int_equal(got.state, STORE_EXPORT_QUEUED);
+    assert_null(got.dir);
+
+    /* the clean-up: bbbb finished before 6500, cccc cancelled with no heartbeat since 5001;
+       aaaa is queued and stays */
+    store_export_job *stale;
+    int n = 0;
+    assert_int_equal(store_export_stale(s, 6500, 5500, 10, &a, &stale, &n, &err), PL_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(stale[0].id, "cccc");
+    assert_string_equal(stale[1].id, "bbbb");
+    assert_int_equal(store_export_stale(s, 5999, 5000, 10, &a, &stale, &n, &err), PL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(export_do(s, (export_op){.op = EX_DELETE, .id = "cccc"}), PL_OK);
+    assert_int_equal(store_export_get(s, "cccc", &a, &got, &err), PL_NOTFOUND);
+    pl_arena_free(&a);
+    store_close(s);
+}
+
 PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
              cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
              cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
@@ -3009,4 +3144,5 @@ PL_TEST_MAIN(cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup
                                              teardown),
              cmocka_unit_test_setup_teardown(test_copy_verified_all_or_nothing, setup, teardown),
              cmocka_unit_test_setup_teardown(test_copy_awkward_values, setup, teardown),
-             cmocka_unit_test_setup_teardown(test_stream_reads, setup, teardown))
+             cmocka_unit_test_setup_teardown(test_stream_reads, setup, teardown),
+             cmocka_unit_test_setup_teardown(test_export_jobs, setup, teardown))
