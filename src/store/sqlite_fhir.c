@@ -72,6 +72,14 @@ static const char *const SQL_OBS_SEARCH[4] = {
     OBS_SELECT OBS_COND OBS_BY_DATE,
     OBS_SELECT "m.participant_id = ?4 AND " OBS_COND OBS_BY_DATE,
 };
+/* how many measurements match (the score Observations' offset follows them); its own _id
+   range at ?22-?23 */
+static const char *const SQL_MEAS_COUNT[2] = {
+    "SELECT count(*) FROM measurement m JOIN participant p ON p.id = m.participant_id "
+    "WHERE " OBS_COND,
+    "SELECT count(*) FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE "
+    "m.participant_id = ?4 AND " OBS_COND,
+};
 static const char SQL_PATIENT_SEARCH[] =
     "SELECT p.id FROM participant p WHERE " SCOPE_COND
     " AND (CAST(?3 AS BIGINT) IS NULL OR p.id = ?3)"
@@ -199,6 +207,17 @@ int sq_fhir_variant(const store_fhir_query *q)
     return (q->participant_id ? 1 : 0) + (q->sort ? 2 : 0);
 }
 
+/* The key range (lo, hi] of q: _id and the keyset narrow it to what the planner can seek. */
+static void key_range(const store_fhir_query *q, bool keyset, pl_id *lo, pl_id *hi)
+{
+    *lo = keyset && q->after > 0 ? q->after : 0;
+    *hi = INT64_MAX;
+    if (q->id > 0) {
+        *lo = q->id - 1 > *lo ? q->id - 1 : *lo;
+        *hi = q->id;
+    }
+}
+
 pl_status sq_fhir_page(conn *c, db_stmt *st, const store_fhir_query *q, int limit_param,
                        pl_arena *a, pl_id **ids, int *n, bool *more, pl_err *err)
 {
@@ -211,12 +230,8 @@ pl_status sq_fhir_page(conn *c, db_stmt *st, const store_fhir_query *q, int limi
         db_clear_bindings(st);
         return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
     }
-    /* _id and the keyset both narrow the key range, which the planner can seek */
-    pl_id lo = q->after > 0 ? q->after : 0, hi = INT64_MAX;
-    if (q->id > 0) {
-        lo = q->id - 1 > lo ? q->id - 1 : lo;
-        hi = q->id;
-    }
+    pl_id lo, hi;
+    key_range(q, true, &lo, &hi);
     db_bind_int64(st, 1, q->scope.unit_id);
     db_bind_int64(st, 2, q->scope.peer_leader_id);
     sq_bind_id(st, 3, q->id);
@@ -248,6 +263,18 @@ static pl_status run_search(conn *c, db_stmt *st, const store_fhir_query *q, pl_
     return sq_fhir_page(c, st, q, 20, a, ids, n, more, err);
 }
 
+/* The Observation conditions ?4-?16 of the search and the count. */
+static void bind_observation(db_stmt *st, const store_fhir_query *q)
+{
+    sq_bind_id(st, 4, q->participant_id);
+    for (int i = 0; i < q->ncodes && i < STORE_FHIR_CODES_MAX; i++)
+        sq_bind_text(st, 5 + i, q->codes[i]);
+    bind_range(st, 13, q->date.lo, q->date.hi);
+    bind_range(st, 15, q->date.ne_lo, q->date.ne_hi);
+    if (q->date.ne_lo != PL_TIME_NONE && q->date.ne_hi == PL_TIME_NONE)
+        db_bind_int64(st, 16, INT64_MAX);
+}
+
 pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_arena *a,
                                         pl_id **ids, int *n, bool *more, pl_err *err)
 {
@@ -261,15 +288,38 @@ pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_
     db_stmt *st = sq_stmt(c, SQL_OBS_SEARCH[sq_fhir_variant(q)], err);
     if (!st)
         return err->status;
-    sq_bind_id(st, 4, q->participant_id);
-    for (int i = 0; i < q->ncodes && i < STORE_FHIR_CODES_MAX; i++)
-        sq_bind_text(st, 5 + i, q->codes[i]);
-    bind_range(st, 13, q->date.lo, q->date.hi);
-    bind_range(st, 15, q->date.ne_lo, q->date.ne_hi);
-    if (q->date.ne_lo != PL_TIME_NONE && q->date.ne_hi == PL_TIME_NONE)
-        db_bind_int64(st, 16, INT64_MAX);
+    bind_observation(st, q);
     db_bind_int(st, 19, q->sort);
     return run_search(c, st, q, a, ids, n, more, err);
+}
+
+pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int64_t *count,
+                                       pl_err *err)
+{
+    *count = 0;
+    if (SQ_SCOPE_EMPTY(q->scope))
+        return PL_OK;
+    conn *c = sq_reader(s, err);
+    if (!c)
+        return err->status;
+    db_stmt *st = sq_stmt(c, SQL_MEAS_COUNT[q->participant_id ? 1 : 0], err);
+    if (!st)
+        return err->status;
+    pl_id lo, hi;
+    key_range(q, false, &lo, &hi);
+    db_bind_int64(st, 1, q->scope.unit_id);
+    db_bind_int64(st, 2, q->scope.peer_leader_id);
+    sq_bind_id(st, 3, q->id);
+    bind_observation(st, q);
+    sq_bind_time(st, 17, q->updated.lo);
+    sq_bind_time(st, 18, q->updated.hi);
+    db_bind_int64(st, 22, lo);
+    db_bind_int64(st, 23, hi);
+    pl_status r = sq_step_row(c, st, err, "count");
+    *count = r == PL_OK ? db_column_int64(st, 0) : 0;
+    db_reset(st);
+    db_clear_bindings(st);
+    return r;
 }
 
 pl_status store_fhir_patient_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,

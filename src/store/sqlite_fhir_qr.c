@@ -6,7 +6,10 @@
  * "CAST(?n AS type) IS NULL OR ...", so combinations of parameters share a
  * cached statement, kept in variants by the access path that drives it
  * (sq_fhir_variant: a participant's index, the id order); paging is
- * LIMIT/OFFSET or the keyset, through sq_fhir_page. The counts
+ * LIMIT/OFFSET or the keyset, through sq_fhir_page. The Observation search
+ * serves measurements then scores, and the scores' offset is the page's
+ * offset less the number of measurements that match
+ * (store_fhir_measurement_count, beside that search in sqlite_fhir.c). The counts
  * repeat their search's conditions: the Observation search serves
  * measurements then scores, and the scores' offset is the page's offset
  * less the number of measurements that match.
@@ -43,26 +46,6 @@ static const char *const SQL_QR_SEARCH[4] = {
     "SELECT r.id" QR_WHERE QR_BY_PARTICIPANT QR_KEYS QR_BY_ID,
     "SELECT r.id" QR_WHERE QR_KEYS QR_BY_DATE,
     "SELECT r.id" QR_WHERE QR_BY_PARTICIPANT QR_KEYS QR_BY_DATE,
-};
-
-/* the conditions of sqlite_fhir.c's Observation search, numbered alike (?1-?18); a count
-   with a participant is driven by its index */
-#define MEAS_COND                                                                                  \
-    SCOPE_COND                                                                                     \
-    " AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR "           \
-    "m.participant_id = ?4)"                                                                       \
-    " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"             \
-    " AND (CAST(?13 AS BIGINT) IS NULL OR m.effective_at >= ?13) AND (CAST(?14 AS "                \
-    "BIGINT) IS NULL OR m.effective_at < ?14)"                                                     \
-    " AND (CAST(?15 AS BIGINT) IS NULL OR m.effective_at < ?15 OR m.effective_at >= "              \
-    "?16)"                                                                                         \
-    " AND (CAST(?17 AS BIGINT) IS NULL OR m.created_at >= ?17) AND (CAST(?18 AS "                  \
-    "BIGINT) IS NULL OR m.created_at < ?18)"
-static const char *const SQL_MEAS_COUNT[2] = {
-    "SELECT count(*) FROM measurement m JOIN participant p ON p.id = m.participant_id "
-    "WHERE " MEAS_COND,
-    "SELECT count(*) FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE "
-    "m.participant_id = ?4 AND " MEAS_COND,
 };
 
 /* ?3 id, ?4 participant, ?5-?12 statuses, ?13-?14 status_changed_at, ?15 limit, ?16 offset,
@@ -121,31 +104,6 @@ pl_status store_fhir_qr_search(store *s, const store_fhir_query *q, bool scored_
     db_bind_int(st, 19, scored_only ? 1 : 0);
     db_bind_int(st, 20, q->sort);
     return sq_fhir_page(c, st, q, 21, a, ids, n, more, err);
-}
-
-static pl_status count_of(conn *c, db_stmt *st, int64_t *count, pl_err *err)
-{
-    pl_status r = sq_step_row(c, st, err, "count");
-    *count = r == PL_OK ? db_column_int64(st, 0) : 0;
-    db_reset(st);
-    db_clear_bindings(st);
-    return r;
-}
-
-pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int64_t *count,
-                                       pl_err *err)
-{
-    *count = 0;
-    if (SQ_SCOPE_EMPTY(q->scope))
-        return PL_OK;
-    conn *c = sq_reader(s, err);
-    if (!c)
-        return err->status;
-    db_stmt *st = sq_stmt(c, SQL_MEAS_COUNT[q->participant_id ? 1 : 0], err);
-    if (!st)
-        return err->status;
-    bind_common(st, q, true);
-    return count_of(c, st, count, err);
 }
 
 pl_status store_fhir_referral_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,

@@ -68,6 +68,9 @@ typedef struct store_fhir_query {
 /* Measurement ids matching q (participant in scope); *more when another page follows. */
 pl_status store_fhir_observation_search(store *s, const store_fhir_query *q, pl_arena *a,
                                         pl_id **ids, int *n, bool *more, pl_err *err);
+/* How many measurements store_fhir_observation_search matches (offset, count, after ignored). */
+pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int64_t *count,
+                                       pl_err *err);
 /* Participant ids matching q (id, participant_id as _id, updated); codes/date are ignored. */
 pl_status store_fhir_patient_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
                                     int *n, bool *more, pl_err *err);

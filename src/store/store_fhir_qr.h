@@ -16,9 +16,6 @@
 /* Questionnaire response ids (scored_only: those with a score, the score Observations). */
 pl_status store_fhir_qr_search(store *s, const store_fhir_query *q, bool scored_only, pl_arena *a,
                                pl_id **ids, int *n, bool *more, pl_err *err);
-/* How many measurements store_fhir_observation_search matches (offset and count ignored). */
-pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int64_t *count,
-                                       pl_err *err);
 /* Referral ids matching q, ascending. */
 pl_status store_fhir_referral_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
                                      int *n, bool *more, pl_err *err);
