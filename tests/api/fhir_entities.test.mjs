@@ -84,13 +84,13 @@ const encounter = (pid, extra = {}) => ({
   ...extra,
 });
 
-test('metadata tells the truth: Encounter is written, the others are read and searched only', async () => {
+test('metadata tells the truth: Encounter is written and deleted, the others written too', async () => {
   const cap = await ok('/fhir/metadata', 'manager');
   const by = Object.fromEntries(cap.rest[0].resource.map((r) => [r.type, r]));
   const codes = (t) => by[t].interaction.map((i) => i.code).sort();
   assert.deepEqual(codes('Encounter'), ['create', 'delete', 'read', 'search-type', 'update', 'vread']);
   for (const t of ['Organization', 'Practitioner', 'PractitionerRole', 'Group'])
-    assert.deepEqual(codes(t), ['read', 'search-type', 'vread'], t);
+    assert.deepEqual(codes(t), ['create', 'read', 'search-type', 'update', 'vread'], t);
   assert.deepEqual(by.Encounter.searchInclude, ['Encounter:patient']);
 });
 
