@@ -1084,7 +1084,7 @@ static field_map group_fields[] = {{"unit_id", "managingEntity"},
                                    {"participant_id", "entity"},
                                    {"joined_on", "period.start"},
                                    {"left_on", "period.end"}};
-#define NMAP(m) (sizeof m / sizeof m[0])
+#define NMAP(m) (sizeof(m) / sizeof((m)[0]))
 
 /*
  * The body as one resource of `type` read by reader; false with the answer written (400 or

@@ -626,7 +626,7 @@ pl_status fhir_organization_from_json(json_object *o, pl_arena *a, fhir_organiza
                      "must be true: peerlink keeps no inactive org units (their records stay "
                      "with them)");
     out->u.name = get_str(o, "name", "name", a, err);
-    if (!out->u.name)
+    if (!out->u.name || !*out->u.name)
         pl_err_field(err, "name", "is required");
     out->u.code = identifier_value(o, FHIR_SYS_ORG_CODE, a, err);
     json_object *types = get(o, "type", json_type_array, "type", err);
@@ -791,7 +791,7 @@ pl_status fhir_group_from_json(json_object *o, pl_arena *a, fhir_group *out, pl_
     if (!get_bool(o, "actual", true, err))
         pl_err_field(err, "actual", "must be true: a peerlink group lists its members");
     out->g.name = get_str(o, "name", "name", a, err);
-    if (!out->g.name)
+    if (!out->g.name || !*out->g.name)
         pl_err_field(err, "name", "is required");
     json_object *code = get(o, "code", json_type_object, "code", err);
     const char *kind = concept_code(code, "code", FHIR_CS_GROUP_KIND, a, err);
