@@ -131,8 +131,10 @@ test('Practitioner and PractitionerRole: staff accounts with their role and unit
   assert.equal((await fhir('GET', '/fhir/PractitionerRole', 'evaluator')).status, 403);
   // the Mi Salud navigator does not see Shanghai's accounts
   assertOutcome(await fhir('GET', `/fhir/Practitioner/${peer.id}`, 'navigator'), 404, /not known/);
-  // read-only: no create
-  assert.equal((await fhir('POST', '/fhir/Practitioner', 'admin', { resourceType: 'Practitioner' })).status, 405);
+  // never deleted (an account is turned off); a create without a username names the field
+  assert.equal((await fhir('DELETE', `/fhir/Practitioner/${peer.id}`, 'admin')).status, 405);
+  assertOutcome(await fhir('POST', '/fhir/Practitioner', 'admin', { resourceType: 'Practitioner' }),
+    422, /^identifier is required/m);
 });
 
 test('Organization: org units with their kind and parent, searched by partof and name, scoped', async () => {
