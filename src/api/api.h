@@ -210,5 +210,14 @@ void api_fhir_practitioner_role_vread(http_request *req, http_response *res);
 void api_fhir_group_search(http_request *req, http_response *res);
 void api_fhir_group_read(http_request *req, http_response *res);
 void api_fhir_group_vread(http_request *req, http_response *res);
+/* FHIR Organization, Practitioner(Role) and Group writes (fhir_entities.c) */
+void api_fhir_organization_create(http_request *req, http_response *res);
+void api_fhir_organization_update(http_request *req, http_response *res);
+void api_fhir_practitioner_create(http_request *req, http_response *res);
+void api_fhir_practitioner_update(http_request *req, http_response *res);
+void api_fhir_practitioner_role_create(http_request *req, http_response *res);
+void api_fhir_practitioner_role_update(http_request *req, http_response *res);
+void api_fhir_group_create(http_request *req, http_response *res);
+void api_fhir_group_update(http_request *req, http_response *res);
 
 #endif

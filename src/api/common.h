@@ -211,6 +211,50 @@ pl_status api_referral_transition_tx(store_tx *tx, http_request *req, pl_id id, 
  * it closes and the next it opens (store_followup_refresh). Sets c->id. */
 pl_status api_contact_record_tx(store_tx *tx, http_request *req, pl_contact *c, pl_err *err);
 
+/* Creates org unit u under u->parent_id as POST /org-units does: the parent in the caller's
+ * scope, the program taken from it, validated, inserted, audited. Sets u->id and version. */
+pl_status api_org_unit_create_tx(store_tx *tx, http_request *req, pl_org_unit *u, pl_err *err);
+/* Changes org unit u->id to *u (name, code, kind, parent; program and arm kept from it) under
+ * If-Match (if_match -1: none): the unit and a new parent in the caller's scope, the kind
+ * staying inside the hierarchy's rules (a network or program stays one; no unit becomes
+ * one), the parent in the same program and not below the unit, validated, audited. */
+pl_status api_org_unit_update_tx(store_tx *tx, http_request *req, pl_org_unit *u, int if_match,
+                                 pl_err *err);
+
+/* What a staff change sets (the set_* flags say which); password_hash non-NULL: a reset. */
+typedef struct api_staff_change {
+    bool set_display_name, set_role, set_scope, set_language, set_disabled;
+    const char *display_name;
+    pl_role role;
+    pl_id scope_unit_id;
+    const char *language;
+    bool disabled;
+    const char *password_hash;
+} api_staff_change;
+/* Creates account a (validated) with password_hash as POST /staff does: scope checked,
+ * inserted, audited. Sets a->id. */
+pl_status api_staff_create_tx(store_tx *tx, http_request *req, pl_staff_account *a,
+                              const char *password_hash, pl_err *err);
+/* Changes account id as PATCH /staff/{id} (or POST .../password) does: If-Match (-1: none),
+ * validated, scope checked, sessions ended when disabled or reset, audited. *out is the
+ * account after the change. */
+pl_status api_staff_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                              const api_staff_change *ch, pl_staff_account *out, pl_err *err);
+
+/* Creates (before NULL) or updates group g as POST/PATCH /groups do: unit in scope, peer
+ * leader of its program, co-leader of the care team, validated, inserted or updated at
+ * before->version, audited. */
+pl_status api_group_save_tx(store_tx *tx, http_request *req, pl_group *g, const pl_group *before,
+                            pl_err *err);
+/* Adds membership m (participant in the caller's scope: the caller checked) as POST
+ * /groups/{id}/members does: no overlapping membership, audited. Sets m->id. */
+pl_status api_group_member_add_tx(store_tx *tx, http_request *req, pl_group_member *m, pl_err *err);
+/* Ends membership id of group_id on left_on as POST .../members/{id}/end does (kept, dated),
+ * audited; *out is the membership after. */
+pl_status api_group_member_end_tx(store_tx *tx, http_request *req, pl_id group_id, pl_id id,
+                                  pl_date left_on, const char *reason, pl_group_member *out,
+                                  pl_err *err);
+
 /* ---- FHIR (fhir.c) ------------------------------------------------------- */
 
 /* True for a request under /fhir: its errors are OperationOutcome, its bodies fhir+json. */

@@ -2,7 +2,8 @@
  * fhir_entities.c - the FHIR R4 REST side of Encounter (contacts: read,
  * vread, search, create, update, delete), Organization (org units),
  * Practitioner and PractitionerRole (staff accounts) and Group (groups with
- * their members): read, vread, search.
+ * their members): read, vread, search, create, update (at the end of this
+ * file: each runs the JSON API's own write step).
  *
  * Mapping is src/fhir/fhir_entities.c, SQL src/store/sqlite_fhir_entities.c;
  * this file does scope, audit and the writes. It uses fhir_int.h's shared
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/time.h"
 #include "fhir/fhir_entities.h"
 #include "fhir_int.h"
 #include "store/store_fhir_entities.h"
@@ -944,7 +946,10 @@ static json_object *group_json(http_request *req, http_response *res, const pl_g
     pl_time at = PL_TIME_NONE;
     if (store_fhir_group_updated(app->store, g->id, &at, &err) != PL_OK)
         at = PL_TIME_NONE;
-    return fhir_group_json(g, all, total, at);
+    pl_id leader = 0;
+    if (store_fhir_leader_account(app->store, g->peer_leader_id, &leader, &err) != PL_OK)
+        leader = 0;
+    return fhir_group_json(g, all, total, at, leader);
 }
 
 static void read_group(http_request *req, http_response *res, bool vread)
@@ -1041,4 +1046,604 @@ void api_fhir_group_search(http_request *req, http_response *res)
         json_object_array_add(entries, fhir_api_entry(req, "Group", g.id, o, "match"));
     }
     fhir_api_send(res, 200, fhir_api_searchset(req, &qp, &q, entries, more));
+}
+
+/* ---- Organization, Practitioner, PractitionerRole, Group: writing ----------------------
+ * Each write reads the body with its fhir_*_from_json reader, then runs the JSON API's own
+ * step (api_org_unit_*_tx, api_staff_*_tx, api_group_*_tx) in one api_write transaction, so
+ * the rules, scope checks and audit are those of the JSON API; the domain's field names in
+ * its errors become the resource's FHIR paths (rename_fields()). */
+
+typedef const char *const field_map[2];
+
+/* Renames err's fields by map (domain name -> FHIR path), prefixing prefix to each. */
+static void rename_fields(http_request *req, pl_err *err, field_map *map, size_t n,
+                          const char *prefix)
+{
+    for (int i = 0; i < err->nfields; i++) {
+        const char *to = err->fields[i].field;
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(to, map[j][0]) == 0) {
+                to = map[j][1];
+                break;
+            }
+        snprintf(err->fields[i].field, sizeof err->fields[i].field, "%s",
+                 pl_arena_printf(&req->arena, "%s%s", prefix, to));
+    }
+}
+
+static field_map org_fields[] = {
+    {"parent_id", "partOf"}, {"kind", "type"}, {"code", "identifier"}, {"name", "name"}};
+static field_map staff_fields[] = {
+    {"username", "identifier"}, {"display_name", "name"}, {"language", "communication"},
+    {"disabled", "active"},     {"role", "code"},         {"scope_unit_id", "organization"}};
+static field_map group_fields[] = {{"unit_id", "managingEntity"},
+                                   {"kind", "code"},
+                                   {"name", "name"},
+                                   {"peer_leader_id", "extension"},
+                                   {"participant_id", "entity"},
+                                   {"joined_on", "period.start"},
+                                   {"left_on", "period.end"}};
+#define NMAP(m) (sizeof(m) / sizeof((m)[0]))
+
+/*
+ * The body as one resource of `type` read by reader; false with the answer written (400 or
+ * 422 naming the FHIR paths) and audited. On update (id > 0) an id in the body must be the
+ * URL's.
+ */
+typedef pl_status (*reader_fn)(json_object *o, pl_arena *a, void *out, pl_err *err);
+
+static bool read_body(http_request *req, http_response *res, const char *type, pl_id id,
+                      reader_fn reader, void *out, const char **body_id, const char *entity)
+{
+    json_object *o = fhir_api_body(req, res);
+    if (!o)
+        return false;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_status st = reader(o, &req->arena, out, &err);
+    json_object_put(o);
+    if (st == PL_OK && id > 0 && *body_id &&
+        strcmp(*body_id, pl_arena_printf(&req->arena, "%lld", (long long)id)) != 0)
+        pl_err_field(&err, "id", "must be the id of the URL, %lld", (long long)id);
+    if (err.nfields || st != PL_OK) {
+        if (err.nfields)
+            err.status = PL_INVALID;
+        if (!err.message[0])
+            snprintf(err.message, sizeof err.message, "the %s cannot be written", type);
+        api_fhir_fail(res, &err);
+        api_audit(req, id > 0 ? "update" : "create", entity, id, 0, res->status);
+        return false;
+    }
+    return true;
+}
+
+static pl_status read_org_body(json_object *o, pl_arena *a, void *out, pl_err *err)
+{
+    return fhir_organization_from_json(o, a, out, err);
+}
+
+static pl_status read_practitioner_body(json_object *o, pl_arena *a, void *out, pl_err *err)
+{
+    return fhir_practitioner_from_json(o, a, out, err);
+}
+
+static pl_status read_role_body(json_object *o, pl_arena *a, void *out, pl_err *err)
+{
+    return fhir_practitioner_role_from_json(o, a, out, err);
+}
+
+static pl_status read_group_body(json_object *o, pl_arena *a, void *out, pl_err *err)
+{
+    return fhir_group_from_json(o, a, out, err);
+}
+
+/* A write's answer: the resource, its version as ETag, Location on create. */
+static void answer_resource(http_request *req, api_result *out, const char *type, pl_id id,
+                            json_object *o, int version, bool created)
+{
+    out->status = created ? 201 : 200;
+    out->body = api_json_text(req, o);
+    out->version = version;
+    if (created)
+        out->location =
+            pl_arena_printf(&req->arena, "/fhir/%s/%lld/_history/%d", type, (long long)id, version);
+}
+
+/* ---- Organization ---------------------------------------------------------------------- */
+
+typedef struct org_write {
+    pl_org_unit u;
+    int if_match;
+    bool create;
+} org_write;
+
+static pl_status org_write_fn(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    org_write *w = ctx;
+    pl_status st = w->create ? api_org_unit_create_tx(tx, req, &w->u, err)
+                             : api_org_unit_update_tx(tx, req, &w->u, w->if_match, err);
+    if (st != PL_OK) {
+        rename_fields(req, err, org_fields, NMAP(org_fields), "");
+        return st;
+    }
+    answer_resource(req, out, "Organization", w->u.id,
+                    fhir_organization_json(&w->u, (pl_time)time(NULL)), w->u.version, w->create);
+    return PL_OK;
+}
+
+static bool org_prepare(http_request *req, http_response *res, pl_id id, org_write *w)
+{
+    fhir_organization fo;
+    if (!read_body(req, res, "Organization", id, read_org_body, &fo, &fo.id, "org_unit"))
+        return false;
+    w->u = fo.u;
+    w->u.id = id;
+    w->u.parent_id = fo.parent;
+    if (w->create && (fo.u.kind == PL_ORG_NETWORK || fo.u.kind == PL_ORG_PROGRAM)) {
+        pl_err err;
+        pl_err_clear(&err);
+        pl_err_field(&err, "type",
+                     "a network or program is created through the JSON API (a program "
+                     "carries its language, key functions and settings)");
+        api_fhir_fail(res, &err);
+        api_audit(req, "create", "org_unit", 0, 0, res->status);
+        return false;
+    }
+    return true;
+}
+
+void api_fhir_organization_create(http_request *req, http_response *res)
+{
+    org_write w = {.if_match = -1, .create = true};
+    if (!fhir_api_negotiate(req, res) || !org_prepare(req, res, 0, &w))
+        return;
+    api_write(req, res, org_write_fn, &w, sizeof w, "org_unit", 0);
+}
+
+void api_fhir_organization_update(http_request *req, http_response *res)
+{
+    org_write w = {.create = false};
+    pl_id id;
+    pl_org_unit cur;
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Organization", &id) ||
+        !load_org(req, res, id, &cur) || !if_match(req, res, &w.if_match) ||
+        !org_prepare(req, res, id, &w))
+        return;
+    api_write(req, res, org_write_fn, &w, sizeof w, "org_unit", 0);
+}
+
+/* ---- Practitioner and PractitionerRole ---------------------------------------------------- */
+
+/* A Practitioner made through FHIR has no password (FHIR carries no secret): no argon2id
+ * string matches this one, so the account cannot log in until an admin sets a password
+ * (POST /api/v1/staff/{id}/password). */
+#define NO_PASSWORD "!unset: no password yet"
+
+typedef struct staff_write {
+    pl_staff_account a; /* create */
+    pl_id id;           /* update */
+    int if_match;
+    api_staff_change ch;
+    bool role; /* answer as PractitionerRole */
+    bool create;
+} staff_write;
+
+static pl_status staff_write_fn(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                                pl_err *err)
+{
+    staff_write *w = ctx;
+    pl_staff_account a = w->a;
+    pl_status st = w->create && !w->role
+                       ? api_staff_create_tx(tx, req, &a, NO_PASSWORD, err)
+                       : api_staff_update_tx(tx, req, w->id, w->if_match, &w->ch, &a, err);
+    if (st != PL_OK) {
+        rename_fields(req, err, staff_fields, NMAP(staff_fields), "");
+        return st;
+    }
+    if (w->create && !w->role)
+        a.version = 1;
+    answer_resource(req, out, w->role ? "PractitionerRole" : "Practitioner", a.id,
+                    w->role ? fhir_practitioner_role_json(&a) : fhir_practitioner_json(&a),
+                    a.version, w->create);
+    return PL_OK;
+}
+
+static void staff_refuse(http_request *req, http_response *res, pl_id id, const char *field,
+                         const char *rule)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    pl_err_field(&err, field, "%s", rule);
+    api_fhir_fail(res, &err);
+    api_audit(req, id ? "update" : "create", "staff_account", id, 0, res->status);
+}
+
+/*
+ * A new account waits for its role: until a PractitionerRole names one (and a scope) it is
+ * disabled, an evaluator scoped to the first unit (the root), the least an account can be.
+ */
+void api_fhir_practitioner_create(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    staff_write w = {.if_match = -1, .create = true};
+    fhir_practitioner fp;
+    if (!fhir_api_negotiate(req, res) ||
+        !read_body(req, res, "Practitioner", 0, read_practitioner_body, &fp, &fp.id,
+                   "staff_account"))
+        return;
+    if (!fp.username) {
+        staff_refuse(req, res, 0, "identifier",
+                     "is required: the username, an identifier of system " FHIR_SYS_STAFF);
+        return;
+    }
+    pl_org_unit *root = NULL;
+    int n = 0;
+    pl_err err;
+    pl_err_clear(&err);
+    store_page pg = {0, 1};
+    if (store_org_unit_list(app->store, 0, -1, 0, pg, &req->arena, &root, &n, &err) != PL_OK ||
+        n < 1) {
+        staff_refuse(req, res, 0, "identifier", "an account needs an org unit to exist first");
+        return;
+    }
+    w.a = (pl_staff_account){.username = fp.username,
+                             .display_name = fp.display_name,
+                             .language = fp.language,
+                             .role = PL_ROLE_EVALUATOR,
+                             .scope_unit_id = root[0].id,
+                             .disabled = true};
+    pl_err_clear(&err);
+    if (staff_account_validate(&w.a, &err) != PL_OK) {
+        rename_fields(req, &err, staff_fields, NMAP(staff_fields), "");
+        api_fhir_fail(res, &err);
+        api_audit(req, "create", "staff_account", 0, 0, res->status);
+        return;
+    }
+    api_write(req, res, staff_write_fn, &w, sizeof w, "staff_account", 0);
+}
+
+void api_fhir_practitioner_update(http_request *req, http_response *res)
+{
+    staff_write w = {.create = false};
+    fhir_practitioner fp;
+    pl_staff_account cur;
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Practitioner", &w.id) ||
+        !load_account(req, res, "Practitioner", w.id, &cur) || !if_match(req, res, &w.if_match) ||
+        !read_body(req, res, "Practitioner", w.id, read_practitioner_body, &fp, &fp.id,
+                   "staff_account"))
+        return;
+    if (fp.username && strcmp(fp.username, cur.username) != 0) {
+        staff_refuse(req, res, w.id, "identifier",
+                     "a username does not change: the identifier of " FHIR_SYS_STAFF
+                     " must stay the account's");
+        return;
+    }
+    if (fp.active && cur.disabled) {
+        staff_refuse(req, res, w.id, "active",
+                     "turning an account on is its PractitionerRole's (PUT PractitionerRole "
+                     "with active true), which names the role and scope it gets");
+        return;
+    }
+    w.ch = (api_staff_change){.set_display_name = true,
+                              .display_name = fp.display_name,
+                              .set_language = true,
+                              .language = fp.language,
+                              .set_disabled = !fp.active,
+                              .disabled = true};
+    api_write(req, res, staff_write_fn, &w, sizeof w, "staff_account", 0);
+}
+
+static void role_write(http_request *req, http_response *res, pl_id id)
+{
+    staff_write w = {.role = true, .create = id == 0, .if_match = -1};
+    fhir_practitioner_role fr;
+    if (!fhir_api_negotiate(req, res) ||
+        (id && !fhir_api_path_id(req, res, 0, "PractitionerRole", &id)) ||
+        !if_match(req, res, &w.if_match) ||
+        !read_body(req, res, "PractitionerRole", id, read_role_body, &fr, &fr.id, "staff_account"))
+        return;
+    if (id && fr.practitioner != id) {
+        staff_refuse(req, res, id, "practitioner.reference",
+                     pl_arena_printf(&req->arena,
+                                     "must be Practitioner/%lld: a PractitionerRole is its "
+                                     "account's role",
+                                     (long long)id));
+        return;
+    }
+    w.id = fr.practitioner;
+    pl_staff_account cur;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_staff_account_get(((api_context *)req->app)->store, w.id, &req->arena, &cur, &err) !=
+        PL_OK) {
+        if (id)
+            fhir_api_outcome(
+                res, 404,
+                pl_arena_printf(&req->arena, "PractitionerRole/%lld is not known", (long long)id));
+        else
+            staff_refuse(req, res, 0, "practitioner.reference", "names no Practitioner");
+        return;
+    }
+    w.ch = (api_staff_change){.set_role = true,
+                              .role = fr.role,
+                              .set_scope = true,
+                              .scope_unit_id = fr.organization,
+                              .set_disabled = true,
+                              .disabled = !fr.active};
+    api_write(req, res, staff_write_fn, &w, sizeof w, "staff_account", 0);
+}
+
+void api_fhir_practitioner_role_create(http_request *req, http_response *res)
+{
+    role_write(req, res, 0);
+}
+
+void api_fhir_practitioner_role_update(http_request *req, http_response *res)
+{
+    role_write(req, res, 1);
+}
+
+/* ---- Group ------------------------------------------------------------------------------- */
+
+typedef struct group_write {
+    fhir_group fg;
+    pl_id id; /* update */
+    int if_match;
+    bool create;
+    pl_id leader;         /* the peer leader named by the extension; 0: kept */
+    const pl_id *visible; /* the participants of current memberships the caller sees */
+    int nvisible;
+} group_write;
+
+static pl_date today(void)
+{
+    return pl_time_date((pl_time)time(NULL));
+}
+
+static bool listed(const pl_id *ids, int n, pl_id id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* The entry for participant p that is current (want_current) or ended, preferring the one
+ * that began on `start`; -1 when none. */
+static int entry_for(const fhir_group *fg, pl_id p, bool want_current, pl_date start)
+{
+    int found = -1;
+    for (int i = 0; i < fg->nmembers; i++) {
+        const fhir_group_entry *e = &fg->members[i];
+        if (e->participant != p || e->current != want_current)
+            continue;
+        if (found < 0 || e->start == start)
+            found = i;
+    }
+    return found;
+}
+
+/*
+ * The member list as a diff against the group's memberships: an open membership of a
+ * participant the caller sees ends (period.end, else today) unless the list has them as a
+ * current member; a current member without an open membership joins (period.start, else
+ * today). On create an ended entry with a start is recorded as history. Nothing is deleted.
+ */
+static pl_status apply_members(store_tx *tx, http_request *req, group_write *w, pl_id gid,
+                               pl_err *err)
+{
+    pl_group_member *cur;
+    int n;
+    pl_status st =
+        store_tx_fhir_group_members(tx, gid, FHIR_GROUP_MEMBERS_MAX, &req->arena, &cur, &n, err);
+    if (st != PL_OK)
+        return st;
+    pl_date now = today();
+    for (int i = 0; i < n; i++) {
+        pl_group_member *m = &cur[i];
+        if (m->left_on != PL_DATE_NONE || !listed(w->visible, w->nvisible, m->participant_id) ||
+            entry_for(&w->fg, m->participant_id, true, m->joined_on) >= 0)
+            continue;
+        int e = entry_for(&w->fg, m->participant_id, false, m->joined_on);
+        pl_date end = e >= 0 && w->fg.members[e].end != PL_DATE_NONE ? w->fg.members[e].end : now;
+        if ((st = api_group_member_end_tx(tx, req, gid, m->id, end, NULL, m, err)) != PL_OK) {
+            rename_fields(req, err, group_fields, NMAP(group_fields),
+                          e >= 0 ? pl_arena_printf(&req->arena, "member[%d].", e) : "member.");
+            return st;
+        }
+    }
+    for (int i = 0; i < w->fg.nmembers; i++) {
+        const fhir_group_entry *e = &w->fg.members[i];
+        bool open = false;
+        for (int j = 0; j < n && !open; j++)
+            open = cur[j].participant_id == e->participant && cur[j].left_on == PL_DATE_NONE;
+        if (open || (!e->current && !w->create))
+            continue;
+        if (!e->current && e->start == PL_DATE_NONE) {
+            pl_err_field(err, pl_arena_printf(&req->arena, "member[%d].period.start", i),
+                         "is required for a past membership");
+            return PL_INVALID;
+        }
+        pl_group_member m = {.group_id = gid,
+                             .participant_id = e->participant,
+                             .joined_on = e->start != PL_DATE_NONE ? e->start : now,
+                             .left_on = e->current ? PL_DATE_NONE : e->end};
+        if ((st = api_group_member_add_tx(tx, req, &m, err)) != PL_OK) {
+            rename_fields(req, err, group_fields, NMAP(group_fields),
+                          pl_arena_printf(&req->arena, "member[%d].", i));
+            return st;
+        }
+    }
+    return PL_OK;
+}
+
+static pl_status group_write_fn(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                                pl_err *err)
+{
+    group_write *w = ctx;
+    pl_group g = {0}, before;
+    pl_status st;
+    if (w->create) {
+        g = w->fg.g;
+        g.unit_id = w->fg.unit;
+        g.peer_leader_id = w->leader;
+    } else {
+        if ((st = store_tx_group_get(tx, w->id, &req->arena, &before, err)) != PL_OK ||
+            (st = api_version_check(w->if_match, before.version, "group", err)) != PL_OK)
+            return st;
+        if (w->fg.unit && w->fg.unit != before.unit_id) {
+            pl_err_field(err, "managingEntity",
+                         "must stay Organization/%lld: a group does not move to another unit",
+                         (long long)before.unit_id);
+            return PL_INVALID;
+        }
+        g = before;
+        g.kind = w->fg.g.kind;
+        g.name = w->fg.g.name;
+        g.active = w->fg.g.active;
+        if (w->leader)
+            g.peer_leader_id = w->leader;
+    }
+    if ((st = api_group_save_tx(tx, req, &g, w->create ? NULL : &before, err)) != PL_OK) {
+        rename_fields(req, err, group_fields, NMAP(group_fields), "");
+        return st;
+    }
+    if ((st = apply_members(tx, req, w, g.id, err)) != PL_OK)
+        return st;
+    pl_group_member *all;
+    int n;
+    if ((st = store_tx_fhir_group_members(tx, g.id, FHIR_GROUP_MEMBERS_MAX, &req->arena, &all, &n,
+                                          err)) != PL_OK)
+        return st;
+    /* the answer shows the memberships the caller sees, as a read would */
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (listed(w->visible, w->nvisible, all[i].participant_id) ||
+            entry_for(&w->fg, all[i].participant_id, true, PL_DATE_NONE) >= 0 ||
+            entry_for(&w->fg, all[i].participant_id, false, PL_DATE_NONE) >= 0)
+            all[k++] = all[i];
+    pl_id account = 0;
+    pl_err ignore;
+    pl_err_clear(&ignore);
+    if (store_fhir_leader_account(((api_context *)req->app)->store, g.peer_leader_id, &account,
+                                  &ignore) != PL_OK)
+        account = 0;
+    answer_resource(req, out, "Group", g.id,
+                    fhir_group_json(&g, all, k, (pl_time)time(NULL), account), g.version,
+                    w->create);
+    return PL_OK;
+}
+
+/* Fails the Group write with one field error (audited); false. */
+static bool group_refuse(http_request *req, http_response *res, pl_id id, const char *field,
+                         const char *rule)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    pl_err_field(&err, field, "%s", rule);
+    api_fhir_fail(res, &err);
+    api_audit(req, id ? "update" : "create", "group", id, 0, res->status);
+    return false;
+}
+
+/*
+ * Checks what needs the store before the write: the leader's account names a peer leader,
+ * every listed Patient is in the caller's scope (422 naming member[i].entity otherwise), and
+ * collects the participants of the group's memberships the caller sees. False with the
+ * answer written.
+ */
+static bool group_prepare(http_request *req, http_response *res, group_write *w,
+                          const store_scope *sc)
+{
+    api_context *app = req->app;
+    pl_err err;
+    pl_err_clear(&err);
+    if (w->fg.leader) {
+        pl_staff_account a;
+        if (store_staff_account_get(app->store, w->fg.leader, &req->arena, &a, &err) != PL_OK ||
+            a.person_id <= 0 ||
+            store_peer_leader_by_person(app->store, a.person_id, &w->leader, &err) != PL_OK ||
+            !w->leader)
+            return group_refuse(req, res, w->id, "extension",
+                                "the " FHIR_EXT_GROUP_LEADER
+                                " extension must name the Practitioner of a peer leader");
+    } else if (w->create) {
+        return group_refuse(req, res, 0, "extension",
+                            "is required: the " FHIR_EXT_GROUP_LEADER
+                            " extension with the Practitioner of the peer leader who leads it");
+    }
+    if (w->create && !w->fg.unit)
+        return group_refuse(req, res, 0, "managingEntity",
+                            "is required: Organization/id of the unit the group meets in");
+    for (int i = 0; i < w->fg.nmembers; i++) {
+        pl_err_clear(&err);
+        if (store_participant_visible(app->store, sc, w->fg.members[i].participant, &err) != PL_OK)
+            return group_refuse(
+                req, res, w->id, pl_arena_printf(&req->arena, "member[%d].entity", i),
+                pl_arena_printf(&req->arena, "names no Patient in your scope: Patient/%lld",
+                                (long long)w->fg.members[i].participant));
+    }
+    if (w->create)
+        return true;
+    store_group_member_filter f = {*sc, w->id, 0, -1};
+    pl_id *vis = pl_arena_alloc(&req->arena, sizeof *vis * FHIR_GROUP_MEMBERS_MAX);
+    store_page pg = {0, 200};
+    int total = 0;
+    for (;;) {
+        pl_group_member *items;
+        int n = 0;
+        pl_err_clear(&err);
+        if (!vis ||
+            store_group_member_list(app->store, &f, pg, &req->arena, &items, &n, &err) != PL_OK ||
+            total + n > FHIR_GROUP_MEMBERS_MAX) {
+            if (err.status == PL_OK)
+                pl_err_set(&err, PL_LIMIT, "the group has more memberships than a Group holds");
+            api_fhir_fail(res, &err);
+            return false;
+        }
+        for (int i = 0; i < n; i++)
+            vis[total++] = items[i].participant_id;
+        if (n < pg.limit)
+            break;
+        pg.after = items[n - 1].id;
+    }
+    w->visible = vis;
+    w->nvisible = total;
+    return true;
+}
+
+void api_fhir_group_create(http_request *req, http_response *res)
+{
+    group_write w = {.if_match = -1, .create = true};
+    store_scope sc;
+    if (!fhir_api_negotiate(req, res) || !api_scope(req, res, &sc) ||
+        !read_body(req, res, "Group", 0, read_group_body, &w.fg, &w.fg.id, "group") ||
+        !group_prepare(req, res, &w, &sc))
+        return;
+    api_write(req, res, group_write_fn, &w, sizeof w, "group", 0);
+}
+
+void api_fhir_group_update(http_request *req, http_response *res)
+{
+    api_context *app = req->app;
+    group_write w = {.create = false};
+    store_scope sc;
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Group", &w.id) ||
+        !api_scope(req, res, &sc))
+        return;
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_group_visible(app->store, &sc, w.id, &err) != PL_OK) {
+        fhir_api_outcome(res, 404,
+                         pl_arena_printf(&req->arena, "Group/%lld is not known", (long long)w.id));
+        api_audit(req, "update", "group", w.id, 0, 404);
+        return;
+    }
+    if (!if_match(req, res, &w.if_match) ||
+        !read_body(req, res, "Group", w.id, read_group_body, &w.fg, &w.fg.id, "group") ||
+        !group_prepare(req, res, &w, &sc))
+        return;
+    api_write(req, res, group_write_fn, &w, sizeof w, "group", 0);
 }

@@ -14,7 +14,8 @@
  * Recording attendance (PUT .../attendance) replaces the session's
  * attendance for the participants the caller sees, in one transaction that
  * also makes, voids or restores each attendee's group contact and marks
- * the session held (store_group_attendance_record).
+ * the session held (store_group_attendance_record). The group and
+ * membership write steps (api_group_*_tx) also serve FHIR Group writes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -275,30 +276,35 @@ static void group_apply(http_request *req, pl_group *g, pl_err *err)
         g->active = api_body_bool(req, "active", true);
 }
 
+pl_status api_group_save_tx(store_tx *tx, http_request *req, pl_group *g, const pl_group *before,
+                            pl_err *err)
+{
+    group_check(req, tx, g, before, err);
+    if (err->nfields || pl_group_validate(g, err) != PL_OK)
+        return PL_INVALID;
+    pl_status st =
+        before ? store_group_update(tx, g, before->version, err) : store_group_insert(tx, g, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, before ? "update" : "create", "group", g->id, 0,
+                          before ? 200 : 201, err);
+    return st;
+}
+
 static pl_status group_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                              pl_err *err)
 {
     group_ctx *c = ctx;
     pl_group g = c->g, before;
     pl_status st;
-    int version = 0;
     if (!c->create) {
         if ((st = store_tx_group_get(tx, c->g.id, &req->arena, &before, err)) != PL_OK)
             return st;
         if ((st = api_version_check(c->if_match, before.version, "group", err)) != PL_OK)
             return st;
         g = before;
-        version = before.version;
     }
     group_apply(req, &g, err);
-    group_check(req, tx, &g, c->create ? NULL : &before, err);
-    if (err->nfields || pl_group_validate(&g, err) != PL_OK)
-        return PL_INVALID;
-    st = c->create ? store_group_insert(tx, &g, err) : store_group_update(tx, &g, version, err);
-    if (st == PL_OK)
-        st = api_audit_tx(tx, req, c->create ? "create" : "update", "group", g.id, 0,
-                          c->create ? 201 : 200, err);
-    if (st != PL_OK)
+    if ((st = api_group_save_tx(tx, req, &g, c->create ? NULL : &before, err)) != PL_OK)
         return st;
     out->status = c->create ? 201 : 200;
     out->body = api_json_text(req, group_json(&g));
@@ -379,20 +385,34 @@ typedef struct member_ctx {
     pl_date left_on;
 } member_ctx;
 
+pl_status api_group_member_add_tx(store_tx *tx, http_request *req, pl_group_member *m, pl_err *err)
+{
+    pl_status st = store_group_member_add(tx, m, err);
+    if (st == PL_OK)
+        st =
+            api_audit_tx(tx, req, "create", "group_membership", m->id, m->participant_id, 201, err);
+    return st;
+}
+
+pl_status api_group_member_end_tx(store_tx *tx, http_request *req, pl_id group_id, pl_id id,
+                                  pl_date left_on, const char *reason, pl_group_member *out,
+                                  pl_err *err)
+{
+    pl_status st = store_group_member_end(tx, group_id, id, left_on, reason, &req->arena, out, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "update", "group_membership", out->id, out->participant_id, 200,
+                          err);
+    return st;
+}
+
 static pl_status member_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     member_ctx *c = ctx;
     pl_group_member m = c->m;
-    pl_status st;
-    if (c->end)
-        st = store_group_member_end(tx, m.group_id, m.id, c->left_on, api_body_str(req, "reason"),
-                                    &req->arena, &m, err);
-    else
-        st = store_group_member_add(tx, &m, err);
-    if (st == PL_OK)
-        st = api_audit_tx(tx, req, c->end ? "update" : "create", "group_membership", m.id,
-                          m.participant_id, c->end ? 200 : 201, err);
+    pl_status st = c->end ? api_group_member_end_tx(tx, req, m.group_id, m.id, c->left_on,
+                                                    api_body_str(req, "reason"), &m, err)
+                          : api_group_member_add_tx(tx, req, &m, err);
     if (st != PL_OK)
         return st;
     if (!c->end) {

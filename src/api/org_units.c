@@ -4,16 +4,16 @@
  *
  * A caller sees the units of their scope's subtree, and the ancestors of
  * their scope unit (a peer leader may read the name of their program).
- * Managers create units under a parent inside their scope.
+ * Managers create units under a parent inside their scope; the create and
+ * update steps (api_org_unit_*_tx) are shared with FHIR Organization writes.
  */
 #include "common.h"
+#include "store/store_fhir_entities.h"
 
 #define ENTITY "org_unit"
 
-static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_org_unit_create_tx(store_tx *tx, http_request *req, pl_org_unit *u, pl_err *err)
 {
-    pl_org_unit *u = ctx;
     pl_org_unit parent;
     if (store_tx_unit_in_subtree(tx, api_scope_unit(req), u->parent_id, err) != PL_OK ||
         store_tx_org_unit_get(tx, u->parent_id, &req->arena, &parent, err) != PL_OK) {
@@ -27,6 +27,69 @@ static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = store_org_unit_insert(tx, u, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "create", ENTITY, u->id, 0, 201, err);
+    return st;
+}
+
+static bool root_kind(pl_org_kind k)
+{
+    return k == PL_ORG_NETWORK || k == PL_ORG_PROGRAM;
+}
+
+pl_status api_org_unit_update_tx(store_tx *tx, http_request *req, pl_org_unit *u, int if_match,
+                                 pl_err *err)
+{
+    pl_org_unit cur, parent;
+    pl_status st;
+    pl_err ignore;
+    pl_err_clear(&ignore);
+    if (store_tx_unit_in_subtree(tx, api_scope_unit(req), u->id, &ignore) != PL_OK)
+        return pl_err_set(err, PL_NOTFOUND, "org unit %lld not found", (long long)u->id);
+    if ((st = store_tx_org_unit_get(tx, u->id, &req->arena, &cur, err)) != PL_OK ||
+        (st = api_version_check(if_match, cur.version, "org unit", err)) != PL_OK)
+        return st;
+    if (u->kind != cur.kind && (root_kind(u->kind) || root_kind(cur.kind)))
+        pl_err_field(err, "kind",
+                     "cannot change from %s to %s: networks and programs hold the hierarchy "
+                     "(and a program its participants), so no unit becomes or stops being one",
+                     pl_org_kind_name(cur.kind), pl_org_kind_name(u->kind));
+    if (u->parent_id != cur.parent_id) {
+        pl_err_clear(&ignore);
+        if (root_kind(cur.kind))
+            pl_err_field(err, "parent_id", "a %s does not move", pl_org_kind_name(cur.kind));
+        else if (u->parent_id <= 0 ||
+                 store_tx_unit_in_subtree(tx, api_scope_unit(req), u->parent_id, &ignore) !=
+                     PL_OK ||
+                 store_tx_org_unit_get(tx, u->parent_id, &req->arena, &parent, &ignore) != PL_OK)
+            pl_err_field(err, "parent_id", "must be an org unit in your scope");
+        else if ((parent.kind == PL_ORG_PROGRAM ? parent.id : parent.program_id) != cur.program_id)
+            pl_err_field(err, "parent_id",
+                         "must be a unit of the same program: a unit's participants and staff "
+                         "stay in their program");
+        else if (store_tx_unit_in_subtree(tx, u->id, u->parent_id, &ignore) == PL_OK)
+            pl_err_field(err, "parent_id", "must not be the unit itself or a unit below it");
+    }
+    if (err->nfields)
+        return PL_INVALID;
+    bool has_parent = u->parent_id > 0;
+    if (has_parent && u->parent_id == cur.parent_id &&
+        (st = store_tx_org_unit_get(tx, u->parent_id, &req->arena, &parent, err)) != PL_OK)
+        return st;
+    u->program_id = cur.program_id;
+    u->arm = cur.arm;
+    if (!u->language)
+        u->language = cur.language;
+    if (org_unit_validate(u, has_parent ? &parent : NULL, err) != PL_OK)
+        return PL_INVALID;
+    if ((st = store_org_unit_update(tx, u, cur.version, cur.parent_id, err)) != PL_OK)
+        return st;
+    return api_audit_tx(tx, req, "update", ENTITY, u->id, 0, 200, err);
+}
+
+static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    pl_org_unit *u = ctx;
+    pl_status st = api_org_unit_create_tx(tx, req, u, err);
     if (st != PL_OK)
         return st;
     out->status = 201;

@@ -721,6 +721,23 @@ const http_route api_routes[] = {
      "One group and its members as a FHIR Group"},
     {"GET", "/fhir/Group/{id}/_history/{vid}", api_fhir_group_vread, IDENTIFIED, NULL,
      "One version of a FHIR Group (the current one)"},
+    /* FHIR Organization, Practitioner(Role), Group writes: the JSON API's steps and roles */
+    {"POST", "/fhir/Organization", api_fhir_organization_create, MANAGERS, NULL,
+     "Create an org unit from a FHIR Organization"},
+    {"PUT", "/fhir/Organization/{id}", api_fhir_organization_update, MANAGERS, NULL,
+     "Change an org unit from a FHIR Organization (If-Match)"},
+    {"POST", "/fhir/Practitioner", api_fhir_practitioner_create, R(ADMIN), NULL,
+     "Create a staff account without a password from a FHIR Practitioner"},
+    {"PUT", "/fhir/Practitioner/{id}", api_fhir_practitioner_update, R(ADMIN), NULL,
+     "Change a staff account's name or turn it off (If-Match)"},
+    {"POST", "/fhir/PractitionerRole", api_fhir_practitioner_role_create, R(ADMIN), NULL,
+     "Set a staff account's role and scope from a FHIR PractitionerRole"},
+    {"PUT", "/fhir/PractitionerRole/{id}", api_fhir_practitioner_role_update, R(ADMIN), NULL,
+     "Change a staff account's role and scope (If-Match)"},
+    {"POST", "/fhir/Group", api_fhir_group_create, MANAGERS, NULL,
+     "Create a group and its members from a FHIR Group"},
+    {"PUT", "/fhir/Group/{id}", api_fhir_group_update, MANAGERS, NULL,
+     "Change a group; members join and leave by dated memberships (If-Match)"},
 
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -3,7 +3,9 @@
  *
  * Passwords are hashed (argon2id) before anything is written and never
  * answered back. Disabling an account or resetting its password ends all
- * of its sessions in the same transaction. Every change is audited.
+ * of its sessions in the same transaction. Every change is audited. The
+ * create and update steps (api_staff_*_tx) also serve FHIR Practitioner and
+ * PractitionerRole writes (src/api/fhir_entities.c).
  */
 #include <sodium.h>
 #include <string.h>
@@ -42,15 +44,22 @@ typedef struct create_ctx {
     char hash[AUTH_HASH_MAX];
 } create_ctx;
 
+pl_status api_staff_create_tx(store_tx *tx, http_request *req, pl_staff_account *a,
+                              const char *password_hash, pl_err *err)
+{
+    pl_status st = check_scope(tx, req, a, err);
+    if (st == PL_OK)
+        st = store_staff_account_insert(tx, a, password_hash, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, a->id, 0, 201, err);
+    return st;
+}
+
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     create_ctx *c = ctx;
-    pl_status st = check_scope(tx, req, &c->a, err);
-    if (st == PL_OK)
-        st = store_staff_account_insert(tx, &c->a, c->hash, err);
-    if (st == PL_OK)
-        st = api_audit_tx(tx, req, "create", ENTITY, c->a.id, 0, 201, err);
+    pl_status st = api_staff_create_tx(tx, req, &c->a, c->hash, err);
     if (st == PL_OK)
         answer(req, &c->a, 201, out);
     return st;
@@ -120,39 +129,35 @@ typedef struct update_ctx {
     char hash[AUTH_HASH_MAX];
 } update_ctx;
 
-static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                              pl_err *err)
+pl_status api_staff_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                              const api_staff_change *ch, pl_staff_account *out, pl_err *err)
 {
-    update_ctx *u = ctx;
     pl_staff_account a;
-    pl_status st = store_tx_staff_account_get(tx, u->id, &req->arena, &a, err);
+    pl_status st = store_tx_staff_account_get(tx, id, &req->arena, &a, err);
     if (st != PL_OK)
         return st;
-    if ((st = api_version_check(u->if_match, a.version, "account", err)) != PL_OK)
+    if ((st = api_version_check(if_match, a.version, "account", err)) != PL_OK)
         return st;
     bool end_sessions = false;
-    if (u->reset) {
-        if ((st = store_staff_password_set(tx, a.id, u->hash, err)) != PL_OK)
+    if (ch->password_hash) {
+        if ((st = store_staff_password_set(tx, a.id, ch->password_hash, err)) != PL_OK)
             return st;
         a.version++;
         end_sessions = true;
     } else {
-        if (api_body_has(req, "display_name"))
-            a.display_name = api_body_str(req, "display_name");
-        if (api_body_has(req, "role") && pl_role_parse(api_body_str(req, "role"), &a.role) != PL_OK)
-            pl_err_field(err, "role",
-                         "must be admin, program_manager, clinician, peer_leader, navigator or "
-                         "evaluator");
-        if (api_body_has(req, "scope_unit_id"))
-            a.scope_unit_id = api_body_id(req, "scope_unit_id");
-        if (api_body_has(req, "language"))
-            a.language = api_body_str(req, "language");
-        if (api_body_has(req, "disabled")) {
-            bool disabled = api_body_bool(req, "disabled", a.disabled);
-            end_sessions = disabled && !a.disabled;
-            a.disabled = disabled;
+        if (ch->set_display_name)
+            a.display_name = ch->display_name;
+        if (ch->set_role)
+            a.role = ch->role;
+        if (ch->set_scope)
+            a.scope_unit_id = ch->scope_unit_id;
+        if (ch->set_language)
+            a.language = ch->language;
+        if (ch->set_disabled) {
+            end_sessions = ch->disabled && !a.disabled;
+            a.disabled = ch->disabled;
         }
-        if (err->nfields || staff_account_validate(&a, err) != PL_OK)
+        if (staff_account_validate(&a, err) != PL_OK)
             return PL_INVALID;
         if ((st = check_scope(tx, req, &a, err)) != PL_OK ||
             (st = store_staff_account_update(tx, &a, a.version, err)) != PL_OK)
@@ -162,8 +167,37 @@ static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_re
         return st;
     if ((st = api_audit_tx(tx, req, "update", ENTITY, a.id, 0, 200, err)) != PL_OK)
         return st;
-    answer(req, &a, 200, out);
+    *out = a;
     return PL_OK;
+}
+
+static pl_status update_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                              pl_err *err)
+{
+    update_ctx *u = ctx;
+    api_staff_change ch = {.password_hash = u->reset ? u->hash : NULL};
+    if (!u->reset) {
+        ch.set_display_name = api_body_has(req, "display_name");
+        ch.display_name = api_body_str(req, "display_name");
+        ch.set_role = api_body_has(req, "role");
+        if (ch.set_role && pl_role_parse(api_body_str(req, "role"), &ch.role) != PL_OK) {
+            pl_err_field(err, "role",
+                         "must be admin, program_manager, clinician, peer_leader, navigator or "
+                         "evaluator");
+            return PL_INVALID;
+        }
+        ch.set_scope = api_body_has(req, "scope_unit_id");
+        ch.scope_unit_id = api_body_id(req, "scope_unit_id");
+        ch.set_language = api_body_has(req, "language");
+        ch.language = api_body_str(req, "language");
+        ch.set_disabled = api_body_has(req, "disabled");
+        ch.disabled = api_body_bool(req, "disabled", false);
+    }
+    pl_staff_account a;
+    pl_status st = api_staff_update_tx(tx, req, u->id, u->if_match, &ch, &a, err);
+    if (st == PL_OK)
+        answer(req, &a, 200, out);
+    return st;
 }
 
 void api_staff_update(http_request *req, http_response *res)

@@ -478,9 +478,17 @@ json_object *fhir_practitioner_role_json(const pl_staff_account *a)
     return o;
 }
 
-json_object *fhir_group_json(const pl_group *g, const pl_group_member *m, int n, pl_time updated)
+json_object *fhir_group_json(const pl_group *g, const pl_group_member *m, int n, pl_time updated,
+                             pl_id leader_account)
 {
     json_object *o = resource("Group", g->id, g->version, updated);
+    if (leader_account > 0) {
+        json_object *exts = json_object_new_array(), *ext = json_object_new_object();
+        json_object_object_add(ext, "url", json_object_new_string(FHIR_EXT_GROUP_LEADER));
+        json_object_object_add(ext, "valueReference", ref("Practitioner", leader_account, NULL));
+        json_object_array_add(exts, ext);
+        json_object_object_add(o, "extension", exts);
+    }
     json_object_object_add(o, "active", json_object_new_boolean(g->active));
     json_object_object_add(o, "type", json_object_new_string("person"));
     json_object_object_add(o, "actual", json_object_new_boolean(1));
@@ -509,4 +517,299 @@ json_object *fhir_group_json(const pl_group *g, const pl_group_member *m, int n,
         json_object_object_add(o, "member", members);
     }
     return o;
+}
+
+/* ---- reading Organization, Practitioner, PractitionerRole, Group ------------------- */
+
+static bool resource_type(json_object *o, const char *type, pl_err *err)
+{
+    json_object *rt;
+    if (json_object_object_get_ex(o, "resourceType", &rt) &&
+        json_object_is_type(rt, json_type_string) && strcmp(json_object_get_string(rt), type) == 0)
+        return true;
+    pl_err_field(err, "resourceType", "must be %s", type);
+    return false;
+}
+
+/* A boolean member; absent when unset. */
+static bool get_bool(json_object *o, const char *name, bool absent, pl_err *err)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, name, &v) || json_object_is_type(v, json_type_null))
+        return absent;
+    if (!json_object_is_type(v, json_type_boolean)) {
+        pl_err_field(err, name, "must be true or false");
+        return absent;
+    }
+    return json_object_get_boolean(v);
+}
+
+/* "Type/N" (N a positive id) as N; 0 when not of that form. */
+static pl_id parse_ref(const char *r, const char *type)
+{
+    size_t n = strlen(type);
+    if (!r || strncmp(r, type, n) != 0 || r[n] != '/')
+        return 0;
+    long long v = 0;
+    const char *c = r + n + 1;
+    for (; *c >= '0' && *c <= '9' && v < 1000000000000LL; c++)
+        v = v * 10 + (*c - '0');
+    return *c || c == r + n + 1 ? 0 : (pl_id)v;
+}
+
+/* member path.reference as "Type/N": N; 0 when absent; a field error when malformed. */
+static pl_id get_ref(json_object *o, const char *name, const char *path, const char *type,
+                     pl_arena *a, pl_err *err)
+{
+    json_object *r = get(o, name, json_type_object, path, err);
+    const char *rp = pl_arena_printf(a, "%s.reference", path);
+    const char *s = get_str(r, "reference", rp, a, err);
+    if (!s)
+        return 0;
+    pl_id id = parse_ref(s, type);
+    if (!id)
+        pl_err_field(err, rp, "must be %s/id, not %s", type, s);
+    return id;
+}
+
+/* The code of the first coding of `system` in CodeableConcept cc (at path); NULL if none. */
+static const char *concept_code(json_object *cc, const char *path, const char *system, pl_arena *a,
+                                pl_err *err)
+{
+    json_object *codings =
+        get(cc, "coding", json_type_array, pl_arena_printf(a, "%s.coding", path), err);
+    for (size_t i = 0; codings && i < json_object_array_length(codings); i++) {
+        json_object *cd = json_object_array_get_idx(codings, i);
+        const char *cp = pl_arena_printf(a, "%s.coding[%zu]", path, i);
+        const char *sys = get_str(cd, "system", pl_arena_printf(a, "%s.system", cp), a, err);
+        if (!sys || strcmp(sys, system) != 0)
+            continue;
+        const char *code = get_str(cd, "code", pl_arena_printf(a, "%s.code", cp), a, err);
+        if (!code)
+            pl_err_field(err, pl_arena_printf(a, "%s.code", cp), "is required");
+        return code;
+    }
+    return NULL;
+}
+
+/* The value of the identifier of `system` (at most one); NULL when none. */
+static const char *identifier_value(json_object *o, const char *system, pl_arena *a, pl_err *err)
+{
+    json_object *ids = get(o, "identifier", json_type_array, "identifier", err);
+    const char *found = NULL;
+    for (size_t i = 0; ids && i < json_object_array_length(ids); i++) {
+        json_object *id = json_object_array_get_idx(ids, i);
+        const char *ip = pl_arena_printf(a, "identifier[%zu]", i);
+        const char *sys = get_str(id, "system", pl_arena_printf(a, "%s.system", ip), a, err);
+        if (!sys || strcmp(sys, system) != 0)
+            continue;
+        const char *v = get_str(id, "value", pl_arena_printf(a, "%s.value", ip), a, err);
+        if (!v)
+            pl_err_field(err, pl_arena_printf(a, "%s.value", ip), "is required");
+        else if (found)
+            pl_err_field(err, ip, "repeats the %s identifier: give one", system);
+        else
+            found = v;
+    }
+    return found;
+}
+
+pl_status fhir_organization_from_json(json_object *o, pl_arena *a, fhir_organization *out,
+                                      pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!resource_type(o, "Organization", err))
+        return PL_INVALID;
+    out->id = get_str(o, "id", "id", a, err);
+    if (!get_bool(o, "active", true, err))
+        pl_err_field(err, "active",
+                     "must be true: peerlink keeps no inactive org units (their records stay "
+                     "with them)");
+    out->u.name = get_str(o, "name", "name", a, err);
+    if (!out->u.name || !*out->u.name)
+        pl_err_field(err, "name", "is required");
+    out->u.code = identifier_value(o, FHIR_SYS_ORG_CODE, a, err);
+    json_object *types = get(o, "type", json_type_array, "type", err);
+    const char *kind = NULL;
+    for (size_t i = 0; types && !kind && i < json_object_array_length(types); i++)
+        kind = concept_code(json_object_array_get_idx(types, i), pl_arena_printf(a, "type[%zu]", i),
+                            FHIR_CS_ORG_KIND, a, err);
+    if (!kind)
+        pl_err_field(err, "type", "is required: the unit's kind as a coding of " FHIR_CS_ORG_KIND);
+    else if (pl_org_kind_parse(kind, &out->u.kind) != PL_OK)
+        pl_err_field(err, "type",
+                     "must be a code of " FHIR_CS_ORG_KIND
+                     " (site, district, community, chc, residential_committee, practice, "
+                     "hospital, ngo), not %s",
+                     kind);
+    out->parent = get_ref(o, "partOf", "partOf", "Organization", a, err);
+    return err->nfields ? PL_INVALID : PL_OK;
+}
+
+pl_status fhir_practitioner_from_json(json_object *o, pl_arena *a, fhir_practitioner *out,
+                                      pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!resource_type(o, "Practitioner", err))
+        return PL_INVALID;
+    out->id = get_str(o, "id", "id", a, err);
+    out->active = get_bool(o, "active", true, err);
+    out->username = identifier_value(o, FHIR_SYS_STAFF, a, err);
+    json_object *names = get(o, "name", json_type_array, "name", err);
+    json_object *n =
+        names && json_object_array_length(names) ? json_object_array_get_idx(names, 0) : NULL;
+    out->display_name = get_str(n, "text", "name[0].text", a, err);
+    if (n && !out->display_name) {
+        json_object *given = get(n, "given", json_type_array, "name[0].given", err);
+        const char *family = get_str(n, "family", "name[0].family", a, err);
+        const char *g0 = NULL;
+        if (given && json_object_array_length(given)) {
+            json_object *g = json_object_array_get_idx(given, 0);
+            if (json_object_is_type(g, json_type_string))
+                g0 = json_object_get_string(g);
+            else
+                pl_err_field(err, "name[0].given[0]", "must be a string");
+        }
+        if (g0 || family)
+            out->display_name = pl_arena_printf(a, "%s%s%s", g0 ? g0 : "", g0 && family ? " " : "",
+                                                family ? family : "");
+    }
+    json_object *comm = get(o, "communication", json_type_array, "communication", err);
+    if (comm && json_object_array_length(comm)) {
+        out->language = concept_code(json_object_array_get_idx(comm, 0), "communication[0]",
+                                     "urn:ietf:bcp:47", a, err);
+        if (!out->language)
+            pl_err_field(err, "communication[0]", "must be a coding of urn:ietf:bcp:47");
+    }
+    return err->nfields ? PL_INVALID : PL_OK;
+}
+
+pl_status fhir_practitioner_role_from_json(json_object *o, pl_arena *a, fhir_practitioner_role *out,
+                                           pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->role = PL_ROLE__COUNT;
+    if (!resource_type(o, "PractitionerRole", err))
+        return PL_INVALID;
+    out->id = get_str(o, "id", "id", a, err);
+    out->active = get_bool(o, "active", true, err);
+    out->practitioner = get_ref(o, "practitioner", "practitioner", "Practitioner", a, err);
+    if (!out->practitioner && !err->nfields)
+        pl_err_field(err, "practitioner", "is required: Practitioner/id of the staff account");
+    out->organization = get_ref(o, "organization", "organization", "Organization", a, err);
+    json_object *codes = get(o, "code", json_type_array, "code", err);
+    const char *code = NULL;
+    for (size_t i = 0; codes && !code && i < json_object_array_length(codes); i++)
+        code = concept_code(json_object_array_get_idx(codes, i), pl_arena_printf(a, "code[%zu]", i),
+                            FHIR_CS_STAFF_ROLE, a, err);
+    if (!code || pl_role_parse(code, &out->role) != PL_OK)
+        pl_err_field(err, "code",
+                     "must hold a coding of " FHIR_CS_STAFF_ROLE
+                     " (admin, program_manager, clinician, peer_leader, navigator, evaluator)");
+    return err->nfields ? PL_INVALID : PL_OK;
+}
+
+/* A date or dateTime as its day; PL_DATE_NONE (and a field error) when neither. */
+static pl_date get_day(json_object *o, const char *name, const char *path, pl_arena *a, pl_err *err)
+{
+    const char *s = get_str(o, name, path, a, err);
+    pl_date d = PL_DATE_NONE;
+    pl_time t;
+    if (!s)
+        return PL_DATE_NONE;
+    if (strlen(s) == 10 && pl_date_parse(s, &d) == PL_OK)
+        return d;
+    if (strlen(s) > 10 && fhir_time_parse(s, &t) == PL_OK)
+        return pl_time_date(t);
+    pl_err_field(err, path, "must be a date such as 2024-05-01");
+    return PL_DATE_NONE;
+}
+
+static void read_members(json_object *o, pl_arena *a, fhir_group *out, pl_err *err)
+{
+    json_object *members = get(o, "member", json_type_array, "member", err);
+    size_t n = members ? json_object_array_length(members) : 0;
+    if (n > FHIR_GROUP_MEMBERS_MAX) {
+        pl_err_field(err, "member", "may list at most %d memberships", FHIR_GROUP_MEMBERS_MAX);
+        return;
+    }
+    out->members = n ? pl_arena_alloc(a, sizeof *out->members * n) : NULL;
+    if (n && !out->members) {
+        pl_err_set(err, PL_NOMEM, "the Group's member list does not fit in memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(members, i);
+        const char *mp = pl_arena_printf(a, "member[%zu]", i);
+        fhir_group_entry *e = &out->members[out->nmembers];
+        json_object *period =
+            get(m, "period", json_type_object, pl_arena_printf(a, "%s.period", mp), err);
+        e->participant =
+            get_ref(m, "entity", pl_arena_printf(a, "%s.entity", mp), "Patient", a, err);
+        if (!e->participant) {
+            if (json_object_is_type(m, json_type_object) && !err->nfields)
+                pl_err_field(err, pl_arena_printf(a, "%s.entity", mp),
+                             "is required: Patient/id of the participant");
+            else if (!json_object_is_type(m, json_type_object))
+                pl_err_field(err, mp, "must be an object");
+            continue;
+        }
+        e->start = get_day(period, "start", pl_arena_printf(a, "%s.period.start", mp), a, err);
+        e->end = get_day(period, "end", pl_arena_printf(a, "%s.period.end", mp), a, err);
+        bool inactive = false;
+        json_object *v;
+        if (json_object_object_get_ex(m, "inactive", &v) &&
+            !json_object_is_type(v, json_type_null)) {
+            if (json_object_is_type(v, json_type_boolean))
+                inactive = json_object_get_boolean(v);
+            else
+                pl_err_field(err, pl_arena_printf(a, "%s.inactive", mp), "must be true or false");
+        }
+        if (e->start != PL_DATE_NONE && e->end != PL_DATE_NONE && e->end < e->start)
+            pl_err_field(err, pl_arena_printf(a, "%s.period.end", mp),
+                         "must not be before period.start");
+        e->current = !inactive && e->end == PL_DATE_NONE;
+        for (int j = 0; e->current && j < out->nmembers; j++)
+            if (out->members[j].current && out->members[j].participant == e->participant)
+                pl_err_field(err, pl_arena_printf(a, "%s.entity", mp),
+                             "Patient/%lld is listed as a current member twice",
+                             (long long)e->participant);
+        out->nmembers++;
+    }
+}
+
+pl_status fhir_group_from_json(json_object *o, pl_arena *a, fhir_group *out, pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!resource_type(o, "Group", err))
+        return PL_INVALID;
+    out->id = get_str(o, "id", "id", a, err);
+    out->g.active = get_bool(o, "active", true, err);
+    const char *type = get_str(o, "type", "type", a, err);
+    if (type && strcmp(type, "person") != 0)
+        pl_err_field(err, "type", "must be person: peerlink's groups are of participants");
+    if (!get_bool(o, "actual", true, err))
+        pl_err_field(err, "actual", "must be true: a peerlink group lists its members");
+    out->g.name = get_str(o, "name", "name", a, err);
+    if (!out->g.name || !*out->g.name)
+        pl_err_field(err, "name", "is required");
+    json_object *code = get(o, "code", json_type_object, "code", err);
+    const char *kind = concept_code(code, "code", FHIR_CS_GROUP_KIND, a, err);
+    if (!kind || pl_group_kind_parse(kind, &out->g.kind) != PL_OK)
+        pl_err_field(err, "code",
+                     "must hold a coding of " FHIR_CS_GROUP_KIND
+                     " (csmg, dsme_class, neighbourhood_club, peer_group)");
+    out->unit = get_ref(o, "managingEntity", "managingEntity", "Organization", a, err);
+    json_object *exts = get(o, "extension", json_type_array, "extension", err);
+    for (size_t i = 0; exts && i < json_object_array_length(exts); i++) {
+        json_object *x = json_object_array_get_idx(exts, i);
+        const char *xp = pl_arena_printf(a, "extension[%zu]", i);
+        const char *url = get_str(x, "url", pl_arena_printf(a, "%s.url", xp), a, err);
+        if (url && strcmp(url, FHIR_EXT_GROUP_LEADER) == 0)
+            out->leader = get_ref(x, "valueReference", pl_arena_printf(a, "%s.valueReference", xp),
+                                  "Practitioner", a, err);
+    }
+    read_members(o, a, out, err);
+    return err->nfields || err->status != PL_OK ? (err->status == PL_NOMEM ? PL_NOMEM : PL_INVALID)
+                                                : PL_OK;
 }

@@ -81,7 +81,64 @@ json_object *fhir_organization_json(const pl_org_unit *u, pl_time updated);
 json_object *fhir_practitioner_json(const pl_staff_account *a);
 /* The account's role at its scope unit (Organization); admins have no organization. */
 json_object *fhir_practitioner_role_json(const pl_staff_account *a);
-/* A group and its memberships (ended ones inactive, with their period). */
-json_object *fhir_group_json(const pl_group *g, const pl_group_member *m, int n, pl_time updated);
+/* A group and its memberships (ended ones inactive, with their period); leader_account > 0:
+ * the peer leader's staff account, as the FHIR_EXT_GROUP_LEADER extension. */
+json_object *fhir_group_json(const pl_group *g, const pl_group_member *m, int n, pl_time updated,
+                             pl_id leader_account);
+
+/* ---- reading Organization, Practitioner, PractitionerRole, Group -------------------
+ * Each reader checks the shape and the codes and names every bad field by its FHIR path;
+ * the domain rules (org_unit_validate, staff_account_validate, pl_group_validate) and the
+ * rules that need the store are the caller's, through the JSON API's own write steps.
+ * References are "Type/N" with N a positive id: *_ref members hold N (0 when absent). */
+
+#define FHIR_EXT_GROUP_LEADER  "http://peerlink.example/fhir/StructureDefinition/group-peer-leader"
+#define FHIR_GROUP_MEMBERS_MAX 2000
+
+typedef struct fhir_organization {
+    const char *id; /* as sent; NULL when absent */
+    pl_id parent;   /* partOf; 0 when absent */
+    pl_org_unit u;  /* name, code (identifier), kind (type) */
+} fhir_organization;
+pl_status fhir_organization_from_json(json_object *o, pl_arena *a, fhir_organization *out,
+                                      pl_err *err);
+
+typedef struct fhir_practitioner {
+    const char *id;
+    const char *username;     /* identifier of FHIR_SYS_STAFF; NULL when absent */
+    const char *display_name; /* name[0].text, else given and family joined */
+    const char *language;     /* communication[0] (BCP 47); NULL when absent */
+    bool active;              /* absent: true */
+} fhir_practitioner;
+pl_status fhir_practitioner_from_json(json_object *o, pl_arena *a, fhir_practitioner *out,
+                                      pl_err *err);
+
+typedef struct fhir_practitioner_role {
+    const char *id;
+    pl_id practitioner; /* required */
+    pl_id organization; /* the scope unit; 0 when absent (admins) */
+    pl_role role;       /* code[0] of FHIR_CS_STAFF_ROLE, required */
+    bool active;        /* absent: true */
+} fhir_practitioner_role;
+pl_status fhir_practitioner_role_from_json(json_object *o, pl_arena *a, fhir_practitioner_role *out,
+                                           pl_err *err);
+
+typedef struct fhir_group_entry {
+    pl_id participant; /* member[i].entity Patient/N */
+    pl_date start;     /* period.start; PL_DATE_NONE when absent */
+    pl_date end;       /* period.end; PL_DATE_NONE when absent */
+    bool current;      /* neither inactive nor ended: a member now */
+} fhir_group_entry;
+
+typedef struct fhir_group {
+    const char *id;
+    pl_id unit;   /* managingEntity Organization/N; 0 when absent */
+    pl_id leader; /* the FHIR_EXT_GROUP_LEADER extension's Practitioner/N; 0 when absent */
+    pl_group g;   /* kind (code), name, active (absent: true) */
+    fhir_group_entry *members;
+    int nmembers;
+} fhir_group;
+/* Also refuses one participant listed as a current member twice. */
+pl_status fhir_group_from_json(json_object *o, pl_arena *a, fhir_group *out, pl_err *err);
 
 #endif

@@ -83,6 +83,21 @@ static const char SQL_GROUP_SEARCH[] = "SELECT g.id FROM support_group g WHERE "
                  "m WHERE m.group_id = g.id AND m.participant_id = ?4))" UPDATED_COND(
                      "g.updated_at") " AND g.id > ?22 AND g.id <= ?23 ORDER BY g.id LIMIT ?20 "
                                      "OFFSET ?21";
+static const char SQL_ORG_UPDATE[] =
+    "UPDATE org_unit SET parent_id = ?2, kind = ?3, name = ?4, code = ?5, language = ?6, "
+    "version = version + 1, updated_at = ?7 WHERE id = ?1 AND version = ?8";
+/* a move: the subtree of ?1 forgets the ancestors above it, then takes those of parent ?2 */
+static const char SQL_ORG_UNLINK[] =
+    "DELETE FROM org_unit_ancestor WHERE unit_id IN (SELECT unit_id FROM org_unit_ancestor "
+    "WHERE ancestor_id = ?1) AND ancestor_id NOT IN (SELECT unit_id FROM org_unit_ancestor "
+    "WHERE ancestor_id = ?1)";
+static const char SQL_ORG_RELINK[] =
+    "INSERT INTO org_unit_ancestor (unit_id, ancestor_id, depth) "
+    "SELECT sub.unit_id, sup.ancestor_id, sub.depth + sup.depth + 1 FROM org_unit_ancestor sub "
+    "JOIN org_unit_ancestor sup ON sup.unit_id = ?2 WHERE sub.ancestor_id = ?1";
+static const char SQL_GROUP_MEMBERS[] =
+    "SELECT m.id, m.participant_id, m.joined_on, m.left_on, m.left_reason FROM group_membership m "
+    "WHERE m.group_id = ? ORDER BY m.id";
 static const char SQL_LEADER_ACCOUNT[] =
     "SELECT a.id FROM staff_account a JOIN peer_leader l ON l.person_id = a.person_id "
     "WHERE l.id = ? ORDER BY a.id LIMIT 1";
@@ -159,6 +174,82 @@ pl_status store_fhir_contact_void(store_tx *tx, pl_id id, pl_err *err)
     pl_status r = sq_step_done(tx->c, st, &changes, err, "contact");
     if (r == PL_OK && changes == 0)
         return pl_err_set(err, PL_NOTFOUND, "contact %lld is not known", (long long)id);
+    return r;
+}
+
+/* ---- org units ------------------------------------------------------------------ */
+
+/* Runs sql bound with ?1 = a and, when b > 0, ?2 = b. */
+static pl_status run_pair(store_tx *tx, const char *sql, pl_id a, pl_id b, pl_err *err)
+{
+    db_stmt *st = sq_stmt(tx->c, sql, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, a);
+    if (b > 0)
+        db_bind_int64(st, 2, b);
+    int changes = 0;
+    return sq_step_done(tx->c, st, &changes, err, "org unit");
+}
+
+pl_status store_org_unit_update(store_tx *tx, pl_org_unit *u, int expected_version,
+                                pl_id old_parent, pl_err *err)
+{
+    db_stmt *st = sq_stmt(tx->c, SQL_ORG_UPDATE, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, u->id);
+    sq_bind_id(st, 2, u->parent_id);
+    db_bind_text(st, 3, pl_org_kind_name(u->kind), -1, DB_STATIC);
+    sq_bind_text(st, 4, u->name);
+    sq_bind_text(st, 5, u->code);
+    sq_bind_text(st, 6, u->language);
+    db_bind_int64(st, 7, (db_int64)time(NULL));
+    db_bind_int(st, 8, expected_version);
+    pl_status r = sq_step_versioned(tx->c, st, err, "org unit");
+    if (r != PL_OK)
+        return r;
+    u->version = expected_version + 1;
+    if (u->parent_id == old_parent)
+        return PL_OK;
+    if ((r = run_pair(tx, SQL_ORG_UNLINK, u->id, 0, err)) != PL_OK)
+        return r;
+    return run_pair(tx, SQL_ORG_RELINK, u->id, u->parent_id, err);
+}
+
+/* ---- groups ------------------------------------------------------------------- */
+
+pl_status store_tx_fhir_group_members(store_tx *tx, pl_id group_id, int max, pl_arena *a,
+                                      pl_group_member **out, int *n, pl_err *err)
+{
+    *n = 0;
+    *out = pl_arena_alloc(a, sizeof **out * (size_t)(max > 0 ? max : 1));
+    if (!*out)
+        return pl_err_set(err, PL_NOMEM, "not enough memory for the group's memberships");
+    db_stmt *st = sq_stmt(tx->c, SQL_GROUP_MEMBERS, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, group_id);
+    int rc;
+    pl_status r = PL_OK;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (*n == max) {
+            r = pl_err_set(err, PL_LIMIT, "the group has more than %d memberships", max);
+            break;
+        }
+        pl_group_member *m = &(*out)[(*n)++];
+        memset(m, 0, sizeof *m);
+        m->id = db_column_int64(st, 0);
+        m->group_id = group_id;
+        m->participant_id = db_column_int64(st, 1);
+        m->joined_on = sq_col_date(st, 2);
+        m->left_on = sq_col_date(st, 3);
+        m->left_reason = sq_col_text(st, 4, a);
+    }
+    db_reset(st);
+    db_clear_bindings(st);
+    if (r == PL_OK && rc != DB_ROW && rc != DB_DONE)
+        return sq_error(tx->c->db, rc, err, "group membership");
     return r;
 }
 

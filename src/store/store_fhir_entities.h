@@ -52,6 +52,14 @@ pl_status store_fhir_org_search(store *s, const store_fhir_query *q, pl_id paren
                                 const char *name, pl_arena *a, pl_id **ids, int *n, bool *more,
                                 pl_err *err);
 pl_status store_fhir_org_updated(store *s, pl_id id, pl_time *at, pl_err *err);
+/*
+ * Writes u's parent, kind, name, code and language when unit u->id is at expected_version
+ * (PL_STALE otherwise); version + 1 (u->version set), updated_at now. When the parent is not
+ * old_parent the unit's subtree moves under it in org_unit_ancestor, so scopes follow at
+ * once. The rules (same program, not below itself) are the caller's (api_org_unit_update_tx).
+ */
+pl_status store_org_unit_update(store_tx *tx, pl_org_unit *u, int expected_version,
+                                pl_id old_parent, pl_err *err);
 
 /* Staff accounts whose scope unit lies in q->scope.unit_id's subtree (0: all accounts): _id,
  * username (NULL any), name (as for org units, on the display name), created in q->updated. */
@@ -65,5 +73,9 @@ pl_status store_fhir_leader_account(store *s, pl_id peer_leader_id, pl_id *accou
 pl_status store_fhir_group_search(store *s, const store_fhir_query *q, pl_id member, pl_arena *a,
                                   pl_id **ids, int *n, bool *more, pl_err *err);
 pl_status store_fhir_group_updated(store *s, pl_id id, pl_time *at, pl_err *err);
+/* Every membership of group_id, open and ended, oldest first (no names), inside a write (a
+ * FHIR Group update diffs its member list against them); PL_LIMIT over max. */
+pl_status store_tx_fhir_group_members(store_tx *tx, pl_id group_id, int max, pl_arena *a,
+                                      pl_group_member **out, int *n, pl_err *err);
 
 #endif

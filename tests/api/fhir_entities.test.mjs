@@ -84,13 +84,13 @@ const encounter = (pid, extra = {}) => ({
   ...extra,
 });
 
-test('metadata tells the truth: Encounter is written, the others are read and searched only', async () => {
+test('metadata tells the truth: Encounter is written and deleted, the others written too', async () => {
   const cap = await ok('/fhir/metadata', 'manager');
   const by = Object.fromEntries(cap.rest[0].resource.map((r) => [r.type, r]));
   const codes = (t) => by[t].interaction.map((i) => i.code).sort();
   assert.deepEqual(codes('Encounter'), ['create', 'delete', 'read', 'search-type', 'update', 'vread']);
   for (const t of ['Organization', 'Practitioner', 'PractitionerRole', 'Group'])
-    assert.deepEqual(codes(t), ['read', 'search-type', 'vread'], t);
+    assert.deepEqual(codes(t), ['create', 'read', 'search-type', 'update', 'vread'], t);
   assert.deepEqual(by.Encounter.searchInclude, ['Encounter:patient']);
 });
 
@@ -131,8 +131,10 @@ test('Practitioner and PractitionerRole: staff accounts with their role and unit
   assert.equal((await fhir('GET', '/fhir/PractitionerRole', 'evaluator')).status, 403);
   // the Mi Salud navigator does not see Shanghai's accounts
   assertOutcome(await fhir('GET', `/fhir/Practitioner/${peer.id}`, 'navigator'), 404, /not known/);
-  // read-only: no create
-  assert.equal((await fhir('POST', '/fhir/Practitioner', 'admin', { resourceType: 'Practitioner' })).status, 405);
+  // never deleted (an account is turned off); a create without a username names the field
+  assert.equal((await fhir('DELETE', `/fhir/Practitioner/${peer.id}`, 'admin')).status, 405);
+  assertOutcome(await fhir('POST', '/fhir/Practitioner', 'admin', { resourceType: 'Practitioner' }),
+    422, /^identifier is required/m);
 });
 
 test('Organization: org units with their kind and parent, searched by partof and name, scoped', async () => {

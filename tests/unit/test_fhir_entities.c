@@ -2,13 +2,16 @@
  * test_fhir_entities.c - the Encounter mapping (src/fhir/fhir_entities.c)
  * as tables: every contact mode to its class coding and back, every key
  * function to its type code and back, and Encounters refused with the FHIR
- * path of what is wrong.
+ * path of what is wrong; the Organization, PractitionerRole and Group
+ * readers of the FHIR writes refusing with the path, and a Group's dated
+ * memberships written and read back.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "test.h"
 
+#include "core/time.h"
 #include "fhir/fhir.h"
 #include "fhir/fhir_entities.h"
 
@@ -143,5 +146,139 @@ static void test_refusals_name_the_path(void **state)
             "reasonCode[0].coding[0].code");
 }
 
+/* The writers' readers: one valid resource per type, a member replaced, the path named. */
+static const struct {
+    const char *base;
+    const char *member, *value, *path;
+} writes[] = {
+#define ORG                                                                                        \
+    "{\"resourceType\":\"Organization\",\"name\":\"A Practice\",\"type\":[{\"coding\":[{"          \
+    "\"system\":\"" FHIR_CS_ORG_KIND "\",\"code\":\"practice\"}]}],\"partOf\":{\"reference\":"     \
+    "\"Organization/2\"}}"
+#define PRAC                                                                                       \
+    "{\"resourceType\":\"PractitionerRole\",\"practitioner\":{\"reference\":\"Practitioner/4\"},"  \
+    "\"code\":[{\"coding\":[{\"system\":\"" FHIR_CS_STAFF_ROLE "\",\"code\":\"navigator\"}]}]}"
+#define GROUP                                                                                      \
+    "{\"resourceType\":\"Group\",\"name\":\"Circle\",\"code\":{\"coding\":[{\"system\":"           \
+    "\"" FHIR_CS_GROUP_KIND "\",\"code\":\"csmg\"}]},\"member\":[{\"entity\":{\"reference\":"      \
+    "\"Patient/1\"}}]}"
+    {ORG, "type", "[{\"coding\":[{\"system\":\"" FHIR_CS_ORG_KIND "\",\"code\":\"castle\"}]}]",
+     "type"},
+    {ORG, "type", NULL, "type"},
+    {ORG, "name", "\"\"", "name"},
+    {ORG, "partOf", "{\"reference\":\"Location/2\"}", "partOf.reference"},
+    {ORG, "active", "false", "active"},
+    {ORG, "identifier",
+     "[{\"system\":\"urn:peerlink:org-unit-code\",\"value\":\"A\"},{\"system\":"
+     "\"urn:peerlink:org-unit-code\",\"value\":\"B\"}]",
+     "identifier[1]"},
+    {PRAC, "practitioner", NULL, "practitioner"},
+    {PRAC, "practitioner", "{\"reference\":\"Patient/4\"}", "practitioner.reference"},
+    {PRAC, "code", "[{\"coding\":[{\"system\":\"" FHIR_CS_STAFF_ROLE "\",\"code\":\"wizard\"}]}]",
+     "code"},
+    {PRAC, "organization", "{\"reference\":\"Organization/x\"}", "organization.reference"},
+    {PRAC, "active", "\"yes\"", "active"},
+    {GROUP, "code", NULL, "code"},
+    {GROUP, "type", "\"animal\"", "type"},
+    {GROUP, "actual", "false", "actual"},
+    {GROUP, "member", "[{\"entity\":{\"reference\":\"Group/1\"}}]", "member[0].entity.reference"},
+    {GROUP, "member", "[{\"period\":{\"start\":\"2024-01-01\"}}]", "member[0].entity"},
+    {GROUP, "member",
+     "[{\"entity\":{\"reference\":\"Patient/1\"},\"period\":{\"start\":\"2024-05-01\",\"end\":"
+     "\"2024-04-01\"}}]",
+     "member[0].period.end"},
+    {GROUP, "member", "[{\"entity\":{\"reference\":\"Patient/1\"},\"period\":{\"start\":\"May\"}}]",
+     "member[0].period.start"},
+    {GROUP, "member",
+     "[{\"entity\":{\"reference\":\"Patient/1\"}},{\"entity\":{\"reference\":\"Patient/1\"}}]",
+     "member[1].entity"},
+    {GROUP, "extension",
+     "[{\"url\":\"" FHIR_EXT_GROUP_LEADER "\",\"valueReference\":{\"reference\":\"Patient/1\"}}]",
+     "extension[0].valueReference.reference"},
+#undef ORG
+#undef PRAC
+#undef GROUP
+};
+
+static pl_status read_any(json_object *o, pl_arena *a, pl_err *err)
+{
+    json_object *rt;
+    json_object_object_get_ex(o, "resourceType", &rt);
+    const char *type = json_object_get_string(rt);
+    if (strcmp(type, "Organization") == 0) {
+        fhir_organization f;
+        return fhir_organization_from_json(o, a, &f, err);
+    }
+    if (strcmp(type, "PractitionerRole") == 0) {
+        fhir_practitioner_role f;
+        return fhir_practitioner_role_from_json(o, a, &f, err);
+    }
+    fhir_group f;
+    return fhir_group_from_json(o, a, &f, err);
+}
+
+static void test_write_readers_name_the_path(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        pl_arena a;
+        pl_arena_init(&a, 1u << 16);
+        pl_err err;
+        pl_err_clear(&err);
+        json_object *o = parse(writes[i].base);
+        assert_int_equal(read_any(o, &a, &err), PL_OK);
+        json_object_object_del(o, writes[i].member);
+        if (writes[i].value)
+            json_object_object_add(o, writes[i].member, json_tokener_parse(writes[i].value));
+        pl_err_clear(&err);
+        assert_int_equal(read_any(o, &a, &err), PL_INVALID);
+        bool named = false;
+        for (int j = 0; j < err.nfields; j++)
+            named = named || strcmp(err.fields[j].field, writes[i].path) == 0;
+        if (!named)
+            fail_msg("%s=%s: expected an error at %s, first is %s", writes[i].member,
+                     writes[i].value ? writes[i].value : "-", writes[i].path,
+                     err.nfields ? err.fields[0].field : "none");
+        json_object_put(o);
+        pl_arena_free(&a);
+    }
+}
+
+/* A Group's dated memberships read back as written: current, ended, and a rejoin. */
+static void test_group_round_trip(void **state)
+{
+    (void)state;
+    pl_group g = {.id = 9, .unit_id = 4, .kind = PL_GROUP_CSMG, .name = "Circle", .active = true};
+    pl_date d1, d2, d3;
+    assert_int_equal(pl_date_parse("2024-01-02", &d1), PL_OK);
+    assert_int_equal(pl_date_parse("2024-03-01", &d2), PL_OK);
+    assert_int_equal(pl_date_parse("2024-04-01", &d3), PL_OK);
+    pl_group_member m[] = {{.participant_id = 1, .joined_on = d1, .left_on = PL_DATE_NONE},
+                           {.participant_id = 2, .joined_on = d1, .left_on = d2},
+                           {.participant_id = 2, .joined_on = d3, .left_on = PL_DATE_NONE}};
+    json_object *o = fhir_group_json(&g, m, 3, PL_TIME_NONE, 12);
+    pl_arena a;
+    pl_arena_init(&a, 1u << 16);
+    fhir_group f;
+    pl_err err;
+    pl_err_clear(&err);
+    assert_int_equal(fhir_group_from_json(o, &a, &f, &err), PL_OK);
+    assert_string_equal(f.g.name, "Circle");
+    assert_int_equal(f.g.kind, PL_GROUP_CSMG);
+    assert_int_equal(f.unit, 4);
+    assert_int_equal(f.leader, 12);
+    assert_int_equal(f.nmembers, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(f.members[i].participant, m[i].participant_id);
+        assert_int_equal(f.members[i].start, m[i].joined_on);
+        assert_int_equal(f.members[i].end, m[i].left_on);
+        assert_int_equal(f.members[i].current, m[i].left_on == PL_DATE_NONE);
+    }
+    json_object_put(o);
+    pl_arena_free(&a);
+}
+
 PL_TEST_MAIN(cmocka_unit_test(test_modes_round_trip), cmocka_unit_test(test_key_function_codes),
-             cmocka_unit_test(test_refusals_name_the_path))
+             cmocka_unit_test(test_refusals_name_the_path),
+             cmocka_unit_test(test_write_readers_name_the_path),
+             cmocka_unit_test(test_group_round_trip))
