@@ -37,6 +37,19 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The load average now (the machine is shared: the rates mean little without it). */
+static void print_load(const char *when)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    char buf[128] = "";
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    fprintf(stderr, "load average %s: %s", when, buf[0] ? buf : "unknown\n");
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -238,6 +251,7 @@ int main(int argc, char **argv)
     }
     char *line = malloc(FHIR_IMPORT_LINE_MAX);
     double parse[20], import[20], mbs[20], raw[20];
+    print_load("before");
     for (int r = 0; r < rounds; r++) {
         pl_arena a;
         pl_arena_init(&a, 1u << 24);
@@ -298,14 +312,17 @@ int main(int argc, char **argv)
                 "round %d: parse %.0f obs/s, import %.0f obs/s (%.1f MB/s), raw %.0f rows/s\n",
                 r + 1, parse[r], import[r], mbs[r], raw[r]);
     }
+    print_load("after");
     printf("FHIR NDJSON import, %ld observations (%.1f MB), median of %d rounds:\n", nobs,
            (double)bytes / 1e6, rounds);
-    printf("  parse only (json check, json-c, mapping, units): %10.0f obs/s\n",
-           median(parse, rounds));
+    /* MB/s of the file: the parse and the raw insert at the file's bytes per observation */
+    double mb_per_obs = (double)bytes / 1e6 / (double)nobs;
+    printf("  parse only (json check, json-c, mapping, units): %10.0f obs/s  %6.1f MB/s\n",
+           median(parse, rounds), median(parse, rounds) * mb_per_obs);
     printf("  import (peerlink import fhir path):              %10.0f obs/s  %6.1f MB/s\n",
            median(import, rounds), median(mbs, rounds));
-    printf("  raw SQLite insert of the same rows:              %10.0f rows/s\n",
-           median(raw, rounds));
+    printf("  raw SQLite insert of the same rows:              %10.0f rows/s %6.1f MB/s\n",
+           median(raw, rounds), median(raw, rounds) * mb_per_obs);
     printf("  target:                                          %10d obs/s\n", 200000);
     free(line);
     remove(file);

@@ -11,7 +11,8 @@
  * Source ids (FHIR_SYS_SOURCE "Type/id") are recorded for what is created,
  * which is what makes a second import of the same lines create nothing; an
  * Observation's is written in its measurement row (store_fhir.h), so each
- * value is one row and its dedupe one index probe. Per batch, each subject
+ * value is one row, and the insert itself is the dedupe (a source id already
+ * there inserts nothing: one statement per value, no look-up before). Per batch, each subject
  * reference is resolved once (a small hash table in the batch's arena), and
  * the audit trail gets one `import` event per participant (entity
  * `measurement`, entity id the participant's first measurement of the
@@ -450,23 +451,23 @@ static pl_status write_observation(store_tx *tx, fhir_import *im, batch *b, tabl
                                    pl_time at, pl_err *err)
 {
     fhir_observation *fo = it->fo;
-    pl_id existing;
-    pl_status st = PL_NOTFOUND;
-    const char *source = NULL;
-    if (fo->id) {
-        source = pl_arena_printf(&b->arena, "Observation/%s", fo->id);
-        st = store_tx_fhir_ident_find(tx, "Observation", FHIR_SYS_SOURCE, source, &existing, err);
-    }
-    if (st == PL_OK) {
-        b->w.observations_matched++;
-        return PL_OK;
-    }
-    if (st != PL_NOTFOUND)
-        return st;
-    pl_err_clear(err);
+    const char *source = fo->id ? pl_arena_printf(&b->arena, "Observation/%s", fo->id) : NULL;
     pl_id pid = 0;
-    if ((st = subject_of(tx, im, b, t, it, &pid, err)) == PL_NOTFOUND)
+    pl_status st = subject_of(tx, im, b, t, it, &pid, err);
+    if (st == PL_NOTFOUND && source) {
+        /* imported before, its subject since gone from this program: matched all the same */
+        pl_id existing;
+        st = store_tx_fhir_ident_find(tx, "Observation", FHIR_SYS_SOURCE, source, &existing, err);
+        if (st == PL_OK) {
+            it->error = NULL;
+            b->w.observations_matched++;
+            return PL_OK;
+        }
+    }
+    if (st == PL_NOTFOUND) {
+        pl_err_clear(err);
         return PL_OK;
+    }
     if (st != PL_OK)
         return st;
     for (int k = 0; k < fo->nm; k++) {
@@ -474,6 +475,10 @@ static pl_status write_observation(store_tx *tx, fhir_import *im, batch *b, tabl
         if ((st = store_fhir_measurement_insert(tx, &fo->m[k], k == 0 ? source : NULL, at, err)) !=
             PL_OK)
             return st;
+        if (fo->m[k].id == 0) { /* its source id is taken: imported before */
+            b->w.observations_matched++;
+            return PL_OK;
+        }
         b->w.values++;
     }
     if ((st = put_idents(tx, b, "Observation", NULL, fo->idents, fo->nidents, fo->m[0].id, err)) !=

@@ -47,7 +47,8 @@ static const char SQL_SOURCE_OF[] =
 static const char SQL_MEAS_INSERT_SOURCE[] =
     "INSERT INTO measurement (participant_id, code, analyte, value, unit, entered_value, "
     "entered_unit, effective_at, source, wave, recorded_by, created_at, source_id) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING";
 static const char SQL_IDENTS[] = "SELECT system, value FROM fhir_identifier "
                                  "WHERE kind = ?1 AND local_id = ?2 ORDER BY id LIMIT 16";
 static const char SQL_INTAKE[] =
@@ -219,7 +220,10 @@ pl_status store_fhir_measurement_insert(store_tx *tx, pl_measurement *m, const c
     sq_bind_id(st, 11, m->recorded_by);
     db_bind_int64(st, 12, created_at);
     sq_bind_text(st, 13, source_id);
-    return sq_step_insert(tx->c, st, &m->id, err, "measurement");
+    int changes = 0;
+    pl_status r = sq_step_done(tx->c, st, &changes, err, "measurement");
+    m->id = r == PL_OK && changes > 0 ? db_last_insert_id(tx->c->db) : 0;
+    return r;
 }
 
 pl_status store_fhir_intake_unit(store *s, pl_id scope_unit, pl_id *unit, pl_err *err)

@@ -33,9 +33,11 @@ pl_status store_tx_fhir_ident_find(store_tx *tx, const char *kind, const char *s
 
 /*
  * Inserts a prepared measurement (store_measurement_insert) with the source
- * id of the Observation it came from ("Observation/<id>"; NULL: none; a
- * taken one is a conflict, so look it up first) and the given created_at
- * (an import's batch shares one, which its audit events name).
+ * id of the Observation it came from ("Observation/<id>"; NULL: none) and
+ * the given created_at (an import's batch shares one, which its audit
+ * events name). A source id already taken inserts nothing and sets m->id to
+ * 0: a re-import's dedupe is the insert itself (one statement, one round
+ * trip on PostgreSQL).
  */
 pl_status store_fhir_measurement_insert(store_tx *tx, pl_measurement *m, const char *source_id,
                                         pl_time created_at, pl_err *err);
