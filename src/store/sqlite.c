@@ -453,10 +453,9 @@ static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
              "PRAGMA journal_size_limit=67108864;%s",
              s->opt.synchronous_normal ? "NORMAL" : "FULL",
              /* readers map the file: pages are read without a copy through read(2); the
-                writer keeps each job's savepoint journal in memory, not spilled to a temp
-                file past 64 KiB (a bulk import's job touches megabytes of pages) */
+                writer keeps more pages (a bulk import's batch touches megabytes of index) */
              reader ? " PRAGMA query_only=1; PRAGMA mmap_size=268435456;"
-                    : " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;");
+                    : " PRAGMA cache_size=-16384;");
     return exec_script(c, pragmas, err, s->path);
 }
 
