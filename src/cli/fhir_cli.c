@@ -1,9 +1,11 @@
 /*
  * fhir_cli.c - `peerlink import fhir [--db FILE] [--unit UNIT_ID] FILE|DIR...`
  *
- * Reads FHIR NDJSON (one resource a line) with a bounded line buffer and
- * hands each line to fhir_import, which writes every 2,000 lines in one
- * transaction: memory stays constant whatever the file's size. A directory
+ * Reads FHIR NDJSON (one resource a line) a megabyte at a time into a
+ * bounded buffer (a line may be 4 MiB) and hands each line to fhir_import,
+ * which writes every FHIR_IMPORT_BATCH_LINES lines in one transaction on a
+ * thread of its own while the next batch is read and parsed: memory stays
+ * that of two batches whatever the file's size. A directory
  * is read file by file, its *.ndjson files sorted with the Patient files
  * first (so Observations find their subjects). A line that is refused is
  * printed as FILE:LINE: why, and the others are written; the exit code is
@@ -25,13 +27,15 @@
 #include "cli/cli.h"
 #include "fhir/fhir_import.h"
 
-#define FILES_MAX 4096
+#define FILES_MAX  4096
+#define READ_CHUNK (1u << 20)
 
 typedef struct progress {
     bool tty;
     long long total, done;
     struct timespec start, last;
     long refused_shown;
+    long too_long; /* lines skipped as longer than the limit (not in the import's report) */
 } progress;
 
 static double seconds_since(const struct timespec *t)
@@ -114,8 +118,32 @@ static int add_path(const char *path, char **files, int *n)
     return 0;
 }
 
-/* Reads one file line by line into im; -1 on a failure that stops the import. */
-static int import_file(fhir_import *im, const char *path, progress *p, char *line)
+/* Hands the line of buf at [start, start + len) to im; -1 on a failure that stops the import. */
+static int one_line(fhir_import *im, const char *path, progress *p, const char *line, size_t len,
+                    long lineno)
+{
+    pl_err err;
+    pl_err_clear(&err);
+    if (len > FHIR_IMPORT_LINE_MAX) {
+        p->too_long++;
+        on_error(p, path, lineno, "the line is longer than 4 MiB");
+        return 0;
+    }
+    if (fhir_import_line(im, line, len, path, lineno, &err) != PL_OK) {
+        fprintf(stderr, "peerlink: import: %s\n", err.message);
+        return -1;
+    }
+    if ((lineno & 1023) == 0)
+        show(p, fhir_import_result(im), false);
+    return 0;
+}
+
+/*
+ * Reads one file into im, a chunk at a time into buf (FHIR_IMPORT_LINE_MAX + READ_CHUNK
+ * bytes), each line handed over where it lies; a line longer than the limit is reported
+ * and skipped to its newline. -1 on a failure that stops the import.
+ */
+static int import_file(fhir_import *im, const char *path, progress *p, char *buf)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -123,39 +151,36 @@ static int import_file(fhir_import *im, const char *path, progress *p, char *lin
         return -1;
     }
     long lineno = 0;
-    size_t len = 0;
-    bool too_long = false;
-    int c;
-    pl_err err;
-    pl_err_clear(&err);
+    size_t have = 0;       /* bytes of buf not handed over yet */
+    bool skipping = false; /* in the rest of a line already reported too long */
     int rc = 0;
-    for (;;) {
-        c = getc(f);
-        if (c != EOF)
-            p->done++;
-        if (c != '\n' && c != EOF) {
-            if (len < FHIR_IMPORT_LINE_MAX)
-                line[len++] = (char)c;
-            else
-                too_long = true;
-            continue;
+    for (bool eof = false; rc == 0 && !eof;) {
+        size_t got = fread(buf + have, 1, READ_CHUNK, f);
+        p->done += (long long)got;
+        have += got;
+        eof = got < READ_CHUNK;
+        size_t start = 0;
+        const char *nl;
+        while (rc == 0 && (nl = memchr(buf + start, '\n', have - start)) != NULL) {
+            size_t len = (size_t)(nl - (buf + start));
+            lineno++;
+            if (!skipping)
+                rc = one_line(im, path, p, buf + start, len, lineno);
+            skipping = false;
+            start += len + 1;
         }
-        if (c == EOF && len == 0 && !too_long)
-            break;
-        lineno++;
-        if (too_long) {
-            on_error(p, path, lineno, "the line is longer than 4 MiB");
-            too_long = false;
-        } else if (fhir_import_line(im, line, len, path, lineno, &err) != PL_OK) {
-            fprintf(stderr, "peerlink: import: %s\n", err.message);
-            rc = -1;
-            break;
+        have -= start;
+        memmove(buf, buf + start, have);
+        if (rc == 0 && eof && have > 0 && !skipping)
+            rc = one_line(im, path, p, buf, have, ++lineno); /* the last line, no newline */
+        else if (rc == 0 && have > FHIR_IMPORT_LINE_MAX) {
+            if (!skipping) {
+                p->too_long++;
+                on_error(p, path, lineno + 1, "the line is longer than 4 MiB");
+            }
+            skipping = true;
+            have = 0;
         }
-        len = 0;
-        if ((lineno & 1023) == 0)
-            show(p, fhir_import_result(im), false);
-        if (c == EOF)
-            break;
     }
     if (ferror(f)) {
         fprintf(stderr, "peerlink: import: %s: read error\n", path);
@@ -170,7 +195,7 @@ int fhir_cli_import(int argc, char **argv)
     const char *db = cli_default_db();
     long unit = 0;
     char **files = calloc(FILES_MAX, sizeof *files);
-    char *line = malloc(FHIR_IMPORT_LINE_MAX);
+    char *line = malloc(FHIR_IMPORT_LINE_MAX + READ_CHUNK);
     int nfiles = 0, rc = EXIT_OK;
     store *s = NULL;
     fhir_import *im = NULL;
@@ -222,7 +247,8 @@ int fhir_cli_import(int argc, char **argv)
     p.last = p.start;
     fhir_import_options opt = {.home_unit_id = home,
                                .client_addr = "cli",
-                               .batch_lines = 2000,
+                               .batch_lines = FHIR_IMPORT_BATCH_LINES,
+                               .background = true,
                                .on_error = on_error,
                                .ctx = &p};
     if (fhir_import_new(s, &opt, &im, &err) != PL_OK) {
@@ -240,7 +266,7 @@ int fhir_cli_import(int argc, char **argv)
     json_object *o = fhir_import_report_json(r);
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
-    if (rc == EXIT_OK && r->refused > 0)
+    if (rc == EXIT_OK && (r->refused > 0 || p.too_long > 0))
         rc = EXIT_RUNTIME;
 done:
     fhir_import_free(im);

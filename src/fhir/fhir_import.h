@@ -26,6 +26,9 @@
 
 #define FHIR_IMPORT_LINE_MAX  (4u * 1024u * 1024u) /* one resource */
 #define FHIR_IMPORT_KINDS_MAX 48                   /* resource types counted as not kept */
+/* lines per transaction of `peerlink import fhir`: fewer commits (each one rewrites the
+   indexes' touched pages into the WAL), while two batches' memory stays small */
+#define FHIR_IMPORT_BATCH_LINES 10000
 
 typedef struct fhir_import_count {
     const char *name;
@@ -47,6 +50,7 @@ typedef struct fhir_import_options {
     pl_id account_id;        /* who imports (audit); 0 for the CLI */
     const char *client_addr; /* audit: "cli" or the caller's address */
     int batch_lines;         /* lines per transaction; 0: never flush by itself */
+    bool background;         /* write full batches on a thread while the next is read */
     void (*on_error)(void *ctx, const char *file, long line, const char *message);
     void *ctx;
 } fhir_import_options;
@@ -61,11 +65,12 @@ void fhir_import_free(fhir_import *im);
  * Reads one line (without its newline) of file at lineno. A blank line is
  * skipped; a line that cannot be read is reported (on_error) and counted,
  * and the import goes on (PL_OK). With batch_lines set, a full batch is
- * written (fhir_import_flush); its failure is returned.
+ * written (or handed to the writer thread); a batch whose transaction fails
+ * is reported (on_error: its line range) and counted as refused.
  */
 pl_status fhir_import_line(fhir_import *im, const char *line, size_t len, const char *file,
                            long lineno, pl_err *err);
-/* Writes the pending batch through store_write and starts a new one. */
+/* Writes the pending batch through store_write, waits for the writer thread, starts anew. */
 pl_status fhir_import_flush(fhir_import *im, pl_err *err);
 /* Writes the pending batch inside the caller's transaction (the API's api_write). */
 pl_status fhir_import_write(store_tx *tx, fhir_import *im, pl_err *err);

@@ -762,6 +762,21 @@ const char *const store_sqlite_migrations[] = {
     "  heartbeat_at INTEGER NOT NULL\n"
     ") STRICT;\n"
     "CREATE INDEX fhir_export_job_state ON fhir_export_job(state, kicked_off);\n",
+
+    /* 17: an imported Observation's source id ("Observation/<id>" where it came from) kept in
+       its measurement row, not in fhir_identifier: a re-import's dedupe is one probe of this
+       partial unique index and an import writes one row per value, not two (store_fhir.h) */
+    "ALTER TABLE measurement ADD COLUMN source_id TEXT;\n"
+    "UPDATE measurement SET source_id = (SELECT min(f.value) FROM fhir_identifier f\n"
+    "  WHERE f.kind = 'Observation' AND f.system = 'urn:peerlink:fhir-source'\n"
+    "  AND f.local_id = measurement.id)\n"
+    "  WHERE id IN (SELECT local_id FROM fhir_identifier\n"
+    "  WHERE kind = 'Observation' AND system = 'urn:peerlink:fhir-source');\n"
+    "DELETE FROM fhir_identifier WHERE kind = 'Observation' AND system = "
+    "'urn:peerlink:fhir-source'\n"
+    "  AND value IN (SELECT source_id FROM measurement WHERE source_id IS NOT NULL);\n"
+    "CREATE UNIQUE INDEX measurement_source ON measurement(source_id) WHERE source_id IS NOT "
+    "NULL;\n",
 };
 
 const int store_sqlite_migration_count =

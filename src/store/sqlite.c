@@ -452,8 +452,10 @@ static pl_status conn_configure(store *s, conn *c, int reader, pl_err *err)
              "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=0; "
              "PRAGMA journal_size_limit=67108864;%s",
              s->opt.synchronous_normal ? "NORMAL" : "FULL",
-             /* readers map the file: pages are read without a copy through read(2) */
-             reader ? " PRAGMA query_only=1; PRAGMA mmap_size=268435456;" : "");
+             /* readers map the file: pages are read without a copy through read(2); the
+                writer keeps more pages (a bulk import's batch touches megabytes of index) */
+             reader ? " PRAGMA query_only=1; PRAGMA mmap_size=268435456;"
+                    : " PRAGMA cache_size=-16384;");
     return exec_script(c, pragmas, err, s->path);
 }
 

@@ -4,7 +4,11 @@
  *
  * Identifiers are rows of fhir_identifier, unique on (kind, system, value),
  * so a lookup is one index probe and a second import of the same resource
- * finds the first. The SQL runs on both backends (db.h); the one statement
+ * finds the first. One kind is kept elsewhere: an Observation's source id
+ * (STORE_FHIR_SOURCE_SYSTEM) is a column of its first measurement row, under
+ * a partial unique index, so an NDJSON import writes one row per value and
+ * its dedupe is one probe; the identifier calls read and write it there, so
+ * their callers see one set of identifiers. The SQL runs on both backends (db.h); the one statement
  * that differs is chosen with SQ_SQL, and an optional parameter is tested
  * as CAST(?n AS type) IS NULL, since PostgreSQL cannot type a bare ?n IS NULL.
  * A search's optional conditions read "?n IS NULL OR ...", so combinations
@@ -40,6 +44,17 @@ static const char SQL_IDENT_FIND_ANY[] = "SELECT local_id FROM fhir_identifier "
                                          "WHERE kind = ?1 AND value = ?3 ORDER BY +system LIMIT 1";
 static const char SQL_IDENT_FIND_ANY_PG[] =
     "SELECT local_id FROM fhir_identifier WHERE kind = ?1 AND value = ?3 ORDER BY system LIMIT 1";
+static const char SQL_SOURCE_PUT[] =
+    "UPDATE measurement SET source_id = ?2 WHERE id = ?1 AND source_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM measurement o WHERE o.source_id = ?2)";
+static const char SQL_SOURCE_FIND[] = "SELECT id FROM measurement WHERE source_id = ?1";
+static const char SQL_SOURCE_OF[] =
+    "SELECT source_id FROM measurement WHERE id = ?1 AND source_id IS NOT NULL";
+static const char SQL_MEAS_INSERT_SOURCE[] =
+    "INSERT INTO measurement (participant_id, code, analyte, value, unit, entered_value, "
+    "entered_unit, effective_at, source, wave, recorded_by, created_at, source_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING";
 static const char SQL_IDENTS[] = "SELECT system, value FROM fhir_identifier "
                                  "WHERE kind = ?1 AND local_id = ?2 ORDER BY id LIMIT 16";
 static const char SQL_INTAKE[] =
@@ -92,9 +107,24 @@ static const char SQL_BY_IDENT[] =
 static const char SQL_MEAS_CREATED[] = "SELECT created_at FROM measurement WHERE id = ?";
 static const char SQL_PART_UPDATED[] = "SELECT updated_at FROM participant WHERE id = ?";
 
+/* An Observation's source id: kept in its measurement row. */
+static bool in_measurement(const char *kind, const char *system)
+{
+    return system && strcmp(kind, "Observation") == 0 &&
+           strcmp(system, STORE_FHIR_SOURCE_SYSTEM) == 0;
+}
+
 pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *system,
                                const char *value, pl_id local_id, pl_err *err)
 {
+    if (in_measurement(kind, system)) {
+        db_stmt *st = sq_stmt(tx->c, SQL_SOURCE_PUT, err);
+        if (!st)
+            return err->status;
+        db_bind_int64(st, 1, local_id);
+        db_bind_text(st, 2, value, -1, DB_STATIC);
+        return sq_step_done(tx->c, st, NULL, err, "observation source id");
+    }
     db_stmt *st = sq_stmt(tx->c, SQL_IDENT_PUT, err);
     if (!st)
         return err->status;
@@ -105,9 +135,24 @@ pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *syste
     return sq_step_done(tx->c, st, NULL, err, "fhir identifier");
 }
 
+static pl_status source_find(conn *c, const char *value, pl_id *local_id, pl_err *err)
+{
+    db_stmt *st = sq_stmt(c, SQL_SOURCE_FIND, err);
+    if (!st)
+        return err->status;
+    db_bind_text(st, 1, value, -1, DB_STATIC);
+    pl_status r = sq_step_row(c, st, err, "identifier");
+    if (r == PL_OK)
+        *local_id = sq_col_id(st, 0);
+    db_reset(st);
+    return r;
+}
+
 static pl_status ident_find(conn *c, const char *kind, const char *system, const char *value,
                             pl_id *local_id, pl_err *err)
 {
+    if (in_measurement(kind, system))
+        return source_find(c, value, local_id, err);
     db_stmt *st = sq_stmt(
         c, system ? SQL_IDENT_FIND : SQ_SQL(c, SQL_IDENT_FIND_ANY, SQL_IDENT_FIND_ANY_PG), err);
     if (!st)
@@ -120,6 +165,11 @@ static pl_status ident_find(conn *c, const char *kind, const char *system, const
     if (r == PL_OK)
         *local_id = sq_col_id(st, 0);
     db_reset(st);
+    /* any system: the source id is one of an Observation's identifiers too */
+    if (r == PL_NOTFOUND && !system && strcmp(kind, "Observation") == 0) {
+        pl_err_clear(err);
+        r = source_find(c, value, local_id, err);
+    }
     return r;
 }
 
@@ -160,7 +210,49 @@ pl_status store_fhir_idents(store *s, const char *kind, pl_id local_id, pl_arena
     db_reset(st);
     if (rc != DB_ROW && rc != DB_DONE)
         return sq_error(c->db, rc, err, "fhir identifiers");
+    if (strcmp(kind, "Observation") == 0 && *n < 16) {
+        /* the source id, recorded after the others */
+        if (!(st = sq_stmt(c, SQL_SOURCE_OF, err)))
+            return err->status;
+        db_bind_int64(st, 1, local_id);
+        if ((rc = db_step(st)) == DB_ROW) {
+            (*items)[*n].system = STORE_FHIR_SOURCE_SYSTEM;
+            (*items)[*n].value = sq_col_text(st, 0, a);
+            (*n)++;
+        }
+        db_reset(st);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return sq_error(c->db, rc, err, "fhir identifiers");
+    }
     return sq_arena_check(a, err);
+}
+
+pl_status store_fhir_measurement_insert(store_tx *tx, pl_measurement *m, const char *source_id,
+                                        pl_time created_at, pl_err *err)
+{
+    if (!m->analyte || !m->unit)
+        return pl_err_set(err, PL_INVALID, "measurement: not prepared (measurement_prepare)");
+    db_stmt *st = sq_stmt(tx->c, SQL_MEAS_INSERT_SOURCE, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, m->participant_id);
+    sq_bind_text(st, 2, m->code);
+    sq_bind_text(st, 3, m->analyte);
+    db_bind_double(st, 4, m->value);
+    sq_bind_text(st, 5, m->unit);
+    sq_bind_text(st, 6, m->entered_value);
+    sq_bind_text(st, 7, m->entered_unit);
+    db_bind_int64(st, 8, m->effective_at);
+    db_bind_text(st, 9, pl_source_name(m->source), -1, DB_STATIC);
+    if (m->wave >= 0)
+        db_bind_int(st, 10, m->wave);
+    sq_bind_id(st, 11, m->recorded_by);
+    db_bind_int64(st, 12, created_at);
+    sq_bind_text(st, 13, source_id);
+    int changes = 0;
+    pl_status r = sq_step_done(tx->c, st, &changes, err, "measurement");
+    m->id = r == PL_OK && changes > 0 ? db_last_insert_id(tx->c->db) : 0;
+    return r;
 }
 
 pl_status store_fhir_intake_unit(store *s, pl_id scope_unit, pl_id *unit, pl_err *err)

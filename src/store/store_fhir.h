@@ -7,6 +7,8 @@
  * in the system it came from (system FHIR source id, see src/fhir/fhir.h),
  * so that conditional references (Patient?identifier=...) resolve and a
  * re-import finds what an earlier import created instead of duplicating it.
+ * An Observation's source id is kept in its first measurement row instead
+ * (the column source_id), which the identifier calls below read and write.
  *
  * The searches return ids (ascending, or by date) of records in the
  * caller's scope, a page at a time (offset and count, or after the last id
@@ -18,6 +20,9 @@
 
 #include "store.h"
 
+/* The system of a record's id where it came from ("Type/id"): fhir.h's FHIR_SYS_SOURCE. */
+#define STORE_FHIR_SOURCE_SYSTEM "urn:peerlink:fhir-source"
+
 /* Records an identifier of a local record; an identifier already taken is left as it was. */
 pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *system,
                                const char *value, pl_id local_id, pl_err *err);
@@ -26,6 +31,17 @@ pl_status store_fhir_ident_find(store *s, const char *kind, const char *system, 
                                 pl_id *local_id, pl_err *err);
 pl_status store_tx_fhir_ident_find(store_tx *tx, const char *kind, const char *system,
                                    const char *value, pl_id *local_id, pl_err *err);
+
+/*
+ * Inserts a prepared measurement (store_measurement_insert) with the source
+ * id of the Observation it came from ("Observation/<id>"; NULL: none) and
+ * the given created_at (an import's batch shares one, which its audit
+ * events name). A source id already taken inserts nothing and sets m->id to
+ * 0: a re-import's dedupe is the insert itself (one statement, one round
+ * trip on PostgreSQL).
+ */
+pl_status store_fhir_measurement_insert(store_tx *tx, pl_measurement *m, const char *source_id,
+                                        pl_time created_at, pl_err *err);
 
 typedef struct store_fhir_ident {
     const char *system;
