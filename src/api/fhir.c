@@ -27,6 +27,7 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_qr.h"
 #include "fhir_int.h"
+#include "fhir_steps.h"
 #include "fhir_qr_int.h"
 
 #define CT_FHIR "application/fhir+json"
@@ -992,38 +993,45 @@ typedef struct patient_update_ctx {
     fhir_patient fp;
 } patient_update_ctx;
 
+pl_status fhir_api_patient_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                     const fhir_patient *fp, pl_participant *p, pl_err *err)
+{
+    pl_status st = store_tx_participant_get(tx, id, &req->arena, p, err);
+    if (st != PL_OK)
+        return st;
+    if (if_match >= 0 && if_match != p->version)
+        return pl_err_set(err, PL_STALE,
+                          "If-Match names version %d but Patient/%lld is at version %d; read it "
+                          "again and retry",
+                          if_match, (long long)id, p->version);
+    const pl_person *np = &fp->p.person;
+    p->person.given_name = np->given_name;
+    p->person.family_name = np->family_name;
+    p->person.sex = np->sex;
+    p->person.birth_date = np->birth_date;
+    p->person.phone = np->phone;
+    p->person.address = np->address;
+    p->person.language = np->language;
+    if (fp->p.mrn)
+        p->mrn = fp->p.mrn;
+    if (fp->p.program_ident)
+        p->program_ident = fp->p.program_ident;
+    int version = p->version;
+    if (participant_validate(p, today(), err) != PL_OK)
+        return PL_INVALID;
+    if ((st = store_participant_update(tx, p, version, err)) != PL_OK ||
+        (st = api_audit_tx(tx, req, "update", "participant", p->id, p->id, 200, err)) != PL_OK)
+        return st;
+    return fhir_api_put_idents(tx, "Patient", NULL, fp->idents, fp->nidents, p->id, req, err);
+}
+
 static pl_status patient_update_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                       pl_err *err)
 {
     patient_update_ctx *c = ctx;
     pl_participant p;
-    pl_status st = store_tx_participant_get(tx, c->id, &req->arena, &p, err);
+    pl_status st = fhir_api_patient_update_tx(tx, req, c->id, c->if_match, &c->fp, &p, err);
     if (st != PL_OK)
-        return st;
-    if (c->if_match >= 0 && c->if_match != p.version)
-        return pl_err_set(err, PL_STALE,
-                          "If-Match names version %d but Patient/%lld is at version %d; read it "
-                          "again and retry",
-                          c->if_match, (long long)c->id, p.version);
-    const pl_person *np = &c->fp.p.person;
-    p.person.given_name = np->given_name;
-    p.person.family_name = np->family_name;
-    p.person.sex = np->sex;
-    p.person.birth_date = np->birth_date;
-    p.person.phone = np->phone;
-    p.person.address = np->address;
-    p.person.language = np->language;
-    if (c->fp.p.mrn)
-        p.mrn = c->fp.p.mrn;
-    if (c->fp.p.program_ident)
-        p.program_ident = c->fp.p.program_ident;
-    int version = p.version;
-    if (participant_validate(&p, today(), err) != PL_OK)
-        return PL_INVALID;
-    if ((st = store_participant_update(tx, &p, version, err)) != PL_OK ||
-        (st = api_audit_tx(tx, req, "update", "participant", p.id, p.id, 200, err)) != PL_OK ||
-        (st = fhir_api_put_idents(tx, "Patient", NULL, c->fp.idents, c->fp.nidents, p.id, req,
-                                  err)) != PL_OK)
         return st;
     out->status = 200;
     out->body = api_json_text(req, written_patient(&c->fp, &p));

@@ -21,6 +21,7 @@
 
 #include "fhir/fhir_referral.h"
 #include "fhir_int.h"
+#include "fhir_steps.h"
 #include "store/store_fhir_qr.h"
 
 #define ENTITY "referral"
@@ -186,14 +187,21 @@ void api_fhir_task_search(http_request *req, http_response *res)
 
 /* ---- ServiceRequest create --------------------------------------------------------- */
 
+pl_status fhir_api_sr_insert_tx(store_tx *tx, http_request *req, store_referral *r,
+                                store_referral *saved, pl_err *err)
+{
+    pl_status st = api_referral_insert_tx(tx, req, r, "referral made (FHIR ServiceRequest)", err);
+    if (st == PL_OK)
+        st = store_tx_referral_get(tx, r->id, &req->arena, saved, err);
+    return st;
+}
+
 static pl_status sr_create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                  pl_err *err)
 {
     store_referral *r = ctx;
-    pl_status st = api_referral_insert_tx(tx, req, r, "referral made (FHIR ServiceRequest)", err);
     store_referral saved;
-    if (st == PL_OK)
-        st = store_tx_referral_get(tx, r->id, &req->arena, &saved, err);
+    pl_status st = fhir_api_sr_insert_tx(tx, req, r, &saved, err);
     if (st != PL_OK)
         return st;
     out->status = 201;
@@ -210,6 +218,25 @@ static void sr_names(pl_err *err)
     for (int i = 0; i < err->nfields; i++)
         if (strcmp(err->fields[i].field, "service_id") == 0)
             snprintf(err->fields[i].field, sizeof err->fields[i].field, "performer[0].reference");
+}
+
+pl_status fhir_api_sr_check(http_request *req, const fhir_service_request *sr,
+                            const pl_participant *p, store_referral *r, pl_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->program_id = p->program_id;
+    r->participant_id = p->id;
+    r->service_id = sr->service_id;
+    r->resource_text = sr->resource_text;
+    r->need = sr->need;
+    r->notes = sr->notes;
+    r->status = sr->status;
+    r->referred_by = req->account.id;
+    r->created_at = (pl_time)time(NULL);
+    if (api_referral_check(req, r, err))
+        return PL_OK;
+    sr_names(err);
+    return err->status != PL_OK ? err->status : PL_INVALID;
 }
 
 void api_fhir_sr_create(http_request *req, http_response *res)
@@ -244,19 +271,9 @@ void api_fhir_sr_create(http_request *req, http_response *res)
         api_audit(req, "create", ENTITY, 0, pid, 422);
         return;
     }
-    store_referral r = {0};
-    r.program_id = p.program_id;
-    r.participant_id = pid;
-    r.service_id = sr.service_id;
-    r.resource_text = sr.resource_text;
-    r.need = sr.need;
-    r.notes = sr.notes;
-    r.status = sr.status;
-    r.referred_by = req->account.id;
-    r.created_at = (pl_time)time(NULL);
+    store_referral r;
     pl_err_clear(&err);
-    if (!api_referral_check(req, &r, &err)) {
-        sr_names(&err);
+    if (fhir_api_sr_check(req, &sr, &p, &r, &err) != PL_OK) {
         api_fhir_fail(res, &err);
         if (err.nfields)
             api_audit(req, "create", ENTITY, 0, pid, res->status);
@@ -273,18 +290,15 @@ typedef struct task_ctx {
     fhir_task_change change;
 } task_ctx;
 
-static pl_status task_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
-                            pl_err *err)
+pl_status fhir_api_task_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                  const fhir_task_change *ch, store_referral *r, pl_err *err)
 {
-    task_ctx *c = ctx;
-    store_referral r;
-    pl_status st = store_tx_referral_get(tx, c->id, &req->arena, &r, err);
+    pl_status st = store_tx_referral_get(tx, id, &req->arena, r, err);
     if (st == PL_OK)
-        st = api_version_check(c->if_match, r.version, "Task", err);
+        st = api_version_check(if_match, r->version, "Task", err);
     /* a status peerlink already holds (in-progress over accepted ...) changes nothing */
-    if (st == PL_OK && strcmp(r.status, c->change.status) != 0)
-        st = api_referral_transition_tx(tx, req, c->id, c->if_match, c->change.status,
-                                        c->change.note, &r, err);
+    if (st == PL_OK && strcmp(r->status, ch->status) != 0)
+        st = api_referral_transition_tx(tx, req, id, if_match, ch->status, ch->note, r, err);
     if (st != PL_OK) {
         for (int i = 0; i < err->nfields; i++)
             if (strcmp(err->fields[i].field, "note") == 0)
@@ -292,7 +306,16 @@ static pl_status task_write(store_tx *tx, http_request *req, void *ctx, api_resu
         return st;
     }
     /* the service's names come with a fresh read */
-    if ((st = store_tx_referral_get(tx, c->id, &req->arena, &r, err)) != PL_OK)
+    return store_tx_referral_get(tx, id, &req->arena, r, err);
+}
+
+static pl_status task_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
+                            pl_err *err)
+{
+    task_ctx *c = ctx;
+    store_referral r;
+    pl_status st = fhir_api_task_update_tx(tx, req, c->id, c->if_match, &c->change, &r, err);
+    if (st != PL_OK)
         return st;
     out->status = 200;
     out->body = api_json_text(req, fhir_task_json(&r));
