@@ -28,6 +28,7 @@
 #include "fhir/fhir_qr.h"
 #include "fhir_int.h"
 #include "fhir_steps.h"
+#include "store/store_measurement.h"
 #include "fhir_qr_int.h"
 
 #define CT_FHIR "application/fhir+json"
@@ -194,7 +195,9 @@ json_object *fhir_api_patient_json(http_request *req, const pl_participant *p)
     return patient_json_at(req, p, PL_TIME_NONE);
 }
 
-static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m)
+/* A measurement in scope (voided ones too: *meta says so); 404 (audited) written otherwise. */
+static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m,
+                             store_measurement_meta *meta)
 {
     api_context *app = req->app;
     store_scope sc;
@@ -203,7 +206,7 @@ static bool load_observation(http_request *req, http_response *res, pl_id id, pl
     pl_err err;
     pl_err_clear(&err);
     memset(m, 0, sizeof *m);
-    pl_status st = store_measurement_get(app->store, id, &req->arena, m, &err);
+    pl_status st = store_measurement_meta_get(app->store, id, &req->arena, m, meta, &err);
     if (st == PL_OK)
         st = store_participant_visible(app->store, &sc, m->participant_id, &err);
     if (st == PL_NOTFOUND)
@@ -220,10 +223,14 @@ json_object *fhir_api_observation_json(http_request *req, const pl_measurement *
 {
     api_context *app = req->app;
     pl_err err;
-    pl_time at = PL_TIME_NONE;
-    if (store_fhir_measurement_created(app->store, m->id, &at, &err) != PL_OK)
-        at = PL_TIME_NONE;
-    return fhir_observation_json(m, at);
+    pl_err_clear(&err);
+    pl_measurement cur;
+    store_measurement_meta meta = {1, PL_TIME_NONE, false};
+    if (store_measurement_meta_get(app->store, m->id, &req->arena, &cur, &meta, &err) != PL_OK)
+        meta.version = 1;
+    pl_measurement shown = *m;
+    shown.version = meta.version;
+    return fhir_observation_json(&shown, meta.updated);
 }
 
 /* The version of a vread: the current one only (history is not kept). */
@@ -354,23 +361,64 @@ void api_fhir_patient_vread(http_request *req, http_response *res)
     read_patient(req, res, true);
 }
 
+/*
+ * An Observation's vread: the current version, or an earlier one as it was (kept by every
+ * correction since migration 16). False with 404 written when that version is not kept.
+ */
+static bool observation_version(http_request *req, http_response *res, pl_measurement *m,
+                                pl_time *upd)
+{
+    api_context *app = req->app;
+    const char *v = req->nparams > 1 ? req->params[1] : "";
+    char *end;
+    long want = strtol(v, &end, 10);
+    if (*v && !*end && want == m->version)
+        return true;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_measurement old;
+    if (*v && !*end && want > 0 && want < m->version &&
+        store_measurement_version_get(app->store, m->id, (int)want, &req->arena, &old, upd, &err) ==
+            PL_OK) {
+        *m = old;
+        return true;
+    }
+    fhir_api_outcome(res, 404,
+                     pl_arena_printf(&req->arena,
+                                     "Observation/%lld/_history/%s is not known: the current "
+                                     "version is %d",
+                                     (long long)m->id, v, m->version));
+    return false;
+}
+
 static void read_observation(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_measurement m;
+    store_measurement_meta meta;
     if (req->nparams > 0 && fhir_score_id(req->params[0])) {
         fhir_qr_api_score_read(req, res, vread);
         return;
     }
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
-        !load_observation(req, res, id, &m))
+        !load_observation(req, res, id, &m, &meta))
         return;
-    if (vread && !fhir_api_version_kept(req, res, "Observation", id, 1)) {
+    if (meta.voided) {
+        fhir_api_outcome(res, 410,
+                         pl_arena_printf(&req->arena,
+                                         "Observation/%lld was deleted (entered in "
+                                         "error)",
+                                         (long long)id));
+        api_audit(req, "read", "measurement", id, m.participant_id, 410);
+        return;
+    }
+    pl_time upd = meta.updated;
+    if (vread && !observation_version(req, res, &m, &upd)) {
         api_audit(req, "read", "measurement", id, m.participant_id, 404);
         return;
     }
-    fhir_api_send(res, 200, fhir_api_observation_json(req, &m));
-    api_etag(req, res, 1);
+    fhir_api_send(res, 200, fhir_observation_json(&m, upd));
+    api_etag(req, res, m.version);
     api_audit(req, "read", "measurement", id, m.participant_id, 200);
 }
 

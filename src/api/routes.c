@@ -639,7 +639,7 @@ const http_route api_routes[] = {
     {"GET", "/fhir/Observation/{id}", api_fhir_observation_read, IDENTIFIED, NULL,
      "One measurement as a FHIR Observation"},
     {"GET", "/fhir/Observation/{id}/_history/{vid}", api_fhir_observation_vread, IDENTIFIED, NULL,
-     "One version of a FHIR Observation (always 1)"},
+     "One version of a FHIR Observation (earlier ones kept)"},
     /* FHIR questionnaires and referrals (src/api/fhir_qr.c, src/api/fhir_referral.c) */
     {"GET", "/fhir/QuestionnaireResponse", api_fhir_qr_search, IDENTIFIED, NULL,
      "Search FHIR QuestionnaireResponses (scored questionnaires in scope)"},
@@ -721,6 +721,13 @@ const http_route api_routes[] = {
      "One group and its members as a FHIR Group"},
     {"GET", "/fhir/Group/{id}/_history/{vid}", api_fhir_group_vread, IDENTIFIED, NULL,
      "One version of a FHIR Group (the current one)"},
+    /* FHIR Observation update and delete (measurement corrections and voids): fhir_obs.c */
+    {"PUT", "/fhir/Observation/{id}", api_fhir_observation_update,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
+     "Correct a measurement from a FHIR Observation (If-Match)"},
+    {"DELETE", "/fhir/Observation/{id}", api_fhir_observation_delete,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
+     "Void a measurement entered in error (reads then answer 410 Gone)"},
 
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

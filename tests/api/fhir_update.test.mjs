@@ -246,6 +246,101 @@ test('a Bundle entry the role may not write alone is refused (403 in a batch)', 
   assert.match(out.entry[0].response.outcome.issue[0].diagnostics, /may not create Encounter/);
 });
 
+const hba1c = (pid, value, when) => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+  subject: { reference: `Patient/${pid}` },
+  effectiveDateTime: when,
+  valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+});
+
+async function newPatient(mrn) {
+  const c = await fhir('POST', '/fhir/Patient', 'manager', patient(mrn));
+  assert.equal(c.status, 201, c.text);
+  return c.json.id;
+}
+
+test('Observation PUT corrects a measurement under If-Match; vread answers the old version', async () => {
+  const pid = await newPatient('OBS-1');
+  const c = await fhir('POST', '/fhir/Observation', 'manager', hba1c(pid, 9.8, when(300)));
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  assert.equal((await s.get200('manager', `/api/v1/participants/${pid}`)).risk_tier, 'high_need');
+
+  const fixed = { ...hba1c(pid, 7.20, when(300)), id };
+  fixed.valueQuantity.value = 7.2;
+  // stale If-Match: 412, nothing changes
+  assertOutcome(await fhir('PUT', `/fhir/Observation/${id}`, 'manager', fixed, { 'if-match': 'W/"4"' }),
+    412, /version/);
+  assert.equal((await kit('manager').read({ resourceType: 'Observation', id })).valueQuantity.value, 9.8);
+
+  const u = await fhir('PUT', `/fhir/Observation/${id}`, 'manager', fixed, { 'if-match': 'W/"1"' });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.headers.get('etag'), 'W/"2"');
+  const now = await kit('manager').read({ resourceType: 'Observation', id });
+  assert.equal(now.status, 'corrected');
+  assert.equal(now.meta.versionId, '2');
+  assert.equal(now.valueQuantity.value, 7.2);
+  const v1 = await kit('manager').vread({ resourceType: 'Observation', id, version: '1' });
+  assert.equal(v1.status, 'final');
+  assert.equal(v1.meta.versionId, '1');
+  assert.equal(v1.valueQuantity.value, 9.8);
+  assertOutcome(await fhir('GET', `/fhir/Observation/${id}/_history/3`, 'manager'), 404, /current version is 2/);
+  // the JSON API sees the corrected value, and the tier followed it
+  assert.equal(String((await s.get200('manager', `/api/v1/measurements/${id}`)).value), '7.2');
+  assert.equal((await s.get200('manager', `/api/v1/participants/${pid}`)).risk_tier, 'standard');
+
+  // a correction cannot change what was measured or whose it is
+  const other = { ...fixed, code: { coding: [{ system: 'http://loinc.org', code: '2093-3' }] } };
+  assertOutcome(await fhir('PUT', `/fhir/Observation/${id}`, 'manager', other), 422, /code must stay 4548-4/);
+  const moved = { ...fixed, subject: { reference: `Patient/${d.siteParts[0].id}` } };
+  assertOutcome(await fhir('PUT', `/fhir/Observation/${id}`, 'manager', moved), 422, /subject.reference must stay/);
+  // a peer leader may not correct a value outside his scope; evaluators may not at all
+  assert.equal((await fhir('PUT', `/fhir/Observation/${id}`, 'peer', fixed)).status, 404);
+  assert.equal((await fhir('PUT', `/fhir/Observation/${id}`, 'evaluator', fixed)).status, 403);
+});
+
+test('Observation DELETE voids a measurement: 410, gone from searches, lists and the risk tier', async () => {
+  const pid = await newPatient('OBS-2');
+  const old = await fhir('POST', '/fhir/Observation', 'manager', hba1c(pid, 7.0, when(60 * 24 * 30)));
+  assert.equal(old.status, 201, old.text);
+  const bad = await fhir('POST', '/fhir/Observation', 'manager', hba1c(pid, 10.4, when(60)));
+  assert.equal(bad.status, 201, bad.text);
+  const id = bad.json.id;
+  assert.equal((await s.get200('manager', `/api/v1/participants/${pid}`)).risk_tier, 'high_need');
+  const listed = async () => (await s.listAll('manager', `/api/v1/measurements?participant_id=${pid}&limit=50`)).map((m) => m.id);
+  assert.deepEqual((await listed()).sort(), [Number(old.json.id), Number(id)].sort());
+
+  const del = await fhir('DELETE', `/fhir/Observation/${id}`, 'manager');
+  assert.equal(del.status, 204, del.text);
+  assertOutcome(await fhir('GET', `/fhir/Observation/${id}`, 'manager'), 410, /deleted/);
+  assertOutcome(await fhir('GET', `/fhir/Observation/${id}/_history/1`, 'manager'), 410, /deleted/);
+  assertOutcome(await fhir('PUT', `/fhir/Observation/${id}`, 'manager', hba1c(pid, 7.1, when(60))), 410, /deleted/);
+  const found = await kit('manager').search({ resourceType: 'Observation', searchParams: { patient: pid } });
+  assert.deepEqual(found.entry.map((e) => e.resource.id), [old.json.id]);
+  // the JSON API: no longer listed or read, and the tier is refreshed without it
+  assert.deepEqual(await listed(), [Number(old.json.id)]);
+  assert.equal((await s.req('GET', `/api/v1/measurements/${id}`, { token: s.tokens.manager })).status, 404);
+  assert.equal((await s.get200('manager', `/api/v1/participants/${pid}`)).risk_tier, 'standard');
+  // deleting it again changes nothing
+  assert.equal((await fhir('DELETE', `/fhir/Observation/${id}`, 'manager')).status, 204);
+
+  // status entered-in-error through PUT voids too
+  const third = await fhir('POST', '/fhir/Observation', 'manager', hba1c(pid, 8.1, when(30)));
+  const t = await fhir('PUT', `/fhir/Observation/${third.json.id}`, 'manager',
+    { ...hba1c(pid, 8.1, when(30)), status: 'entered-in-error' }, { 'if-match': 'W/"1"' });
+  assert.equal(t.status, 200, t.text);
+  assert.equal(t.json.status, 'entered-in-error');
+  assert.equal((await fhir('GET', `/fhir/Observation/${third.json.id}`, 'manager')).status, 410);
+
+  // the CapabilityStatement says so
+  const cap = await kit('manager').capabilityStatement();
+  const obs = cap.rest[0].resource.find((r) => r.type === 'Observation');
+  assert.deepEqual(obs.interaction.map((i) => i.code).filter((c) => c === 'update' || c === 'delete'), ['update', 'delete']);
+  assert.equal(obs.readHistory, true);
+});
+
 test('every FHIR body the server returned is valid FHIR R4', () => {
   assertAllValid(10);
 });
