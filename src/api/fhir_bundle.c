@@ -475,7 +475,8 @@ static pl_status do_task_put(store_tx *tx, http_request *req, plan_entry *pe, pl
         return pl_err_set(e, PL_NOTFOUND, "Task/%lld is not known", (long long)pe->be.target);
     }
     if (st == PL_OK)
-        st = fhir_api_task_update_tx(tx, req, pe->be.target, pe->be.if_match, pe->tc, &r, e);
+        st = fhir_api_referral_change_tx(tx, req, pe->be.target, pe->be.if_match, pe->tc,
+                                         "statusReason.text", &r, e);
     if (st != PL_OK)
         return st;
     pe->id = r.id;

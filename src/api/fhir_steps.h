@@ -67,9 +67,11 @@ pl_status fhir_api_sr_check(http_request *req, const fhir_service_request *sr,
 /* Inserts a checked referral (api_referral_insert_tx; its task opens); *saved as stored. */
 pl_status fhir_api_sr_insert_tx(store_tx *tx, http_request *req, store_referral *r,
                                 store_referral *saved, pl_err *err);
-/* PUT Task/id: the referral moved to ch's status through the transition table
- * (api_referral_transition_tx); a status it holds already changes nothing. *r after. */
-pl_status fhir_api_task_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
-                                  const fhir_task_change *ch, store_referral *r, pl_err *err);
+/* PUT Task/id or ServiceRequest/id: the referral moved to ch's status through the transition
+ * table (api_referral_transition_tx); a status it holds already changes nothing. The note's
+ * field errors are named note_path ("statusReason.text"). *r after. */
+pl_status fhir_api_referral_change_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                      const fhir_task_change *ch, const char *note_path,
+                                      store_referral *r, pl_err *err);
 
 #endif

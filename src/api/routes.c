@@ -721,13 +721,16 @@ const http_route api_routes[] = {
      "One group and its members as a FHIR Group"},
     {"GET", "/fhir/Group/{id}/_history/{vid}", api_fhir_group_vread, IDENTIFIED, NULL,
      "One version of a FHIR Group (the current one)"},
-    /* FHIR Observation update and delete (measurement corrections and voids): fhir_obs.c */
+    /* FHIR Observation update and delete (measurement corrections and voids): fhir_obs.c;
+       ServiceRequest update (the referral's status): fhir_referral.c */
     {"PUT", "/fhir/Observation/{id}", api_fhir_observation_update,
      MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
      "Correct a measurement from a FHIR Observation (If-Match)"},
     {"DELETE", "/fhir/Observation/{id}", api_fhir_observation_delete,
      MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
      "Void a measurement entered in error (reads then answer 410 Gone)"},
+    {"PUT", "/fhir/ServiceRequest/{id}", api_fhir_sr_update, IDENTIFIED, NULL,
+     "Move a referral by its FHIR ServiceRequest status (If-Match)"},
 
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

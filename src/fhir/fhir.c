@@ -267,7 +267,7 @@ static const cap_resource cap_resources[] = {
       {"_lastUpdated", "date", "eq gt lt ge le"}},
      false},
     {"ServiceRequest",
-     STRS("read", "vread", "create", "search-type"),
+     STRS("read", "vread", "create", "update", "search-type"),
      "versioned",
      NULL,
      {{"_id", "token", "the referral id"},

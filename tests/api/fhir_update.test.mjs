@@ -341,6 +341,36 @@ test('Observation DELETE voids a measurement: 410, gone from searches, lists and
   assert.equal(obs.readHistory, true);
 });
 
+test('ServiceRequest PUT: revoked cancels the referral through its transition table, under If-Match', async () => {
+  const pid = await newPatient('SR-1');
+  const c = await fhir('POST', '/fhir/ServiceRequest', 'manager', referral(`Patient/${pid}`));
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  assert.equal((await s.get200('manager', `/api/v1/referrals/${id}`)).status, 'sent');
+  const revoked = { ...c.json, status: 'revoked', note: [{ text: 'The family found a food bank themselves.' }] };
+  // stale If-Match: 412, nothing changes
+  assertOutcome(await fhir('PUT', `/fhir/ServiceRequest/${id}`, 'manager', revoked, { 'if-match': 'W/"9"' }), 412, /changed/);
+  assert.equal((await s.get200('manager', `/api/v1/referrals/${id}`)).status, 'sent');
+  // cancelling needs a reason: the transition table's rule, named at the note
+  const bare = { ...c.json, status: 'revoked' };
+  delete bare.note;
+  assertOutcome(await fhir('PUT', `/fhir/ServiceRequest/${id}`, 'manager', bare), 422, /note/);
+
+  const u = await kit('manager').update({ resourceType: 'ServiceRequest', id, body: revoked,
+    options: { headers: { 'If-Match': c.headers.get('etag') } } });
+  assert.equal(u.status, 'revoked');
+  const js = await s.get200('manager', `/api/v1/referrals/${id}`);
+  assert.equal(js.status, 'cancelled');
+  assert.deepEqual(js.history.map((h) => h.to_status), ['sent', 'cancelled']);
+  assert.equal((await kit('manager').read({ resourceType: 'Task', id })).status, 'cancelled');
+  // out of the closed loop nothing moves it again: an illegal transition is 422
+  assertOutcome(await fhir('PUT', `/fhir/ServiceRequest/${id}`, 'manager', { ...revoked, status: 'completed' }),
+    422, /cannot change from cancelled/);
+  const cap = await kit('manager').capabilityStatement();
+  const sr = cap.rest[0].resource.find((r) => r.type === 'ServiceRequest');
+  assert.ok(sr.interaction.some((i) => i.code === 'update'));
+});
+
 test('every FHIR body the server returned is valid FHIR R4', () => {
   assertAllValid(10);
 });
