@@ -277,6 +277,7 @@ static pl_status subject_of(store_tx *tx, http_request *req, const bundle_plan *
                             const char *field, const char *ref, pl_participant *p, pl_err *e)
 {
     api_context *app = req->app;
+    memset(p, 0, sizeof *p);
     pl_id pid = 0;
     if (!ref) {
         pl_err_field(e, field, "is required");
@@ -340,7 +341,7 @@ static pl_status do_observation(store_tx *tx, http_request *req, bundle_plan *bp
         return st;
     if (!fhir_api_observation_prepare(req, fo, p.id, e))
         return PL_INVALID;
-    if ((st = fhir_api_record(tx, req, fo, e)) != PL_OK)
+    if (fhir_api_record(tx, req, fo, e) != PL_OK)
         return pl_err_set(e, PL_IO, "%s", describe(req, e));
     pe->id = fo->m[0].id;
     pe->version = 1;
@@ -636,7 +637,7 @@ static bool read_entry(http_request *req, json_object *entry, plan_entry *pe, pl
         pe->kind = E_PATIENT_PUT;
         if (fhir_patient_from_json(res, &req->arena, pe->fp, err) != PL_OK)
             return false;
-        if (pe->fp->id && strcmp(pe->fp->id, want) != 0)
+        if (want && pe->fp->id && strcmp(pe->fp->id, want) != 0)
             pl_err_field(err, "id", "must be %s, the id of request.url", want);
         return err->nfields == 0;
     }
@@ -672,7 +673,7 @@ static bool read_entry(http_request *req, json_object *entry, plan_entry *pe, pl
     if (!(pe->tc = arena_new(req, sizeof *pe->tc, err)) ||
         fhir_task_from_json(res, &req->arena, pe->tc, err) != PL_OK)
         return false;
-    if (pe->tc->id && strcmp(pe->tc->id, want) != 0)
+    if (want && pe->tc->id && strcmp(pe->tc->id, want) != 0)
         pl_err_field(err, "id", "must be %s, the id of request.url", want);
     return err->nfields == 0;
 }

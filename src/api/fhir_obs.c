@@ -15,8 +15,8 @@
  * tier refreshed without it): afterwards a read, vread or PUT answers 410
  * Gone, searches and every count of measurements leave it out, and deleting
  * it again answers 204. Score Observations (qr-N-total) follow their
- * questionnaire response and are not written here (405 by the route table's
- * id shape: their ids are not measurement ids, so 404).
+ * questionnaire response and are not written here: their ids are not
+ * measurement ids, so PUT and DELETE of them answer 404.
  */
 #include <stdio.h>
 #include <string.h>

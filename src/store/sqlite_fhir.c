@@ -61,7 +61,6 @@ static const char SQL_PATIENT_SEARCH[] =
 static const char SQL_BY_MRN[] = "SELECT id FROM participant WHERE mrn = ? ORDER BY id LIMIT 1";
 static const char SQL_BY_IDENT[] =
     "SELECT id FROM participant WHERE program_ident = ? ORDER BY id LIMIT 1";
-static const char SQL_MEAS_CREATED[] = "SELECT created_at FROM measurement WHERE id = ?";
 static const char SQL_PART_UPDATED[] = "SELECT updated_at FROM participant WHERE id = ?";
 
 pl_status store_fhir_ident_put(store_tx *tx, const char *kind, const char *system,
@@ -267,11 +266,6 @@ static pl_status time_of(store *s, const char *sql, pl_id id, pl_time *at, pl_er
         *at = sq_col_time(st, 0);
     db_reset(st);
     return r;
-}
-
-pl_status store_fhir_measurement_created(store *s, pl_id id, pl_time *at, pl_err *err)
-{
-    return time_of(s, SQL_MEAS_CREATED, id, at, err);
 }
 
 pl_status store_fhir_participant_updated(store *s, pl_id id, pl_time *at, pl_err *err)
