@@ -14,8 +14,10 @@
  *   response written back (fhir_qr_json) and read again gives the same
  *   instrument and answers;
  * - a ServiceRequest read gives a subject, a known need and status proposed
- *   or sent; a Task read gives a referral status whose Task status, read
- *   back through the table, gives it again (or a status it folds into).
+ *   or sent; its update reader (fhir_service_request_change_from_json), for
+ *   every current referral status, gives a known referral status; a Task
+ *   read gives a referral status whose Task status, read back through the
+ *   table, gives it again (or a status it folds into).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -80,10 +82,28 @@ static void questionnaire(json_object *doc, pl_arena *a)
     json_object_put(back);
 }
 
+/* The update reader, against every current status: a known referral status comes out. */
+static void service_request_change(json_object *doc, pl_arena *a)
+{
+    static const char *const current[] = {"proposed", "sent",    "accepted", "completed",
+                                          "declined", "no_show", "cancelled"};
+    for (size_t i = 0; i < sizeof current / sizeof current[0]; i++) {
+        fhir_task_change ch;
+        pl_err err;
+        pl_err_clear(&err);
+        pl_status st = fhir_service_request_change_from_json(doc, a, current[i], &ch, &err);
+        invalid_names_a_field(st, &err);
+        pl_referral_status rs;
+        if (st == PL_OK && (!ch.status || pl_referral_status_parse(ch.status, &rs) != PL_OK))
+            abort();
+    }
+}
+
 static void service_request(json_object *doc, pl_arena *a)
 {
     fhir_service_request sr;
     pl_err err;
+    service_request_change(doc, a);
     pl_err_clear(&err);
     pl_status st = fhir_service_request_from_json(doc, a, &sr, &err);
     invalid_names_a_field(st, &err);

@@ -169,6 +169,9 @@ void api_fhir_observation_search(http_request *req, http_response *res);
 void api_fhir_observation_create(http_request *req, http_response *res);
 void api_fhir_observation_read(http_request *req, http_response *res);
 void api_fhir_observation_vread(http_request *req, http_response *res);
+void api_fhir_observation_update(http_request *req, http_response *res);
+void api_fhir_observation_delete(http_request *req, http_response *res);
+void api_fhir_sr_update(http_request *req, http_response *res);
 void api_fhir_bundle(http_request *req, http_response *res);
 void api_fhir_ndjson_import(http_request *req, http_response *res);
 /* FHIR questionnaires and referrals (fhir_qr.c, fhir_referral.c) */

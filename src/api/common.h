@@ -186,6 +186,13 @@ pl_status api_participant_enrol_tx(store_tx *tx, http_request *req, pl_participa
  * "risk_tier_changed"). Sets m->id. */
 pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
                                     json_object *body, pl_err *err);
+/* Corrects measurement m->id (prepared values; at version, else PL_STALE) as a FHIR PUT does:
+ * the old version kept, audited, the escalation rules and the risk tier run on the new value. */
+pl_status api_measurement_correct_tx(store_tx *tx, http_request *req, const pl_measurement *m,
+                                     int version, json_object *body, pl_err *err);
+/* Voids measurement id (entered in error; at version): audited, the risk tier refreshed. */
+pl_status api_measurement_void_tx(store_tx *tx, http_request *req, pl_id id, pl_id participant_id,
+                                  int version, pl_err *err);
 
 /* Scores q's answers (instrument, range, count; completed_at not in the future) and sets its
  * result as POST /questionnaire-responses does; false with field errors ("answers[3]"). */

@@ -27,6 +27,8 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_qr.h"
 #include "fhir_int.h"
+#include "fhir_steps.h"
+#include "store/store_measurement.h"
 #include "fhir_qr_int.h"
 
 #define CT_FHIR "application/fhir+json"
@@ -193,7 +195,9 @@ json_object *fhir_api_patient_json(http_request *req, const pl_participant *p)
     return patient_json_at(req, p, PL_TIME_NONE);
 }
 
-static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m)
+/* A measurement in scope (voided ones too: *meta says so); 404 (audited) written otherwise. */
+static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m,
+                             store_measurement_meta *meta)
 {
     api_context *app = req->app;
     store_scope sc;
@@ -202,7 +206,7 @@ static bool load_observation(http_request *req, http_response *res, pl_id id, pl
     pl_err err;
     pl_err_clear(&err);
     memset(m, 0, sizeof *m);
-    pl_status st = store_measurement_get(app->store, id, &req->arena, m, &err);
+    pl_status st = store_measurement_meta_get(app->store, id, &req->arena, m, meta, &err);
     if (st == PL_OK)
         st = store_participant_visible(app->store, &sc, m->participant_id, &err);
     if (st == PL_NOTFOUND)
@@ -219,10 +223,14 @@ json_object *fhir_api_observation_json(http_request *req, const pl_measurement *
 {
     api_context *app = req->app;
     pl_err err;
-    pl_time at = PL_TIME_NONE;
-    if (store_fhir_measurement_created(app->store, m->id, &at, &err) != PL_OK)
-        at = PL_TIME_NONE;
-    return fhir_observation_json(m, at);
+    pl_err_clear(&err);
+    pl_measurement cur;
+    store_measurement_meta meta = {1, PL_TIME_NONE, false};
+    if (store_measurement_meta_get(app->store, m->id, &req->arena, &cur, &meta, &err) != PL_OK)
+        meta.version = 1;
+    pl_measurement shown = *m;
+    shown.version = meta.version;
+    return fhir_observation_json(&shown, meta.updated);
 }
 
 /* The version of a vread: the current one only (history is not kept). */
@@ -353,23 +361,64 @@ void api_fhir_patient_vread(http_request *req, http_response *res)
     read_patient(req, res, true);
 }
 
+/*
+ * An Observation's vread: the current version, or an earlier one as it was (kept by every
+ * correction since migration 16). False with 404 written when that version is not kept.
+ */
+static bool observation_version(http_request *req, http_response *res, pl_measurement *m,
+                                pl_time *upd)
+{
+    api_context *app = req->app;
+    const char *v = req->nparams > 1 ? req->params[1] : "";
+    char *end;
+    long want = strtol(v, &end, 10);
+    if (*v && !*end && want == m->version)
+        return true;
+    pl_err err;
+    pl_err_clear(&err);
+    pl_measurement old;
+    if (*v && !*end && want > 0 && want < m->version &&
+        store_measurement_version_get(app->store, m->id, (int)want, &req->arena, &old, upd, &err) ==
+            PL_OK) {
+        *m = old;
+        return true;
+    }
+    fhir_api_outcome(res, 404,
+                     pl_arena_printf(&req->arena,
+                                     "Observation/%lld/_history/%s is not known: the current "
+                                     "version is %d",
+                                     (long long)m->id, v, m->version));
+    return false;
+}
+
 static void read_observation(http_request *req, http_response *res, bool vread)
 {
     pl_id id;
     pl_measurement m;
+    store_measurement_meta meta;
     if (req->nparams > 0 && fhir_score_id(req->params[0])) {
         fhir_qr_api_score_read(req, res, vread);
         return;
     }
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
-        !load_observation(req, res, id, &m))
+        !load_observation(req, res, id, &m, &meta))
         return;
-    if (vread && !fhir_api_version_kept(req, res, "Observation", id, 1)) {
+    if (meta.voided) {
+        fhir_api_outcome(res, 410,
+                         pl_arena_printf(&req->arena,
+                                         "Observation/%lld was deleted (entered in "
+                                         "error)",
+                                         (long long)id));
+        api_audit(req, "read", "measurement", id, m.participant_id, 410);
+        return;
+    }
+    pl_time upd = meta.updated;
+    if (vread && !observation_version(req, res, &m, &upd)) {
         api_audit(req, "read", "measurement", id, m.participant_id, 404);
         return;
     }
-    fhir_api_send(res, 200, fhir_api_observation_json(req, &m));
-    api_etag(req, res, 1);
+    fhir_api_send(res, 200, fhir_observation_json(&m, upd));
+    api_etag(req, res, m.version);
     api_audit(req, "read", "measurement", id, m.participant_id, 200);
 }
 
@@ -992,38 +1041,45 @@ typedef struct patient_update_ctx {
     fhir_patient fp;
 } patient_update_ctx;
 
+pl_status fhir_api_patient_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                     const fhir_patient *fp, pl_participant *p, pl_err *err)
+{
+    pl_status st = store_tx_participant_get(tx, id, &req->arena, p, err);
+    if (st != PL_OK)
+        return st;
+    if (if_match >= 0 && if_match != p->version)
+        return pl_err_set(err, PL_STALE,
+                          "If-Match names version %d but Patient/%lld is at version %d; read it "
+                          "again and retry",
+                          if_match, (long long)id, p->version);
+    const pl_person *np = &fp->p.person;
+    p->person.given_name = np->given_name;
+    p->person.family_name = np->family_name;
+    p->person.sex = np->sex;
+    p->person.birth_date = np->birth_date;
+    p->person.phone = np->phone;
+    p->person.address = np->address;
+    p->person.language = np->language;
+    if (fp->p.mrn)
+        p->mrn = fp->p.mrn;
+    if (fp->p.program_ident)
+        p->program_ident = fp->p.program_ident;
+    int version = p->version;
+    if (participant_validate(p, today(), err) != PL_OK)
+        return PL_INVALID;
+    if ((st = store_participant_update(tx, p, version, err)) != PL_OK ||
+        (st = api_audit_tx(tx, req, "update", "participant", p->id, p->id, 200, err)) != PL_OK)
+        return st;
+    return fhir_api_put_idents(tx, "Patient", NULL, fp->idents, fp->nidents, p->id, req, err);
+}
+
 static pl_status patient_update_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                       pl_err *err)
 {
     patient_update_ctx *c = ctx;
     pl_participant p;
-    pl_status st = store_tx_participant_get(tx, c->id, &req->arena, &p, err);
+    pl_status st = fhir_api_patient_update_tx(tx, req, c->id, c->if_match, &c->fp, &p, err);
     if (st != PL_OK)
-        return st;
-    if (c->if_match >= 0 && c->if_match != p.version)
-        return pl_err_set(err, PL_STALE,
-                          "If-Match names version %d but Patient/%lld is at version %d; read it "
-                          "again and retry",
-                          c->if_match, (long long)c->id, p.version);
-    const pl_person *np = &c->fp.p.person;
-    p.person.given_name = np->given_name;
-    p.person.family_name = np->family_name;
-    p.person.sex = np->sex;
-    p.person.birth_date = np->birth_date;
-    p.person.phone = np->phone;
-    p.person.address = np->address;
-    p.person.language = np->language;
-    if (c->fp.p.mrn)
-        p.mrn = c->fp.p.mrn;
-    if (c->fp.p.program_ident)
-        p.program_ident = c->fp.p.program_ident;
-    int version = p.version;
-    if (participant_validate(&p, today(), err) != PL_OK)
-        return PL_INVALID;
-    if ((st = store_participant_update(tx, &p, version, err)) != PL_OK ||
-        (st = api_audit_tx(tx, req, "update", "participant", p.id, p.id, 200, err)) != PL_OK ||
-        (st = fhir_api_put_idents(tx, "Patient", NULL, c->fp.idents, c->fp.nidents, p.id, req,
-                                  err)) != PL_OK)
         return st;
     out->status = 200;
     out->body = api_json_text(req, written_patient(&c->fp, &p));

@@ -27,6 +27,7 @@
 #include "core/time.h"
 #include "fhir/fhir_entities.h"
 #include "fhir_int.h"
+#include "fhir_steps.h"
 #include "store/store_fhir_entities.h"
 
 #define ENTITY "contact"
@@ -415,11 +416,11 @@ typedef struct encounter_write {
 
 /*
  * The peer leader who delivered it: participant[0].individual (the Practitioner of a peer
- * leader of the participant's program) or the caller's own peer-leader record; a peer leader
- * logs as themselves (403 written, false). Field errors into err.
+ * leader of the participant's program) or the caller's own peer-leader record. Field errors
+ * into err; false when a peer leader names another (a peer leader logs as themselves).
  */
-static bool encounter_leader(http_request *req, http_response *res, const fhir_encounter *fe,
-                             pl_contact *c, pl_err *err)
+static bool encounter_leader(http_request *req, const fhir_encounter *fe, pl_contact *c,
+                             pl_err *err)
 {
     api_context *app = req->app;
     pl_err ignore;
@@ -441,11 +442,8 @@ static bool encounter_leader(http_request *req, http_response *res, const fhir_e
             return true;
         }
     }
-    if (req->account.role == PL_ROLE_PEER_LEADER && named && named != own) {
-        fhir_api_outcome(res, 403, "a peer leader logs contacts as themselves");
-        api_audit(req, "create", ENTITY, 0, c->participant_id, 403);
+    if (req->account.role == PL_ROLE_PEER_LEADER && named && named != own)
         return false;
-    }
     c->peer_leader_id = named ? named : own;
     pl_peer_leader l;
     pl_err_clear(&ignore);
@@ -461,9 +459,44 @@ static bool encounter_leader(http_request *req, http_response *res, const fhir_e
     return true;
 }
 
+pl_status fhir_api_encounter_check(http_request *req, const fhir_encounter *fe,
+                                   const pl_participant *p, pl_contact *c,
+                                   fhir_encounter_view *view, bool *forbidden, pl_err *err)
+{
+    *forbidden = false;
+    if (p) {
+        c->participant_id = p->id;
+        c->program_id = p->program_id;
+        if (!encounter_leader(req, fe, c, err)) {
+            *forbidden = true;
+            return pl_err_set(err, PL_INVALID, "a peer leader logs contacts as themselves");
+        }
+    }
+    if (!err->nfields && err->status == PL_OK) {
+        c->occurred_at = fe->c.occurred_at;
+        c->minutes = fe->c.minutes;
+        c->mode = fe->c.mode;
+        c->key_functions = fe->c.key_functions;
+        c->topics = fe->c.topics;
+        uint32_t mask = api_program_kf_mask(req, c->program_id);
+        contact_validate(c, mask, (pl_time)time(NULL), err);
+    }
+    if (err->nfields || err->status != PL_OK) {
+        if (err->nfields)
+            err->status = PL_INVALID;
+        fhir_paths(err);
+        if (!err->message[0])
+            snprintf(err->message, sizeof err->message, "the Encounter cannot be recorded");
+        return err->status;
+    }
+    store_fhir_contact_meta m = {1, (pl_time)time(NULL), false};
+    *view = encounter_view(req, c, &m);
+    return PL_OK;
+}
+
 /*
  * Reads the body into w->c for the participant pid (0: from the subject, which must be in
- * scope) and validates it as POST /contacts does. False with the answer written and audited.
+ * scope) and checks it as POST /contacts does. False with the answer written and audited.
  */
 static bool encounter_prepare(http_request *req, http_response *res, const char *action,
                               encounter_write *w, pl_id pid)
@@ -496,51 +529,40 @@ static bool encounter_prepare(http_request *req, http_response *res, const char 
     }
     if (st == PL_OK && fe.id && w->id && strcmp(fe.id, req->params[0]) != 0)
         pl_err_field(&err, "id", "must be the id of the URL, %s", req->params[0]);
-    pl_contact *c = &w->c;
-    if (subject) {
-        pl_participant p;
-        if (store_participant_get(app->store, subject, &req->arena, &p, &err) != PL_OK) {
-            api_fhir_fail(res, &err);
-            return false;
-        }
-        c->participant_id = subject;
-        c->program_id = p.program_id;
-        if (!encounter_leader(req, res, &fe, c, &err))
-            return false;
-    }
-    if (!err.nfields) {
-        c->occurred_at = fe.c.occurred_at;
-        c->minutes = fe.c.minutes;
-        c->mode = fe.c.mode;
-        c->key_functions = fe.c.key_functions;
-        c->topics = fe.c.topics;
-        uint32_t mask = api_program_kf_mask(req, c->program_id);
-        contact_validate(c, mask, (pl_time)time(NULL), &err);
-    }
-    if (err.nfields || err.status != PL_OK) {
-        if (err.nfields)
-            err.status = PL_INVALID;
-        fhir_paths(&err);
-        if (!err.message[0])
-            snprintf(err.message, sizeof err.message, "the Encounter cannot be recorded");
+    pl_participant p;
+    if (subject && store_participant_get(app->store, subject, &req->arena, &p, &err) != PL_OK) {
         api_fhir_fail(res, &err);
-        api_audit(req, action, ENTITY, w->id, c->participant_id ? c->participant_id : pid,
-                  res->status);
         return false;
     }
-    store_fhir_contact_meta m = {1, (pl_time)time(NULL), false};
-    w->view = encounter_view(req, c, &m);
-    return true;
+    bool forbidden;
+    if (fhir_api_encounter_check(req, &fe, subject ? &p : NULL, &w->c, &w->view, &forbidden,
+                                 &err) == PL_OK)
+        return true;
+    if (forbidden)
+        fhir_api_outcome(res, 403, err.message);
+    else
+        api_fhir_fail(res, &err);
+    api_audit(req, action, ENTITY, w->id, w->c.participant_id ? w->c.participant_id : pid,
+              res->status);
+    return false;
+}
+
+pl_status fhir_api_encounter_create_tx(store_tx *tx, http_request *req, pl_contact *c,
+                                       fhir_encounter_view *view, pl_err *err)
+{
+    pl_status st = api_contact_record_tx(tx, req, c, err);
+    if (st == PL_OK)
+        view->version = 1;
+    return st;
 }
 
 static pl_status encounter_create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                         pl_err *err)
 {
     encounter_write *w = ctx;
-    pl_status st = api_contact_record_tx(tx, req, &w->c, err);
+    pl_status st = fhir_api_encounter_create_tx(tx, req, &w->c, &w->view, err);
     if (st != PL_OK)
         return st;
-    w->view.version = 1;
     out->status = 201;
     out->body = api_json_text(req, fhir_encounter_json(&w->c, &w->view));
     out->version = 1;
@@ -558,24 +580,44 @@ void api_fhir_encounter_create(http_request *req, http_response *res)
 }
 
 /* The contact under change, at the version If-Match names (or its current one). */
-static pl_status current(store_tx *tx, http_request *req, encounter_write *w, pl_contact *c,
+static pl_status current(store_tx *tx, http_request *req, pl_id id, int if_match, pl_contact *c,
                          store_fhir_contact_meta *meta, pl_err *err)
 {
-    pl_status st = store_tx_fhir_contact_get(tx, w->id, &req->arena, c, meta, err);
+    pl_status st = store_tx_fhir_contact_get(tx, id, &req->arena, c, meta, err);
     if (st != PL_OK)
         return st;
     if (meta->voided)
-        return pl_err_set(err, PL_NOTFOUND, "Encounter/%lld was deleted", (long long)w->id);
+        return pl_err_set(err, PL_NOTFOUND, "Encounter/%lld was deleted", (long long)id);
     if (c->group_session_id)
         return pl_err_set(err, PL_CONFLICT,
                           "Encounter/%lld was made by a group session's attendance: change the "
                           "attendance instead",
-                          (long long)w->id);
-    if (w->if_match >= 0 && w->if_match != meta->version)
+                          (long long)id);
+    if (if_match >= 0 && if_match != meta->version)
         return pl_err_set(err, PL_STALE,
                           "If-Match names version %d but Encounter/%lld is at version %d; read "
                           "it again and retry",
-                          w->if_match, (long long)w->id, meta->version);
+                          if_match, (long long)id, meta->version);
+    return PL_OK;
+}
+
+pl_status fhir_api_encounter_update_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                       pl_contact *c, fhir_encounter_view *view, pl_err *err)
+{
+    pl_contact cur;
+    store_fhir_contact_meta meta = {0};
+    pl_status st = current(tx, req, id, if_match, &cur, &meta, err);
+    if (st != PL_OK)
+        return st;
+    c->id = id;
+    if ((st = store_fhir_contact_update(tx, c, meta.version, err)) != PL_OK ||
+        (st = api_audit_tx(tx, req, "update", ENTITY, id, c->participant_id, 200, err)) != PL_OK ||
+        (st = store_followup_refresh(tx, c->participant_id, err)) != PL_OK)
+        return st;
+    /* the fields PUT does not carry stay as they were */
+    c->proactive = cur.proactive;
+    c->family_members = cur.family_members;
+    view->version = meta.version + 1;
     return PL_OK;
 }
 
@@ -583,24 +625,12 @@ static pl_status encounter_update_write(store_tx *tx, http_request *req, void *c
                                         pl_err *err)
 {
     encounter_write *w = ctx;
-    pl_contact cur;
-    store_fhir_contact_meta meta = {0};
-    pl_status st = current(tx, req, w, &cur, &meta, err);
+    pl_status st = fhir_api_encounter_update_tx(tx, req, w->id, w->if_match, &w->c, &w->view, err);
     if (st != PL_OK)
         return st;
-    w->c.id = w->id;
-    if ((st = store_fhir_contact_update(tx, &w->c, meta.version, err)) != PL_OK ||
-        (st = api_audit_tx(tx, req, "update", ENTITY, w->id, w->c.participant_id, 200, err)) !=
-            PL_OK ||
-        (st = store_followup_refresh(tx, w->c.participant_id, err)) != PL_OK)
-        return st;
-    /* the fields PUT does not carry stay as they were */
-    w->c.proactive = cur.proactive;
-    w->c.family_members = cur.family_members;
-    w->view.version = meta.version + 1;
     out->status = 200;
     out->body = api_json_text(req, fhir_encounter_json(&w->c, &w->view));
-    out->version = meta.version + 1;
+    out->version = w->view.version;
     return PL_OK;
 }
 
@@ -623,7 +653,7 @@ static pl_status encounter_delete_write(store_tx *tx, http_request *req, void *c
     encounter_write *w = ctx;
     pl_contact cur;
     store_fhir_contact_meta meta = {0};
-    pl_status st = current(tx, req, w, &cur, &meta, err);
+    pl_status st = current(tx, req, w->id, w->if_match, &cur, &meta, err);
     if (st == PL_NOTFOUND && meta.voided) {
         out->status = 204; /* deleting what is deleted changes nothing */
         return PL_OK;

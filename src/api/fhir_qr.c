@@ -24,6 +24,7 @@
 
 #include "fhir/fhir_qr.h"
 #include "fhir_qr_int.h"
+#include "fhir_steps.h"
 #include "store/store_fhir_qr.h"
 
 #define ENTITY "questionnaire_response"
@@ -282,17 +283,24 @@ void fhir_qr_api_score_entries(http_request *req, const pl_id *sids, int ns, jso
 
 /* ---- create ------------------------------------------------------------------ */
 
+pl_status fhir_api_qr_record_tx(store_tx *tx, http_request *req, store_questionnaire *q,
+                                pl_err *err)
+{
+    json_object *scratch = json_object_new_object();
+    pl_status st = api_questionnaire_record_tx(tx, req, q, scratch, err);
+    json_object_put(scratch);
+    if (st == PL_OK && (q->created_at == PL_TIME_NONE || q->created_at == 0))
+        q->created_at = (pl_time)time(NULL);
+    return st;
+}
+
 static pl_status create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                               pl_err *err)
 {
     store_questionnaire *q = ctx;
-    json_object *scratch = json_object_new_object();
-    pl_status st = api_questionnaire_record_tx(tx, req, q, scratch, err);
-    json_object_put(scratch);
+    pl_status st = fhir_api_qr_record_tx(tx, req, q, err);
     if (st != PL_OK)
         return st;
-    if (q->created_at == PL_TIME_NONE || q->created_at == 0)
-        q->created_at = (pl_time)time(NULL);
     out->status = 201;
     out->body = api_json_text(req, fhir_qr_json(q));
     out->version = 1;
@@ -307,6 +315,21 @@ static void fhir_names(pl_err *err)
     for (int i = 0; i < err->nfields; i++)
         if (strcmp(err->fields[i].field, "completed_at") == 0)
             snprintf(err->fields[i].field, sizeof err->fields[i].field, "authored");
+}
+
+pl_status fhir_api_qr_check(http_request *req, const fhir_qr *fq, pl_id pid, store_questionnaire *q,
+                            pl_err *err)
+{
+    memset(q, 0, sizeof *q);
+    q->participant_id = pid;
+    q->instrument = fq->def->code;
+    q->language = fq->language;
+    q->completed_at = fq->authored != PL_TIME_NONE ? fq->authored : (pl_time)time(NULL);
+    q->recorded_by = req->account.id;
+    if (api_questionnaire_score(q, fq->answers, fq->n, &req->arena, err))
+        return PL_OK;
+    fhir_names(err);
+    return err->status != PL_OK ? err->status : PL_INVALID;
 }
 
 void api_fhir_qr_create(http_request *req, http_response *res)
@@ -339,15 +362,9 @@ void api_fhir_qr_create(http_request *req, http_response *res)
         api_audit(req, "create", ENTITY, 0, pid, 422);
         return;
     }
-    store_questionnaire q = {0};
-    q.participant_id = pid;
-    q.instrument = fq.def->code;
-    q.language = fq.language;
-    q.completed_at = fq.authored != PL_TIME_NONE ? fq.authored : (pl_time)time(NULL);
-    q.recorded_by = req->account.id;
+    store_questionnaire q;
     pl_err_clear(&err);
-    if (!api_questionnaire_score(&q, fq.answers, fq.n, &req->arena, &err)) {
-        fhir_names(&err);
+    if (fhir_api_qr_check(req, &fq, pid, &q, &err) != PL_OK) {
         api_fhir_fail(res, &err);
         api_audit(req, "create", ENTITY, 0, pid, res->status);
         return;

@@ -20,7 +20,9 @@
 #include <time.h>
 
 #include "fhir/fhir_referral.h"
+#include "fhir/fhir_bundle.h"
 #include "fhir_int.h"
+#include "fhir_steps.h"
 #include "store/store_fhir_qr.h"
 
 #define ENTITY "referral"
@@ -186,14 +188,21 @@ void api_fhir_task_search(http_request *req, http_response *res)
 
 /* ---- ServiceRequest create --------------------------------------------------------- */
 
+pl_status fhir_api_sr_insert_tx(store_tx *tx, http_request *req, store_referral *r,
+                                store_referral *saved, pl_err *err)
+{
+    pl_status st = api_referral_insert_tx(tx, req, r, "referral made (FHIR ServiceRequest)", err);
+    if (st == PL_OK)
+        st = store_tx_referral_get(tx, r->id, &req->arena, saved, err);
+    return st;
+}
+
 static pl_status sr_create_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                                  pl_err *err)
 {
     store_referral *r = ctx;
-    pl_status st = api_referral_insert_tx(tx, req, r, "referral made (FHIR ServiceRequest)", err);
     store_referral saved;
-    if (st == PL_OK)
-        st = store_tx_referral_get(tx, r->id, &req->arena, &saved, err);
+    pl_status st = fhir_api_sr_insert_tx(tx, req, r, &saved, err);
     if (st != PL_OK)
         return st;
     out->status = 201;
@@ -210,6 +219,25 @@ static void sr_names(pl_err *err)
     for (int i = 0; i < err->nfields; i++)
         if (strcmp(err->fields[i].field, "service_id") == 0)
             snprintf(err->fields[i].field, sizeof err->fields[i].field, "performer[0].reference");
+}
+
+pl_status fhir_api_sr_check(http_request *req, const fhir_service_request *sr,
+                            const pl_participant *p, store_referral *r, pl_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->program_id = p->program_id;
+    r->participant_id = p->id;
+    r->service_id = sr->service_id;
+    r->resource_text = sr->resource_text;
+    r->need = sr->need;
+    r->notes = sr->notes;
+    r->status = sr->status;
+    r->referred_by = req->account.id;
+    r->created_at = (pl_time)time(NULL);
+    if (api_referral_check(req, r, err))
+        return PL_OK;
+    sr_names(err);
+    return err->status != PL_OK ? err->status : PL_INVALID;
 }
 
 void api_fhir_sr_create(http_request *req, http_response *res)
@@ -244,19 +272,9 @@ void api_fhir_sr_create(http_request *req, http_response *res)
         api_audit(req, "create", ENTITY, 0, pid, 422);
         return;
     }
-    store_referral r = {0};
-    r.program_id = p.program_id;
-    r.participant_id = pid;
-    r.service_id = sr.service_id;
-    r.resource_text = sr.resource_text;
-    r.need = sr.need;
-    r.notes = sr.notes;
-    r.status = sr.status;
-    r.referred_by = req->account.id;
-    r.created_at = (pl_time)time(NULL);
+    store_referral r;
     pl_err_clear(&err);
-    if (!api_referral_check(req, &r, &err)) {
-        sr_names(&err);
+    if (fhir_api_sr_check(req, &sr, &p, &r, &err) != PL_OK) {
         api_fhir_fail(res, &err);
         if (err.nfields)
             api_audit(req, "create", ENTITY, 0, pid, res->status);
@@ -265,57 +283,78 @@ void api_fhir_sr_create(http_request *req, http_response *res)
     api_write(req, res, sr_create_write, &r, sizeof r, ENTITY, pid);
 }
 
-/* ---- Task update: the referral's status change ---------------------------------------- */
+/* ---- Task and ServiceRequest update: the referral's status change -------------------- */
 
 typedef struct task_ctx {
     pl_id id;
     int if_match;
+    bool sr; /* a ServiceRequest PUT (answered as one), else a Task PUT */
     fhir_task_change change;
+    const char *note_path; /* where the note came from, for its field errors */
 } task_ctx;
+
+pl_status fhir_api_referral_change_tx(store_tx *tx, http_request *req, pl_id id, int if_match,
+                                      const fhir_task_change *ch, const char *note_path,
+                                      store_referral *r, pl_err *err)
+{
+    pl_status st = store_tx_referral_get(tx, id, &req->arena, r, err);
+    if (st == PL_OK)
+        st = api_version_check(if_match, r->version, "referral", err);
+    /* a status peerlink already holds (in-progress over accepted ...) changes nothing */
+    if (st == PL_OK && strcmp(r->status, ch->status) != 0)
+        st = api_referral_transition_tx(tx, req, id, if_match, ch->status, ch->note, r, err);
+    if (st != PL_OK) {
+        for (int i = 0; i < err->nfields; i++)
+            if (strcmp(err->fields[i].field, "note") == 0)
+                snprintf(err->fields[i].field, sizeof err->fields[i].field, "%s", note_path);
+        return st;
+    }
+    /* the service's names come with a fresh read */
+    return store_tx_referral_get(tx, id, &req->arena, r, err);
+}
 
 static pl_status task_write(store_tx *tx, http_request *req, void *ctx, api_result *out,
                             pl_err *err)
 {
     task_ctx *c = ctx;
     store_referral r;
-    pl_status st = store_tx_referral_get(tx, c->id, &req->arena, &r, err);
-    if (st == PL_OK)
-        st = api_version_check(c->if_match, r.version, "Task", err);
-    /* a status peerlink already holds (in-progress over accepted ...) changes nothing */
-    if (st == PL_OK && strcmp(r.status, c->change.status) != 0)
-        st = api_referral_transition_tx(tx, req, c->id, c->if_match, c->change.status,
-                                        c->change.note, &r, err);
-    if (st != PL_OK) {
-        for (int i = 0; i < err->nfields; i++)
-            if (strcmp(err->fields[i].field, "note") == 0)
-                snprintf(err->fields[i].field, sizeof err->fields[i].field, "statusReason.text");
-        return st;
-    }
-    /* the service's names come with a fresh read */
-    if ((st = store_tx_referral_get(tx, c->id, &req->arena, &r, err)) != PL_OK)
+    pl_status st =
+        fhir_api_referral_change_tx(tx, req, c->id, c->if_match, &c->change, c->note_path, &r, err);
+    if (st != PL_OK)
         return st;
     out->status = 200;
-    out->body = api_json_text(req, fhir_task_json(&r));
+    out->body = api_json_text(req, c->sr ? fhir_service_request_json(&r) : fhir_task_json(&r));
     out->version = r.version;
     return PL_OK;
 }
 
-void api_fhir_task_update(http_request *req, http_response *res)
+/*
+ * PUT Task/{id} (sr false) or ServiceRequest/{id}: the body read into c->change by its reader,
+ * If-Match (412 when not an ETag), then one write through the transition table.
+ */
+static void referral_update(http_request *req, http_response *res, bool sr)
 {
-    task_ctx c = {0};
+    const char *type = sr ? "ServiceRequest" : "Task";
+    task_ctx c = {.sr = sr, .note_path = "statusReason.text"};
     store_referral r;
-    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Task", &c.id) ||
-        !load_referral(req, res, "Task", c.id, &r))
+    if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, type, &c.id) ||
+        !load_referral(req, res, type, c.id, &r))
         return;
     json_object *o = fhir_api_body(req, res);
     if (!o)
         return;
     pl_err err;
     pl_err_clear(&err);
-    pl_status st = fhir_task_from_json(o, &req->arena, &c.change, &err);
+    pl_status st;
+    if (sr) {
+        st = fhir_service_request_change_from_json(o, &req->arena, r.status, &c.change, &err);
+        c.note_path = "note";
+    } else {
+        st = fhir_task_from_json(o, &req->arena, &c.change, &err);
+    }
     json_object_put(o);
     if (st == PL_OK && c.change.id && strcmp(c.change.id, req->params[0]) != 0) {
-        pl_err_field(&err, "id", "must be %s, the id of the Task in the URL", req->params[0]);
+        pl_err_field(&err, "id", "must be %s, the id of the %s in the URL", req->params[0], type);
         st = err.status = PL_INVALID;
     }
     if (st != PL_OK) {
@@ -323,18 +362,22 @@ void api_fhir_task_update(http_request *req, http_response *res)
         api_audit(req, "transition", ENTITY, c.id, r.participant_id, res->status);
         return;
     }
-    c.if_match = -1;
     const char *im = http_header_get(req, "If-Match");
-    if (im) {
-        const char *p = strncmp(im, "W/", 2) == 0 ? im + 2 : im;
-        char *end = NULL;
-        long v = *p == '"' ? strtol(p + 1, &end, 10) : -1;
-        if (v < 0 || !end || end == p + 1 || strcmp(end, "\"") != 0) {
-            fhir_api_outcome(res, 412, "If-Match must be an ETag such as W/\"3\"");
-            api_audit(req, "transition", ENTITY, c.id, r.participant_id, 412);
-            return;
-        }
-        c.if_match = (int)v;
+    c.if_match = im ? fhir_bundle_etag(im) : -1;
+    if (im && c.if_match < 0) {
+        fhir_api_outcome(res, 412, "If-Match must be an ETag such as W/\"3\"");
+        api_audit(req, "transition", ENTITY, c.id, r.participant_id, 412);
+        return;
     }
     api_write(req, res, task_write, &c, sizeof c, ENTITY, r.participant_id);
+}
+
+void api_fhir_task_update(http_request *req, http_response *res)
+{
+    referral_update(req, res, false);
+}
+
+void api_fhir_sr_update(http_request *req, http_response *res)
+{
+    referral_update(req, res, true);
 }

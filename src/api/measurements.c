@@ -11,23 +11,27 @@
  * alert per rule in the same transaction, listed in the 201 body as
  * "alerts". The thresholds are the program's settings (settings.c). A new
  * HbA1c re-evaluates the participant's risk tier in the same write.
+ *
+ * The steps run inside a write are shared with FHIR (fhir.c, fhir_obs.c):
+ * recording, correcting (the old version kept; the rules and the tier run
+ * again on the new value) and voiding a value (it then counts nowhere; the
+ * tier is refreshed without it).
  */
 #include "common.h"
 #include "core/measure.h"
 #include "core/rules.h"
+#include "store/store_measurement.h"
 
 #define ENTITY "measurement"
 
-pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
-                                    json_object *body, pl_err *err)
+/* The escalation rules on m's value (one alert per broken rule, listed in body "alerts") and
+ * the risk tier refresh: what follows a value recorded or corrected. */
+static pl_status after_value_tx(store_tx *tx, http_request *req, const pl_measurement *m,
+                                json_object *body, pl_err *err)
 {
-    pl_status st = store_measurement_insert(tx, m, err);
-    if (st == PL_OK)
-        st = api_audit_tx(tx, req, "create", ENTITY, m->id, m->participant_id, 201, err);
-    if (st != PL_OK)
-        return st;
     rules_settings rs;
-    if ((st = api_tx_rules(tx, req, m->participant_id, &rs, err)) != PL_OK)
+    pl_status st = api_tx_rules(tx, req, m->participant_id, &rs, err);
+    if (st != PL_OK)
         return st;
     rules_alert found[RULES_ALERT__COUNT];
     int nfound = 0;
@@ -46,6 +50,37 @@ pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurem
     }
     if (st == PL_OK)
         st = api_tx_risk_refresh(tx, req, m->participant_id, ENTITY, m->id, body, err);
+    return st;
+}
+
+pl_status api_measurement_record_tx(store_tx *tx, http_request *req, pl_measurement *m,
+                                    json_object *body, pl_err *err)
+{
+    pl_status st = store_measurement_insert(tx, m, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "create", ENTITY, m->id, m->participant_id, 201, err);
+    return st == PL_OK ? after_value_tx(tx, req, m, body, err) : st;
+}
+
+pl_status api_measurement_correct_tx(store_tx *tx, http_request *req, const pl_measurement *m,
+                                     int version, json_object *body, pl_err *err)
+{
+    pl_status st = store_measurement_update(tx, m, version, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "update", ENTITY, m->id, m->participant_id, 200, err);
+    return st == PL_OK ? after_value_tx(tx, req, m, body, err) : st;
+}
+
+pl_status api_measurement_void_tx(store_tx *tx, http_request *req, pl_id id, pl_id participant_id,
+                                  int version, pl_err *err)
+{
+    pl_status st = store_measurement_void(tx, id, version, err);
+    if (st == PL_OK)
+        st = api_audit_tx(tx, req, "delete", ENTITY, id, participant_id, 204, err);
+    json_object *scratch = json_object_new_object();
+    if (st == PL_OK)
+        st = api_tx_risk_refresh(tx, req, participant_id, ENTITY, id, scratch, err);
+    json_object_put(scratch);
     return st;
 }
 

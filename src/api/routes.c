@@ -639,7 +639,7 @@ const http_route api_routes[] = {
     {"GET", "/fhir/Observation/{id}", api_fhir_observation_read, IDENTIFIED, NULL,
      "One measurement as a FHIR Observation"},
     {"GET", "/fhir/Observation/{id}/_history/{vid}", api_fhir_observation_vread, IDENTIFIED, NULL,
-     "One version of a FHIR Observation (always 1)"},
+     "One version of a FHIR Observation (earlier ones kept)"},
     /* FHIR questionnaires and referrals (src/api/fhir_qr.c, src/api/fhir_referral.c) */
     {"GET", "/fhir/QuestionnaireResponse", api_fhir_qr_search, IDENTIFIED, NULL,
      "Search FHIR QuestionnaireResponses (scored questionnaires in scope)"},
@@ -738,6 +738,16 @@ const http_route api_routes[] = {
      "Create a group and its members from a FHIR Group"},
     {"PUT", "/fhir/Group/{id}", api_fhir_group_update, MANAGERS, NULL,
      "Change a group; members join and leave by dated memberships (If-Match)"},
+    /* FHIR Observation update and delete (measurement corrections and voids): fhir_obs.c;
+       ServiceRequest update (the referral's status): fhir_referral.c */
+    {"PUT", "/fhir/Observation/{id}", api_fhir_observation_update,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
+     "Correct a measurement from a FHIR Observation (If-Match)"},
+    {"DELETE", "/fhir/Observation/{id}", api_fhir_observation_delete,
+     MANAGERS | R(CLINICIAN) | R(PEER_LEADER), NULL,
+     "Void a measurement entered in error (reads then answer 410 Gone)"},
+    {"PUT", "/fhir/ServiceRequest/{id}", api_fhir_sr_update, IDENTIFIED, NULL,
+     "Move a referral by its FHIR ServiceRequest status (If-Match)"},
 
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -283,6 +283,7 @@ typedef struct pl_measurement {
     pl_source source;
     int wave;          /* assessment wave in months (0, 6, 12...), -1 if none */
     pl_id recorded_by; /* staff account, 0 for imports */
+    int version;       /* 1 when recorded, +1 per correction (store_measurement.h); 0: not read */
 } pl_measurement;
 
 typedef struct pl_staff_account {

@@ -244,8 +244,8 @@ static const cap_resource cap_resources[] = {
       {"_lastUpdated", "date", "eq ne gt lt ge le"}},
      true},
     {"Observation",
-     STRS("read", "vread", "create", "search-type"),
-     "versioned",
+     STRS("read", "vread", "create", "update", "delete", "search-type"),
+     "versioned-update",
      STRS("Observation:patient"),
      {{"_id", "token", "the measurement id, or qr-<response id>-total for a score"},
       {"patient", "reference", "Patient/id"},
@@ -253,7 +253,7 @@ static const cap_resource cap_resources[] = {
       {"code", "token", "system|code, comma for OR"},
       {"date", "date", "eq ne gt lt ge le; _sort=date/-date"},
       {"_lastUpdated", "date", "eq ne gt lt ge le"}},
-     false},
+     true},
     {"QuestionnaireResponse",
      STRS("read", "vread", "create", "search-type"),
      "versioned",
@@ -267,7 +267,7 @@ static const cap_resource cap_resources[] = {
       {"_lastUpdated", "date", "eq gt lt ge le"}},
      false},
     {"ServiceRequest",
-     STRS("read", "vread", "create", "search-type"),
+     STRS("read", "vread", "create", "update", "search-type"),
      "versioned",
      NULL,
      {{"_id", "token", "the referral id"},
@@ -778,6 +778,7 @@ pl_status fhir_observation_from_json(json_object *o, pl_arena *a, fhir_observati
         return PL_INVALID;
     if (strcmp(status, "final") != 0 && strcmp(status, "amended") != 0 &&
         strcmp(status, "corrected") != 0 && strcmp(status, "preliminary") != 0) {
+        out->entered_in_error = strcmp(status, "entered-in-error") == 0;
         out->not_kept = pl_arena_printf(a, "status %s is not a result peerlink keeps", status);
         return PL_OK;
     }
@@ -850,8 +851,10 @@ json_object *fhir_observation_json(const pl_measurement *m, pl_time last_updated
     json_object_object_add(o, "resourceType", json_object_new_string("Observation"));
     snprintf(buf, sizeof buf, "%lld", (long long)m->id);
     json_object_object_add(o, "id", json_object_new_string(buf));
-    json_object_object_add(o, "meta", meta(1, last_updated));
-    json_object_object_add(o, "status", json_object_new_string("final"));
+    /* a measurement corrected since it was recorded (version 2 on) reads as corrected */
+    json_object_object_add(o, "meta", meta(m->version > 1 ? m->version : 1, last_updated));
+    json_object_object_add(o, "status",
+                           json_object_new_string(m->version > 1 ? "corrected" : "final"));
     json_object *cat = json_object_new_array(), *cc = json_object_new_object(),
                 *ccoding = json_object_new_array(), *c = json_object_new_object();
     json_object_object_add(

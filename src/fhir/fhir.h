@@ -82,6 +82,7 @@ typedef struct fhir_observation {
     int nm;
     /* NULL: kept; else why peerlink does not keep it (a code it does not record ...) */
     const char *not_kept;
+    bool entered_in_error; /* status entered-in-error (not kept; a PUT of it voids) */
 } fhir_observation;
 
 /*
@@ -92,6 +93,8 @@ typedef struct fhir_observation {
  */
 pl_status fhir_observation_from_json(json_object *o, pl_arena *a, fhir_observation *out,
                                      pl_err *err);
+/* A measurement as an Observation: meta.versionId m->version (at least 1); status corrected
+ * from version 2 on, else final. */
 json_object *fhir_observation_json(const pl_measurement *m, pl_time last_updated);
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -236,6 +236,48 @@ pl_status fhir_task_from_json(json_object *o, pl_arena *a, fhir_task_change *out
     return PL_OK;
 }
 
+/* The last note's text (a reason appended to the notes read back), or NULL. */
+static const char *last_note(json_object *o, pl_arena *a, const char **path, pl_err *err)
+{
+    json_object *notes = get(o, "note", json_type_array, "note", err);
+    size_t n = notes ? json_object_array_length(notes) : 0;
+    json_object *last = n ? json_object_array_get_idx(notes, n - 1) : NULL;
+    *path = pl_arena_printf(a, "note[%zu].text", n ? n - 1 : 0);
+    return last && json_object_is_type(last, json_type_object)
+               ? get_str(last, "text", *path, a, err)
+               : NULL;
+}
+
+pl_status fhir_service_request_change_from_json(json_object *o, pl_arena *a, const char *current,
+                                                fhir_task_change *out, pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *rt = fhir_resource_type(o);
+    if (!rt || strcmp(rt, "ServiceRequest") != 0)
+        pl_err_field(err, "resourceType", "must be ServiceRequest");
+    out->id = get_str(o, "id", "id", a, err);
+    const char *status = get_str(o, "status", "status", a, err);
+    const char *shown = fhir_referral_sr_status(current);
+    if (status && shown && strcmp(status, shown) == 0)
+        out->status = current; /* the status it shows already: no change */
+    else if (status && strcmp(status, "draft") == 0)
+        out->status = "proposed";
+    else if (status && strcmp(status, "active") == 0)
+        out->status = "sent";
+    else if (status && strcmp(status, "completed") == 0)
+        out->status = "completed";
+    else if (status && strcmp(status, "revoked") == 0)
+        out->status = "cancelled";
+    else
+        pl_err_field(err, "status", "must be draft, active, completed or revoked");
+    const char *path = "note";
+    out->note = last_note(o, a, &path, err);
+    check_length(out->note, 1000, path, err);
+    if (err->nfields)
+        return err->status = PL_INVALID;
+    return PL_OK;
+}
+
 /* ---- writing ------------------------------------------------------------------- */
 
 static json_object *str(const char *s)

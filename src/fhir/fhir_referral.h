@@ -39,6 +39,16 @@ typedef struct fhir_task_change {
     const char *note;   /* statusReason.text or note[0].text; NULL none */
 } fhir_task_change;
 
+/*
+ * A ServiceRequest read for an update of a referral whose status is current: the referral
+ * status its status asks (draft proposed, active sent, completed completed, revoked
+ * cancelled; the status current already shows: current, no change) and the note (the last
+ * note[].text: the reason). Every other field is peerlink's and is not read. PL_INVALID with
+ * field errors.
+ */
+pl_status fhir_service_request_change_from_json(json_object *o, pl_arena *a, const char *current,
+                                                fhir_task_change *out, pl_err *err);
+
 /* The FHIR statuses of a referral status (NULL for an unknown one). */
 const char *fhir_referral_sr_status(const char *status);
 const char *fhir_referral_task_status(const char *status);

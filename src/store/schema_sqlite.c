@@ -777,6 +777,36 @@ const char *const store_sqlite_migrations[] = {
     "  AND value IN (SELECT source_id FROM measurement WHERE source_id IS NOT NULL);\n"
     "CREATE UNIQUE INDEX measurement_source ON measurement(source_id) WHERE source_id IS NOT "
     "NULL;\n",
+
+    /* 18: FHIR Observation update and delete (src/store/sqlite_measurement.c): a measurement's
+       version (the ETag, If-Match on PUT /fhir/Observation), when it last changed (NULL: never
+       since recorded), when it was voided (entered in error: it then counts nowhere), and the
+       versions it had before its current one. The analysis index covers voided_at, which every
+       read of measurements filters on; an update bumps eval_generation (cached reports) */
+    "ALTER TABLE measurement ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE measurement ADD COLUMN updated_at INTEGER;\n"
+    "ALTER TABLE measurement ADD COLUMN voided_at INTEGER;\n"
+    "CREATE TABLE measurement_version (\n"
+    "  measurement_id INTEGER NOT NULL REFERENCES measurement(id),\n"
+    "  version INTEGER NOT NULL,\n"
+    "  code TEXT NOT NULL,\n"
+    "  analyte TEXT NOT NULL,\n"
+    "  value REAL NOT NULL,\n"
+    "  unit TEXT NOT NULL,\n"
+    "  entered_value TEXT NOT NULL,\n"
+    "  entered_unit TEXT NOT NULL,\n"
+    "  effective_at INTEGER NOT NULL,\n"
+    "  source TEXT NOT NULL,\n"
+    "  wave INTEGER,\n"
+    "  recorded_by INTEGER,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (measurement_id, version)\n"
+    ") STRICT;\n"
+    "DROP INDEX measurement_participant;\n"
+    "CREATE INDEX measurement_participant ON measurement(participant_id, analyte, effective_at,\n"
+    "  value, voided_at);\n"
+    "CREATE TRIGGER measurement_eval_generation AFTER UPDATE ON measurement\n"
+    "  BEGIN UPDATE eval_generation SET n = n + 1 WHERE id = 1; END;\n",
 };
 
 const int store_sqlite_migration_count =

@@ -157,7 +157,8 @@ static const char *const sql[ST__COUNT] = {
     [ST_MEAS_INSERT] = "INSERT INTO measurement (participant_id, code, analyte, value, unit, "
                        "entered_value, entered_unit, effective_at, source, wave, recorded_by, "
                        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_MEAS_GET] = "SELECT " SQ_MEAS_COLS " FROM measurement m WHERE m.id = ?",
+    [ST_MEAS_GET] =
+        "SELECT " SQ_MEAS_COLS " FROM measurement m WHERE m.id = ? AND m.voided_at IS NULL",
     [ST_STAFF_INSERT] = "INSERT INTO staff_account (username, display_name, password_hash, role, "
                         "scope_unit_id, person_id, disabled, created_at, language) "
                         "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -166,12 +167,14 @@ static const char *const sql[ST__COUNT] = {
                   "(SELECT count(*) FROM org_unit), (SELECT count(*) FROM participant), "
                   "(SELECT count(*) FROM peer_leader), "
                   "(SELECT count(*) FROM contact WHERE voided_at IS NULL), "
-                  "(SELECT count(*) FROM measurement), (SELECT count(*) FROM staff_account)",
+                  "(SELECT count(*) FROM measurement WHERE voided_at IS NULL), "
+                  "(SELECT count(*) FROM staff_account)",
     [ST_WAVE_SUMMARY] = "SELECT count(*), avg(m.value), avg(CASE WHEN m.value >= ?5 THEN 1.0 ELSE "
                         "0.0 END) FROM measurement m "
                         "JOIN participant p ON p.id = m.participant_id "
                         "JOIN org_unit u ON u.id = p.home_unit_id "
                         "WHERE m.analyte = ?2 AND m.wave = ?3 AND p.program_id = ?1 "
+                        "AND m.voided_at IS NULL "
                         "AND (?4 = 'none' OR u.arm = ?4)",
     [ST_ANCESTORS_INSERT] = "INSERT INTO org_unit_ancestor (unit_id, ancestor_id, depth) "
                             "SELECT ?1, ancestor_id, depth + 1 FROM org_unit_ancestor "
@@ -1604,7 +1607,7 @@ static const sq_list_def lists[LIST__COUNT] = {
                        " AND c.occurred_at >= ?6", " AND c.occurred_at < ?7"},
                       " ORDER BY c.id LIMIT ?8"},
     [LIST_MEASUREMENT] = {"SELECT " SQ_MEAS_COLS " FROM measurement m JOIN participant p ON p.id = "
-                          "m.participant_id WHERE m.id > ?1",
+                          "m.participant_id WHERE m.id > ?1 AND m.voided_at IS NULL",
                           {SQ_IN_SUBTREE("p.home_unit_id", 2), " AND p.peer_leader_id = ?3",
                            " AND m.participant_id = ?4", " AND m.analyte = ?5", " AND m.code = ?6",
                            " AND m.wave = ?7"},

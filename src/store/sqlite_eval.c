@@ -61,11 +61,12 @@ static const char SQL_PARTICIPANTS_BARE[] =
 static const char SQL_MEASUREMENTS[] =
     "SELECT participant_id, analyte, effective_at, value FROM measurement "
     "INDEXED BY measurement_participant WHERE participant_id BETWEEN ?1 AND ?2 "
-    "ORDER BY participant_id, analyte, effective_at";
+    "AND voided_at IS NULL ORDER BY participant_id, analyte, effective_at";
 /* PostgreSQL has no INDEXED BY (its planner picks the index by itself) */
 static const char SQL_MEASUREMENTS_PG[] =
     "SELECT participant_id, analyte, effective_at, value FROM measurement "
-    "WHERE participant_id BETWEEN ?1 AND ?2 ORDER BY participant_id, analyte, effective_at";
+    "WHERE participant_id BETWEEN ?1 AND ?2 AND voided_at IS NULL "
+    "ORDER BY participant_id, analyte, effective_at";
 static const char SQL_QUESTIONNAIRES_PG[] =
     "SELECT participant_id, instrument, completed_at, score FROM questionnaire_response "
     "WHERE participant_id BETWEEN ?1 AND ?2 AND scored = 1 ORDER BY participant_id, id";

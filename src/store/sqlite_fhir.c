@@ -68,7 +68,8 @@ static const char SQL_INTAKE[] =
     "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE "
 #define OBS_COND                                                                                   \
     SCOPE_COND                                                                                     \
-    " AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR "           \
+    " AND m.voided_at IS NULL AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS "     \
+    "BIGINT) IS NULL OR "                                                                          \
     "m.participant_id = ?4)"                                                                       \
     " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"             \
     " AND (CAST(?13 AS BIGINT) IS NULL OR m.effective_at >= ?13) AND (CAST(?14 AS "                \
@@ -104,7 +105,6 @@ static const char SQL_PATIENT_SEARCH[] =
 static const char SQL_BY_MRN[] = "SELECT id FROM participant WHERE mrn = ? ORDER BY id LIMIT 1";
 static const char SQL_BY_IDENT[] =
     "SELECT id FROM participant WHERE program_ident = ? ORDER BY id LIMIT 1";
-static const char SQL_MEAS_CREATED[] = "SELECT created_at FROM measurement WHERE id = ?";
 static const char SQL_PART_UPDATED[] = "SELECT updated_at FROM participant WHERE id = ?";
 
 /* An Observation's source id: kept in its measurement row. */
@@ -450,11 +450,6 @@ static pl_status time_of(store *s, const char *sql, pl_id id, pl_time *at, pl_er
         *at = sq_col_time(st, 0);
     db_reset(st);
     return r;
-}
-
-pl_status store_fhir_measurement_created(store *s, pl_id id, pl_time *at, pl_err *err)
-{
-    return time_of(s, SQL_MEAS_CREATED, id, at, err);
 }
 
 pl_status store_fhir_participant_updated(store *s, pl_id id, pl_time *at, pl_err *err)

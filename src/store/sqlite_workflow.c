@@ -61,7 +61,7 @@ static const char SQL_LAST_CONTACT[] =
     "AND c.voided_at IS NULL ORDER BY c.occurred_at DESC, c.id DESC LIMIT 1";
 static const char SQL_LATEST_VALUE[] =
     "SELECT value FROM measurement WHERE participant_id = ? AND analyte = ? "
-    "ORDER BY effective_at DESC, id DESC LIMIT 1";
+    "AND voided_at IS NULL ORDER BY effective_at DESC, id DESC LIMIT 1";
 static const char SQL_LATEST_SCORE[] =
     "SELECT score FROM questionnaire_response WHERE participant_id = ? AND instrument = ? "
     "AND scored = 1 ORDER BY completed_at DESC, id DESC LIMIT 1";

@@ -90,8 +90,6 @@ pl_status store_fhir_measurement_count(store *s, const store_fhir_query *q, int6
 /* Participant ids matching q (id, participant_id as _id, updated); codes/date are ignored. */
 pl_status store_fhir_patient_search(store *s, const store_fhir_query *q, pl_arena *a, pl_id **ids,
                                     int *n, bool *more, pl_err *err);
-/* When a measurement was recorded (its lastUpdated). */
-pl_status store_fhir_measurement_created(store *s, pl_id id, pl_time *at, pl_err *err);
 /* When a participant last changed (its lastUpdated). */
 pl_status store_fhir_participant_updated(store *s, pl_id id, pl_time *at, pl_err *err);
 

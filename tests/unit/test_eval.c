@@ -34,6 +34,7 @@
 #include "core/time.h"
 #include "eval/eval.h"
 #include "store/store_eval.h"
+#include "store/store_measurement.h"
 
 /* the control communities test_randomise_committed expects for seed 20261123 */
 #define EXPECTED_CONTROLS "103,105,109,112"
@@ -663,6 +664,62 @@ static void test_data_and_flow(void **state)
     tmpdb_remove(&t);
 }
 
+static pl_status void_one(store_tx *tx, void *ctx, pl_err *err)
+{
+    return store_measurement_void(tx, *(pl_id *)ctx, -1, err);
+}
+
+/* A measurement voided (FHIR DELETE, entered in error) leaves the evaluation's data, and the
+ * cached report's fingerprint changes so that the report is built again. */
+static void test_voided_measurement_leaves_evaluation(void **state)
+{
+    (void)state;
+    tmpdb t;
+    tmpdb_open(&t);
+    E = pl_time_date((pl_time)time(NULL)) - 500;
+    fixture_ids f = {0};
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_write(t.s, build_fixture, &f, &err) != PL_OK)
+        fail_msg("fixture: %s", pl_err_text(&err));
+    eval_data *d = NULL;
+    assert_int_equal(eval_data_load(t.s, f.study, 0, &d, &err), PL_OK);
+    long i0 = index_of(d, f.p[0]);
+    assert_true(d->value[EVAL_HBA1C][2][i0] == 8.0);
+    eval_data_free(d);
+    store_eval_fingerprint before, after;
+    assert_int_equal(store_eval_fingerprint_get(t.s, f.study, &before, &err), PL_OK);
+
+    /* p0's month-12 HbA1c (8.0 on day 370) is voided */
+    store_measurement_filter mf = {.participant_id = f.p[0], .analyte = "hba1c", .wave = -1};
+    pl_arena a;
+    pl_arena_init(&a, 1u << 20);
+    pl_measurement *items;
+    int n = 0;
+    assert_int_equal(store_measurement_list(t.s, &mf, (store_page){0, 100}, &a, &items, &n, &err),
+                     PL_OK);
+    pl_id id = 0;
+    for (int i = 0; i < n; i++)
+        if (items[i].value == 8.0)
+            id = items[i].id;
+    assert_true(id > 0);
+    assert_int_equal(store_write(t.s, void_one, &id, &err), PL_OK);
+    assert_int_equal(store_measurement_list(t.s, &mf, (store_page){0, 100}, &a, &items, &n, &err),
+                     PL_OK);
+    for (int i = 0; i < n; i++)
+        assert_true(items[i].id != id);
+    pl_arena_free(&a);
+
+    assert_int_equal(store_eval_fingerprint_get(t.s, f.study, &after, &err), PL_OK);
+    assert_true(memcmp(&before, &after, sizeof before) != 0);
+    assert_int_equal(eval_data_load(t.s, f.study, 0, &d, &err), PL_OK);
+    i0 = index_of(d, f.p[0]);
+    assert_true(isnan(d->value[EVAL_HBA1C][2][i0]));
+    assert_true(d->value[EVAL_HBA1C][1][i0] == 8.4);
+    eval_data_free(d);
+    tmpdb_remove(&t);
+}
+
 /* ---- end to end against R ----------------------------------------------------------- */
 
 /* The value at a path like a.b[k=v,k2=v2].c (see tests/eval/make_expected.R). */
@@ -1017,6 +1074,8 @@ PL_TEST_MAIN_TEARDOWN(
     cmocka_unit_test(test_wave_checks_table), cmocka_unit_test(test_randomise_committed),
     cmocka_unit_test(test_randomise_reproducible), cmocka_unit_test(test_randomise_fair),
     cmocka_unit_test(test_randomise_shapes), cmocka_unit_test(test_randomise_refusals),
-    cmocka_unit_test(test_data_and_flow), cmocka_unit_test(test_report_matches_r),
-    cmocka_unit_test(test_report_formats), cmocka_unit_test(test_study_without_arms),
-    cmocka_unit_test(test_refusals_are_messages), cmocka_unit_test(test_research_export))
+    cmocka_unit_test(test_data_and_flow),
+    cmocka_unit_test(test_voided_measurement_leaves_evaluation),
+    cmocka_unit_test(test_report_matches_r), cmocka_unit_test(test_report_formats),
+    cmocka_unit_test(test_study_without_arms), cmocka_unit_test(test_refusals_are_messages),
+    cmocka_unit_test(test_research_export))
