@@ -860,6 +860,9 @@ void api_fhir_ndjson_import(http_request *req, http_response *res)
         fhir_api_outcome(res, 422, "no org unit below a program in your scope: give ?unit=");
         return;
     }
+    store_scope sc;
+    if (!api_scope(req, res, &sc))
+        return;
     ndjson_ctx *c = pl_arena_alloc(&req->arena, sizeof *c);
     if (!c) {
         fhir_api_outcome(res, 413, "the request needs more memory than a request may use");
@@ -868,6 +871,7 @@ void api_fhir_ndjson_import(http_request *req, http_response *res)
     c->errors = json_object_new_array();
     fhir_import_options opt = {.home_unit_id = unit,
                                .account_id = req->account.id,
+                               .scope = sc,
                                .client_addr = req->client_addr,
                                .on_error = collect_error,
                                .ctx = c};

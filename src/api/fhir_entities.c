@@ -1087,8 +1087,7 @@ void api_fhir_group_search(http_request *req, http_response *res)
 typedef const char *const field_map[2];
 
 /* Renames err's fields by map (domain name -> FHIR path), prefixing prefix to each. */
-static void rename_fields(http_request *req, pl_err *err, field_map *map, size_t n,
-                          const char *prefix)
+static void rename_fields(pl_err *err, field_map *map, size_t n, const char *prefix)
 {
     for (int i = 0; i < err->nfields; i++) {
         const char *to = err->fields[i].field;
@@ -1097,8 +1096,9 @@ static void rename_fields(http_request *req, pl_err *err, field_map *map, size_t
                 to = map[j][1];
                 break;
             }
-        snprintf(err->fields[i].field, sizeof err->fields[i].field, "%s",
-                 pl_arena_printf(&req->arena, "%s%s", prefix, to));
+        char named[sizeof err->fields[i].field];
+        snprintf(named, sizeof named, "%s%s", prefix ? prefix : "", to);
+        memcpy(err->fields[i].field, named, sizeof named);
     }
 }
 
@@ -1133,8 +1133,9 @@ static bool read_body(http_request *req, http_response *res, const char *type, p
     pl_err_clear(&err);
     pl_status st = reader(o, &req->arena, out, &err);
     json_object_put(o);
-    if (st == PL_OK && id > 0 && *body_id &&
-        strcmp(*body_id, pl_arena_printf(&req->arena, "%lld", (long long)id)) != 0)
+    char want[24];
+    snprintf(want, sizeof want, "%lld", (long long)id);
+    if (st == PL_OK && id > 0 && *body_id && strcmp(*body_id, want) != 0)
         pl_err_field(&err, "id", "must be the id of the URL, %lld", (long long)id);
     if (err.nfields || st != PL_OK) {
         if (err.nfields)
@@ -1195,7 +1196,7 @@ static pl_status org_write_fn(store_tx *tx, http_request *req, void *ctx, api_re
     pl_status st = w->create ? api_org_unit_create_tx(tx, req, &w->u, err)
                              : api_org_unit_update_tx(tx, req, &w->u, w->if_match, err);
     if (st != PL_OK) {
-        rename_fields(req, err, org_fields, NMAP(org_fields), "");
+        rename_fields(err, org_fields, NMAP(org_fields), "");
         return st;
     }
     answer_resource(req, out, "Organization", w->u.id,
@@ -1269,7 +1270,7 @@ static pl_status staff_write_fn(store_tx *tx, http_request *req, void *ctx, api_
                        ? api_staff_create_tx(tx, req, &a, NO_PASSWORD, err)
                        : api_staff_update_tx(tx, req, w->id, w->if_match, &w->ch, &a, err);
     if (st != PL_OK) {
-        rename_fields(req, err, staff_fields, NMAP(staff_fields), "");
+        rename_fields(err, staff_fields, NMAP(staff_fields), "");
         return st;
     }
     if (w->create && !w->role)
@@ -1326,7 +1327,7 @@ void api_fhir_practitioner_create(http_request *req, http_response *res)
                              .disabled = true};
     pl_err_clear(&err);
     if (staff_account_validate(&w.a, &err) != PL_OK) {
-        rename_fields(req, &err, staff_fields, NMAP(staff_fields), "");
+        rename_fields(&err, staff_fields, NMAP(staff_fields), "");
         api_fhir_fail(res, &err);
         api_audit(req, "create", "staff_account", 0, 0, res->status);
         return;
@@ -1400,7 +1401,9 @@ static void role_write(http_request *req, http_response *res, pl_id id)
                               .role = fr.role,
                               .set_scope = true,
                               .scope_unit_id = fr.organization,
-                              .set_disabled = true,
+                              /* without active the account keeps its state: a scope fixed
+                                 on a disabled account must not turn it back on */
+                              .set_disabled = fr.active_given,
                               .disabled = !fr.active};
     api_write(req, res, staff_write_fn, &w, sizeof w, "staff_account", 0);
 }
@@ -1461,6 +1464,14 @@ static int entry_for(const fhir_group *fg, pl_id p, bool want_current, pl_date s
  * current member; a current member without an open membership joins (period.start, else
  * today). On create an ended entry with a start is recorded as history. Nothing is deleted.
  */
+/* Whether entry a joins before b: past memberships before current ones, each by start. */
+static bool entry_before(const fhir_group_entry *a, const fhir_group_entry *b)
+{
+    if (a->current != b->current)
+        return !a->current;
+    return a->start != PL_DATE_NONE && (b->start == PL_DATE_NONE || a->start < b->start);
+}
+
 static pl_status apply_members(store_tx *tx, http_request *req, group_write *w, pl_id gid,
                                pl_err *err)
 {
@@ -1479,12 +1490,24 @@ static pl_status apply_members(store_tx *tx, http_request *req, group_write *w, 
         int e = entry_for(&w->fg, m->participant_id, false, m->joined_on);
         pl_date end = e >= 0 && w->fg.members[e].end != PL_DATE_NONE ? w->fg.members[e].end : now;
         if ((st = api_group_member_end_tx(tx, req, gid, m->id, end, NULL, m, err)) != PL_OK) {
-            rename_fields(req, err, group_fields, NMAP(group_fields),
+            rename_fields(err, group_fields, NMAP(group_fields),
                           e >= 0 ? pl_arena_printf(&req->arena, "member[%d].", e) : "member.");
             return st;
         }
     }
+    /* joins in time order, past memberships first: a person's earlier period must be in before
+       a later or current one is (store_group_member_add), whatever the body's order */
+    int *order = pl_arena_alloc(&req->arena, sizeof *order * (size_t)(w->fg.nmembers + 1));
+    if (!order)
+        return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
     for (int i = 0; i < w->fg.nmembers; i++) {
+        int j = i;
+        for (; j > 0 && entry_before(&w->fg.members[i], &w->fg.members[order[j - 1]]); j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int oi = 0; oi < w->fg.nmembers; oi++) {
+        int i = order[oi];
         const fhir_group_entry *e = &w->fg.members[i];
         bool open = false;
         for (int j = 0; j < n && !open; j++)
@@ -1492,8 +1515,9 @@ static pl_status apply_members(store_tx *tx, http_request *req, group_write *w, 
         if (open || (!e->current && !w->create))
             continue;
         if (!e->current && e->start == PL_DATE_NONE) {
-            pl_err_field(err, pl_arena_printf(&req->arena, "member[%d].period.start", i),
-                         "is required for a past membership");
+            char field[48];
+            snprintf(field, sizeof field, "member[%d].period.start", i);
+            pl_err_field(err, field, "is required for a past membership");
             return PL_INVALID;
         }
         pl_group_member m = {.group_id = gid,
@@ -1501,7 +1525,7 @@ static pl_status apply_members(store_tx *tx, http_request *req, group_write *w, 
                              .joined_on = e->start != PL_DATE_NONE ? e->start : now,
                              .left_on = e->current ? PL_DATE_NONE : e->end};
         if ((st = api_group_member_add_tx(tx, req, &m, err)) != PL_OK) {
-            rename_fields(req, err, group_fields, NMAP(group_fields),
+            rename_fields(err, group_fields, NMAP(group_fields),
                           pl_arena_printf(&req->arena, "member[%d].", i));
             return st;
         }
@@ -1537,7 +1561,7 @@ static pl_status group_write_fn(store_tx *tx, http_request *req, void *ctx, api_
             g.peer_leader_id = w->leader;
     }
     if ((st = api_group_save_tx(tx, req, &g, w->create ? NULL : &before, err)) != PL_OK) {
-        rename_fields(req, err, group_fields, NMAP(group_fields), "");
+        rename_fields(err, group_fields, NMAP(group_fields), "");
         return st;
     }
     if ((st = apply_members(tx, req, w, g.id, err)) != PL_OK)
@@ -1554,6 +1578,12 @@ static pl_status group_write_fn(store_tx *tx, http_request *req, void *ctx, api_
             entry_for(&w->fg, all[i].participant_id, true, PL_DATE_NONE) >= 0 ||
             entry_for(&w->fg, all[i].participant_id, false, PL_DATE_NONE) >= 0)
             all[k++] = all[i];
+    /* and audits them as a read does: the answer shows each of those participants */
+    for (int i = 0; i < k && st == PL_OK; i++)
+        st = api_audit_tx(tx, req, "read", "participant", all[i].participant_id,
+                          all[i].participant_id, 200, err);
+    if (st != PL_OK)
+        return st;
     pl_id account = 0;
     pl_err ignore;
     pl_err_clear(&ignore);
@@ -1609,11 +1639,12 @@ static bool group_prepare(http_request *req, http_response *res, group_write *w,
                             "is required: Organization/id of the unit the group meets in");
     for (int i = 0; i < w->fg.nmembers; i++) {
         pl_err_clear(&err);
+        char field[48], rule[96];
+        snprintf(field, sizeof field, "member[%d].entity", i);
+        snprintf(rule, sizeof rule, "names no Patient in your scope: Patient/%lld",
+                 (long long)w->fg.members[i].participant);
         if (store_participant_visible(app->store, sc, w->fg.members[i].participant, &err) != PL_OK)
-            return group_refuse(
-                req, res, w->id, pl_arena_printf(&req->arena, "member[%d].entity", i),
-                pl_arena_printf(&req->arena, "names no Patient in your scope: Patient/%lld",
-                                (long long)w->fg.members[i].participant));
+            return group_refuse(req, res, w->id, field, rule);
     }
     if (w->create)
         return true;

@@ -77,6 +77,16 @@ pl_status api_measurement_void_tx(store_tx *tx, http_request *req, pl_id id, pl_
     pl_status st = store_measurement_void(tx, id, version, err);
     if (st == PL_OK)
         st = api_audit_tx(tx, req, "delete", ENTITY, id, participant_id, 204, err);
+    /* an alert the value raised has no reason left: the care team's list drops it */
+    pl_id *alerts = NULL;
+    int nalerts = 0;
+    if (st == PL_OK)
+        st = store_alert_resolve_raised(tx, participant_id, ENTITY, id, req->account.id,
+                                        "resolved by itself: the measurement that raised it was "
+                                        "voided as entered in error",
+                                        &req->arena, &alerts, &nalerts, err);
+    for (int i = 0; i < nalerts && st == PL_OK; i++)
+        st = api_audit_tx(tx, req, "resolve", "alert", alerts[i], participant_id, 200, err);
     json_object *scratch = json_object_new_object();
     if (st == PL_OK)
         st = api_tx_risk_refresh(tx, req, participant_id, ENTITY, id, scratch, err);

@@ -259,7 +259,9 @@ int fhir_cli_import(int argc, char **argv)
     for (int i = 0; i < nfiles && rc == EXIT_OK; i++)
         if (!files[i] || import_file(im, files[i], &p, line) != 0)
             rc = EXIT_RUNTIME;
-    if (rc == EXIT_OK && fhir_import_flush(im, &err) != PL_OK)
+    /* after a stopping error too: the lines read so far are good ones and commit, and the
+       report below must wait for the batch the writer thread still holds */
+    if (fhir_import_flush(im, &err) != PL_OK && rc == EXIT_OK)
         rc = cli_fail(EXIT_RUNTIME, "import: %s", err.message);
     const fhir_import_report *r = fhir_import_result(im);
     show(&p, r, true);

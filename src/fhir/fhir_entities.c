@@ -693,6 +693,9 @@ pl_status fhir_practitioner_role_from_json(json_object *o, pl_arena *a, fhir_pra
         return PL_INVALID;
     out->id = get_str(o, "id", "id", a, err);
     out->active = get_bool(o, "active", true, err);
+    json_object *given;
+    out->active_given = json_object_object_get_ex(o, "active", &given) &&
+                        !json_object_is_type(given, json_type_null);
     out->practitioner = get_ref(o, "practitioner", "practitioner", "Practitioner", a, err);
     if (!out->practitioner && !err->nfields)
         pl_err_field(err, "practitioner", "is required: Practitioner/id of the staff account");

@@ -119,6 +119,7 @@ typedef struct fhir_practitioner_role {
     pl_id organization; /* the scope unit; 0 when absent (admins) */
     pl_role role;       /* code[0] of FHIR_CS_STAFF_ROLE, required */
     bool active;        /* absent: true */
+    bool active_given;  /* active was in the body (absent: the account keeps its state) */
 } fhir_practitioner_role;
 pl_status fhir_practitioner_role_from_json(json_object *o, pl_arena *a, fhir_practitioner_role *out,
                                            pl_err *err);

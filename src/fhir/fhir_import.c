@@ -402,6 +402,11 @@ static pl_status resolve(store_tx *tx, fhir_import *im, batch *b, const char *re
         st = store_tx_fhir_ident_find(tx, "Patient", FHIR_SYS_SOURCE,
                                       pl_arena_printf(&b->arena, "Patient/%s", ref + 9), pid, err);
     }
+    /* a subject outside the importer's scope is not known to it, as everywhere */
+    if (st == PL_OK)
+        st = store_tx_participant_visible(tx, &im->opt.scope, *pid, err);
+    if (st == PL_NOTFOUND)
+        pl_err_clear(err);
     return st;
 }
 

@@ -48,6 +48,7 @@ typedef struct fhir_import_report {
 typedef struct fhir_import_options {
     pl_id home_unit_id;      /* where new participants are enrolled (below a program) */
     pl_id account_id;        /* who imports (audit); 0 for the CLI */
+    store_scope scope;       /* whose participants a subject may name ({0, 0}: all, the CLI) */
     const char *client_addr; /* audit: "cli" or the caller's address */
     int batch_lines;         /* lines per transaction; 0: never flush by itself */
     bool background;         /* write full batches on a thread while the next is read */

@@ -790,6 +790,11 @@ const char *const store_pg_migrations[] = {
     "  value, voided_at);\n"
     "CREATE TRIGGER measurement_eval_generation AFTER UPDATE ON measurement\n"
     "  FOR EACH ROW EXECUTE FUNCTION pl_eval_generation();\n",
+
+    /* 19: contacts change since FHIR Encounters (update, void): a cached report, which took
+       them as insert-only, must see it (eval_generation, as for participants and measurements) */
+    "CREATE TRIGGER contact_eval_generation AFTER UPDATE ON contact\n"
+    "  FOR EACH ROW EXECUTE FUNCTION pl_eval_generation();\n",
 };
 
 const int store_pg_migration_count =

@@ -807,6 +807,11 @@ const char *const store_sqlite_migrations[] = {
     "  value, voided_at);\n"
     "CREATE TRIGGER measurement_eval_generation AFTER UPDATE ON measurement\n"
     "  BEGIN UPDATE eval_generation SET n = n + 1 WHERE id = 1; END;\n",
+
+    /* 19: contacts change since FHIR Encounters (update, void): a cached report, which took
+       them as insert-only, must see it (eval_generation, as for participants and measurements) */
+    "CREATE TRIGGER contact_eval_generation AFTER UPDATE ON contact\n"
+    "  BEGIN UPDATE eval_generation SET n = n + 1 WHERE id = 1; END;\n",
 };
 
 const int store_sqlite_migration_count =

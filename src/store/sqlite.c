@@ -106,6 +106,7 @@ enum stmt_id {
     ST_ALERT_INSERT,
     ST_ALERT_GET,
     ST_ALERT_UPDATE,
+    ST_ALERT_RESOLVE_RAISED,
     ST_QR_INSERT,
     ST_QR_GET,
     ST__COUNT
@@ -232,6 +233,10 @@ static const char *const sql[ST__COUNT] = {
                         "acknowledged_at = ?4, resolved_by = ?5, resolved_at = ?6, "
                         "resolution_note = ?7, linked_to_care = ?8, version = version + 1 "
                         "WHERE id = ?1 AND version = ?9",
+    [ST_ALERT_RESOLVE_RAISED] =
+        "UPDATE alert SET status = 'resolved', resolved_by = ?4, resolved_at = ?5, "
+        "resolution_note = ?6, version = version + 1 WHERE participant_id = ?1 AND "
+        "source_entity = ?2 AND source_id = ?3 AND status <> 'resolved' RETURNING id",
     [ST_QR_INSERT] = "INSERT INTO questionnaire_response (participant_id, instrument, language, "
                      "answers, score, scored, band, flags, subscales, completed_at, recorded_by, "
                      "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -1549,6 +1554,15 @@ pl_status store_participant_visible(store *s, const store_scope *sc, pl_id parti
                    "participant");
 }
 
+pl_status store_tx_participant_visible(store_tx *tx, const store_scope *sc, pl_id participant_id,
+                                       pl_err *err)
+{
+    if (sc->peer_leader_id < 0)
+        return pl_err_set(err, PL_NOTFOUND, "participant not found");
+    return exists2(tx->c, ST_PARTICIPANT_VISIBLE, participant_id, sc->unit_id,
+                   sc->peer_leader_id, err, "participant");
+}
+
 static pl_status unit_in_subtree(conn *c, pl_id scope_unit, pl_id unit, pl_err *err)
 {
     if (scope_unit == 0)
@@ -2273,6 +2287,33 @@ pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version
     if (r != PL_OK)
         return r;
     al->version = expected_version + 1;
+    return PL_OK;
+}
+
+pl_status store_alert_resolve_raised(store_tx *tx, pl_id participant_id, const char *entity,
+                                     pl_id source_id, pl_id by, const char *note, pl_arena *a,
+                                     pl_id **ids, int *n, pl_err *err)
+{
+    *n = 0;
+    *ids = pl_arena_alloc(a, sizeof **ids * STORE_ALERTS_RAISED_MAX);
+    if (!*ids)
+        return pl_err_set(err, PL_LIMIT, "the request needs more memory than a request may use");
+    db_stmt *st = stmt(tx->c, ST_ALERT_RESOLVE_RAISED, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, participant_id);
+    db_bind_text(st, 2, entity, -1, DB_STATIC);
+    db_bind_int64(st, 3, source_id);
+    sq_bind_id(st, 4, by);
+    db_bind_int64(st, 5, (db_int64)time(NULL));
+    db_bind_text(st, 6, note, -1, DB_STATIC);
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        if (*n < STORE_ALERTS_RAISED_MAX)
+            (*ids)[(*n)++] = db_column_int64(st, 0);
+    db_reset(st);
+    if (rc != DB_DONE)
+        return sq_error(tx->c->db, rc, err, "alerts");
     return PL_OK;
 }
 

@@ -68,7 +68,7 @@ static const char SQL_INTAKE[] =
     "SELECT m.id FROM measurement m JOIN participant p ON p.id = m.participant_id WHERE "
 #define OBS_COND                                                                                   \
     SCOPE_COND                                                                                     \
-    " AND m.voided_at IS NULL AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS "     \
+    " AND m.voided_at IS NULL AND (CAST(?3 AS BIGINT) IS NULL OR m.id = ?3) AND (CAST(?4 AS "      \
     "BIGINT) IS NULL OR "                                                                          \
     "m.participant_id = ?4)"                                                                       \
     " AND (CAST(?5 AS TEXT) IS NULL OR m.code IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"             \

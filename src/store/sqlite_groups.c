@@ -74,6 +74,10 @@ static const char SQL_MEMBER_HISTORY[] =
 static const char SQL_MEMBER_INSERT[] =
     "INSERT INTO group_membership (group_id, participant_id, joined_on, left_on, left_reason, "
     "created_at) VALUES (?,?,?,?,?,?)";
+/* a membership that starts or ends changes the group's roster: its version (the FHIR Group's
+   ETag, which carries the members) and updated_at move with it */
+static const char SQL_GROUP_TOUCH[] =
+    "UPDATE support_group SET version = version + 1, updated_at = ?2 WHERE id = ?1";
 static const char SQL_MEMBER_END[] = "UPDATE group_membership SET left_on = ?2, left_reason = ?3 "
                                      "WHERE id = ?1 AND left_on IS NULL";
 static const char SQL_MEMBER_LAST_ATTENDED[] =
@@ -353,6 +357,16 @@ pl_status store_group_list(store *s, const store_group_filter *f, store_page pg,
 
 /* ---- memberships -------------------------------------------------------------- */
 
+static pl_status group_touch(store_tx *tx, pl_id group_id, pl_err *err)
+{
+    db_stmt *st = sq_stmt(tx->c, SQL_GROUP_TOUCH, err);
+    if (!st)
+        return err->status;
+    db_bind_int64(st, 1, group_id);
+    db_bind_int64(st, 2, (db_int64)time(NULL));
+    return sq_step_done(tx->c, st, NULL, err, "group");
+}
+
 pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
 {
     pl_arena a;
@@ -432,6 +446,8 @@ pl_status store_group_member_add(store_tx *tx, pl_group_member *m, pl_err *err)
     sq_bind_text(st, 5, m->left_on != PL_DATE_NONE ? m->left_reason : NULL);
     db_bind_int64(st, 6, (db_int64)time(NULL));
     r = sq_step_insert(tx->c, st, &m->id, err, "membership");
+    if (r == PL_OK)
+        r = group_touch(tx, m->group_id, err);
 done:
     pl_arena_free(&a);
     return r;
@@ -496,6 +512,8 @@ pl_status store_group_member_end(store_tx *tx, pl_id group_id, pl_id id, pl_date
         return r;
     if (changed != 1)
         return pl_err_set(err, PL_STALE, "the membership changed meanwhile; reload and try again");
+    if ((r = group_touch(tx, group_id, err)) != PL_OK)
+        return r;
     out->left_on = left_on;
     out->left_reason = reason;
     return PL_OK;

@@ -143,6 +143,9 @@ typedef struct store_scope {
 /* PL_OK if the participant exists and is in scope, else PL_NOTFOUND. */
 pl_status store_participant_visible(store *s, const store_scope *sc, pl_id participant_id,
                                     pl_err *err);
+/* The same inside a write: what the transaction wrote so far counts. */
+pl_status store_tx_participant_visible(store_tx *tx, const store_scope *sc, pl_id participant_id,
+                                       pl_err *err);
 /* PL_OK if unit lies in the subtree of scope_unit (or scope_unit is 0), else PL_NOTFOUND. */
 pl_status store_unit_in_subtree(store *s, pl_id scope_unit, pl_id unit, pl_err *err);
 pl_status store_tx_unit_in_subtree(store_tx *tx, pl_id scope_unit, pl_id unit, pl_err *err);
@@ -232,6 +235,15 @@ pl_status store_tx_alert_get(store_tx *tx, pl_id id, pl_arena *a, store_alert *o
 /* Writes status, the acknowledged and resolved fields, the note and linked_to_care;
  * increments al->version. PL_STALE when the version is no longer expected_version. */
 pl_status store_alert_update(store_tx *tx, store_alert *al, int expected_version, pl_err *err);
+
+/* Resolves the participant's alerts not yet resolved that the record (entity, source_id)
+ * raised, by account `by` now with note: what raised them is gone (a measurement voided as
+ * entered in error). Their ids go into *ids (in a; the first STORE_ALERTS_RAISED_MAX, which is
+ * more than the rules raise on one record), *n how many. */
+#define STORE_ALERTS_RAISED_MAX 16
+pl_status store_alert_resolve_raised(store_tx *tx, pl_id participant_id, const char *entity,
+                                     pl_id source_id, pl_id by, const char *note, pl_arena *a,
+                                     pl_id **ids, int *n, pl_err *err);
 
 typedef struct store_alert_filter {
     store_scope scope;

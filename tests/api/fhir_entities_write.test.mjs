@@ -223,6 +223,13 @@ test('Practitioner: created without a password, given a role by PractitionerRole
   assert.notEqual((await tryLogin('fhir.nurse', 'correct horse battery staple')).status, 200);
   assertOutcome(await fhir('PUT', `/fhir/Practitioner/${id}`, 'admin', { ...body, id, active: true }),
     422, /^active turning an account on is its PractitionerRole's/m);
+  // a role written without active leaves the account off: fixing the scope of a departed
+  // worker's account must not let the old password in again
+  const { active: _, ...roleNoActive } = roleBody;
+  const rescoped = await fhir('PUT', `/fhir/PractitionerRole/${id}`, 'admin', { ...roleNoActive, id });
+  assert.equal(rescoped.status, 200, rescoped.text);
+  assert.equal((await s.get200('admin', `/api/v1/staff/${id}`)).disabled, true);
+  assert.notEqual((await tryLogin('fhir.nurse', 'correct horse battery staple')).status, 200);
 
   // admins only; usernames stay theirs
   assert.equal((await fhir('POST', '/fhir/Practitioner', 'manager', body)).status, 403);
@@ -235,6 +242,27 @@ test('Practitioner: created without a password, given a role by PractitionerRole
 
 const members = async (gid) =>
   s.listAll('admin', `/api/v1/groups/${gid}/members?limit=200`);
+
+test('Group: a create takes a person\'s past and current memberships in any order', async () => {
+  const p = d.peerParts.filter((x) => x.status === 'enrolled').at(-1);
+  const day = (n) => isoDate(new Date(Date.parse(p.enrol_date) + n * 86400000));
+  const body = {
+    resourceType: 'Group', type: 'person', actual: true, active: true, name: 'Fhir History Circle',
+    extension: [{ url: LEADER_EXT, valueReference: { reference: `Practitioner/${s.me.peer.id}` } }],
+    code: { coding: [{ system: `${CS}group-kind`, code: 'csmg' }] },
+    managingEntity: { reference: `Organization/${d.site}` },
+    // the current membership first, then the two past ones newest first
+    member: [
+      { entity: { reference: `Patient/${p.id}` }, period: { start: day(3) } },
+      { entity: { reference: `Patient/${p.id}` }, period: { start: day(1), end: day(2) }, inactive: true },
+      { entity: { reference: `Patient/${p.id}` }, period: { start: day(0), end: day(0) }, inactive: true },
+    ],
+  };
+  const r = await fhir('POST', '/fhir/Group', 'manager', body);
+  assert.equal(r.status, 201, r.text);
+  const roster = (await members(r.json.id)).map((m) => [m.joined_on, m.left_on]);
+  assert.deepEqual(roster, [[day(0), day(0)], [day(1), day(2)], [day(3), null]]);
+});
 
 test('Group: created with members, a PUT that adds one and drops another becomes a dated join and end', async () => {
   const client = kit('manager');
@@ -271,7 +299,7 @@ test('Group: created with members, a PUT that adds one and drops another becomes
     body: { ...group({ member: [{ entity: { reference: `Patient/${p2.id}` } }] }), id: gid },
     options: { headers: { 'If-Match': `W/"${v1}"` } },
   });
-  assert.equal(Number(put.meta.versionId), Number(v1) + 1);
+  assert.ok(Number(put.meta.versionId) > Number(v1), 'the PUT makes a new version');
   const roster = await members(gid);
   const r1 = roster.find((m) => m.participant_id === p1.id);
   const r2 = roster.find((m) => m.participant_id === p2.id);
@@ -287,10 +315,15 @@ test('Group: created with members, a PUT that adds one and drops another becomes
 
   // PUT with the read's list back and one member marked inactive: that one ends
   const marked = fg.member.map((m) => (m.entity.reference === `Patient/${p2.id}` ? { ...m, inactive: true } : m));
+  const reads = async () => (await s.listAll('admin',
+    `/api/v1/audit?entity=participant&participant_id=${p3.id}&account_id=${s.me.manager.id}&limit=200`))
+    .filter((e) => e.action === 'read').length;
+  const readsBefore = await reads();
   const ended = await fhir('PUT', `/fhir/Group/${gid}`, 'manager',
     { ...group({ member: [...marked, { entity: { reference: `Patient/${p3.id}` } }] }), id: gid },
     { 'If-Match': `W/"${fg.meta.versionId}"` });
   assert.equal(ended.status, 200, ended.text);
+  assert.ok(await reads() > readsBefore, 'the answer shows p3: audited as a read');
   const roster2 = await members(gid);
   assert.equal(roster2.length, 3, 'ended memberships are kept, never deleted');
   assert.equal(roster2.find((m) => m.participant_id === p2.id).left_on, today());
@@ -302,6 +335,25 @@ test('Group: created with members, a PUT that adds one and drops another becomes
   assertOutcome(stale, 412, /changed since you read it/);
   assert.deepEqual(await members(gid), roster2);
   assert.equal((await s.get200('admin', `/api/v1/groups/${gid}`)).name, 'Fhir Tuesday Circle');
+
+  // a member added through the JSON API makes a new version: a PUT of the list read before it
+  // is stale, so it cannot end that membership unseen (a lost update)
+  const seen = await ok(`/fhir/Group/${gid}`, 'manager');
+  const joined = await s.req('POST', `/api/v1/groups/${gid}/members`, {
+    token: s.tokens.manager, body: { participant_id: p1.id, joined_on: today() },
+  });
+  assert.equal(joined.status, 201, joined.text);
+  const lost = await fhir('PUT', `/fhir/Group/${gid}`, 'manager', { ...seen, meta: undefined },
+    { 'If-Match': `W/"${seen.meta.versionId}"` });
+  assertOutcome(lost, 412, /changed since you read it/);
+  const back = (await members(gid)).find((m) => m.participant_id === p1.id && m.left_on === null);
+  assert.ok(back, 'the member added meanwhile is still in the group');
+  const end = await s.req('POST', `/api/v1/groups/${gid}/members/${back.id}/end`, {
+    token: s.tokens.manager, body: { left_on: today() },
+  });
+  assert.equal(end.status, 200, end.text);
+  const roster3 = await members(gid);
+  roster2.splice(0, roster2.length, ...roster3);
 
   // a failed write changes nothing: a rename, an end and a join before p1's enrolment
   const now = await ok(`/fhir/Group/${gid}`, 'manager');

@@ -114,6 +114,38 @@ test('POST /fhir/$import takes NDJSON and lists refused lines by number', async 
   assert.equal(peer.status, 403);
 });
 
+test('POST /fhir/$import: a subject outside the importer\'s scope is not known to it', async () => {
+  const site = b.me.clinician.scope_unit_id;
+  const made = await b.req('POST', '/api/v1/staff', {
+    token: b.tokens.admin,
+    body: { username: 'site-manager', role: 'program_manager', scope_unit_id: site, password: 'site-manager-pw-1' },
+  });
+  assert.equal(made.status, 201, made.text);
+  const token = await b.login('site-manager', 'site-manager-pw-1');
+  let outside = null;
+  for (const p of await b.listAll('manager', '/api/v1/participants?limit=200')) {
+    const r = await b.req('GET', `/api/v1/participants/${p.id}`, { token });
+    if (r.status === 404) { outside = p; break; }
+  }
+  assert.ok(outside, 'the program has a participant outside the site');
+  const obs = (id) => JSON.stringify({
+    resourceType: 'Observation', id: `scope-${id}`, status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+    subject: { reference: `Patient/${outside.id}` }, effectiveDateTime: '2026-01-05T09:00:00Z',
+    valueQuantity: { value: 8.3, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+  });
+  const count = async () => (await b.listAll('admin', `/api/v1/measurements?participant_id=${outside.id}&limit=200`)).length;
+  const before = await count();
+  const r = await b.req('POST', `/fhir/$import?unit=${site}`, { token, body: obs(1), contentType: 'application/fhir+ndjson' });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.json.issue[1]?.diagnostics ?? '', /^line 1: .*names no Patient/);
+  assert.equal(await count(), before, 'nothing was written for the participant out of scope');
+  // the program's manager, whose scope holds the participant, imports the same line
+  const ok = await b.req('POST', '/fhir/$import', { token: b.tokens.manager, body: obs(2), contentType: 'application/fhir+ndjson' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(await count(), before + 1);
+});
+
 test('round trip: export a record, import it elsewhere, the same values come back', async () => {
   // a: the fresh patient imported above plus a Synthea bundle patient
   const bundle = readFileSync(join(DATA, 'synthea-r4-bundles', 'Louis_Maggio_2e275d4b-855a-4eb2-9021-5410aa8acd4f.json'), 'utf8');

@@ -326,6 +326,24 @@ test('Observation DELETE voids a measurement: 410, gone from searches, lists and
   // deleting it again changes nothing
   assert.equal((await fhir('DELETE', `/fhir/Observation/${id}`, 'manager')).status, 204);
 
+  // an alert the voided value raised is resolved with it: the care team's list drops it
+  const low = await fhir('POST', '/fhir/Observation', 'manager', {
+    ...hba1c(pid, 2.8, when(20)),
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+    valueQuantity: { value: 2.8, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+  });
+  assert.equal(low.status, 201, low.text);
+  const raised = async () => (await s.listAll('manager', `/api/v1/alerts?participant_id=${pid}&limit=50`))
+    .filter((al) => al.source_entity === 'measurement' && al.source_id === Number(low.json.id));
+  const [alert] = await raised();
+  assert.equal(alert?.status, 'open', 'a blood glucose of 2.8 mmol/L raises an urgent alert');
+  assert.equal((await fhir('DELETE', `/fhir/Observation/${low.json.id}`, 'manager')).status, 204);
+  const [after] = await raised();
+  assert.equal(after.status, 'resolved');
+  assert.match(after.resolution_note, /voided as entered in error/);
+  const events = await s.listAll('admin', `/api/v1/audit?entity=alert&participant_id=${pid}&limit=200`);
+  assert.ok(events.some((e) => e.entity_id === alert.id && e.action === 'resolve'), 'the resolution is audited');
+
   // status entered-in-error through PUT voids too
   const third = await fhir('POST', '/fhir/Observation', 'manager', hba1c(pid, 8.1, when(30)));
   const t = await fhir('PUT', `/fhir/Observation/${third.json.id}`, 'manager',

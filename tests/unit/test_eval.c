@@ -34,6 +34,7 @@
 #include "core/time.h"
 #include "eval/eval.h"
 #include "store/store_eval.h"
+#include "store/store_fhir_entities.h"
 #include "store/store_measurement.h"
 
 /* the control communities test_randomise_committed expects for seed 20261123 */
@@ -720,6 +721,66 @@ static void test_voided_measurement_leaves_evaluation(void **state)
     tmpdb_remove(&t);
 }
 
+static pl_status void_contact(store_tx *tx, void *ctx, pl_err *err)
+{
+    return store_fhir_contact_void(tx, *(pl_id *)ctx, err);
+}
+
+/* A contact voided (FHIR DELETE of its Encounter) leaves the dose, and the cached report's
+ * fingerprint changes: contacts were insert-only when the fingerprint took their largest id. */
+static void test_voided_contact_leaves_evaluation(void **state)
+{
+    (void)state;
+    tmpdb t;
+    tmpdb_open(&t);
+    E = pl_time_date((pl_time)time(NULL)) - 500;
+    fixture_ids f = {0};
+    pl_err err;
+    pl_err_clear(&err);
+    if (store_write(t.s, build_fixture, &f, &err) != PL_OK)
+        fail_msg("fixture: %s", pl_err_text(&err));
+    eval_data *d = NULL;
+    assert_int_equal(eval_data_load(t.s, f.study, 0, &d, &err), PL_OK);
+    int32_t dose = d->contacts[index_of(d, f.p[0])];
+    eval_data_free(d);
+    assert_true(dose > 0);
+    store_eval_fingerprint before, after;
+    assert_int_equal(store_eval_fingerprint_get(t.s, f.study, &before, &err), PL_OK);
+
+    store_contact_filter cf = {.participant_id = f.p[0], .since = PL_TIME_NONE,
+                               .until = PL_TIME_NONE};
+    pl_arena a;
+    pl_arena_init(&a, 1u << 20);
+    pl_contact *items;
+    int n = 0;
+    assert_int_equal(store_contact_list(t.s, &cf, (store_page){0, 100}, &a, &items, &n, &err),
+                     PL_OK);
+    /* the fixture's day-200 contact: of p0's own five (before enrolment, day 0, 200, 365,
+       after), the one in the middle of the count window */
+    pl_id id = 0;
+    for (int i = 0; i < n; i++) {
+        int earlier = 0, later = 0;
+        for (int k = 0; k < n; k++) {
+            if (items[k].group_session_id || items[i].group_session_id)
+                continue;
+            earlier += items[k].occurred_at < items[i].occurred_at;
+            later += items[k].occurred_at > items[i].occurred_at;
+        }
+        if (earlier == 2 && later == 2)
+            id = items[i].id;
+    }
+    pl_arena_free(&a);
+    assert_true(id > 0);
+    assert_int_equal(store_write(t.s, void_contact, &id, &err), PL_OK);
+
+    assert_int_equal(store_eval_fingerprint_get(t.s, f.study, &after, &err), PL_OK);
+    assert_true(memcmp(&before, &after, sizeof before) != 0);
+    assert_int_equal(eval_data_load(t.s, f.study, 0, &d, &err), PL_OK);
+    assert_int_equal(d->contacts[index_of(d, f.p[0])], dose - 1);
+    eval_data_free(d);
+    tmpdb_remove(&t);
+}
+
 /* ---- end to end against R ----------------------------------------------------------- */
 
 /* The value at a path like a.b[k=v,k2=v2].c (see tests/eval/make_expected.R). */
@@ -1076,6 +1137,7 @@ PL_TEST_MAIN_TEARDOWN(
     cmocka_unit_test(test_randomise_shapes), cmocka_unit_test(test_randomise_refusals),
     cmocka_unit_test(test_data_and_flow),
     cmocka_unit_test(test_voided_measurement_leaves_evaluation),
+             cmocka_unit_test(test_voided_contact_leaves_evaluation),
     cmocka_unit_test(test_report_matches_r), cmocka_unit_test(test_report_formats),
     cmocka_unit_test(test_study_without_arms), cmocka_unit_test(test_refusals_are_messages),
     cmocka_unit_test(test_research_export))
