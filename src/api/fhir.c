@@ -153,25 +153,40 @@ bool fhir_api_path_id(http_request *req, http_response *res, int i, const char *
 
 /* ---- reading one record ------------------------------------------------------- */
 
-bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p)
+bool fhir_api_found(http_request *req, http_response *res, pl_status st, pl_err *err,
+                    const char *shown, pl_id id, const char *action, const char *entity,
+                    pl_id participant_id)
 {
     api_context *app = req->app;
     store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
+    if (st == PL_OK) {
+        if (!api_scope(req, res, &sc))
+            return false;
+        st = store_participant_visible(app->store, &sc, participant_id, err);
+    }
+    if (st == PL_NOTFOUND)
+        fhir_api_outcome(res, 404, pl_arena_printf(&req->arena, "%s is not known", shown));
+    else if (st != PL_OK)
+        api_fhir_fail(res, err);
+    if (st != PL_OK)
+        api_audit(req, action, entity, id, participant_id, res->status);
+    return st == PL_OK;
+}
+
+/* "Type/id", as a 404 names it. */
+static const char *shown(http_request *req, const char *type, pl_id id)
+{
+    return pl_arena_printf(&req->arena, "%s/%lld", type, (long long)id);
+}
+
+bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p)
+{
+    api_context *app = req->app;
     pl_err err;
     pl_err_clear(&err);
-    pl_status st = store_participant_visible(app->store, &sc, id, &err);
-    if (st == PL_OK)
-        st = store_participant_get(app->store, id, &req->arena, p, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(res, 404,
-                         pl_arena_printf(&req->arena, "Patient/%lld is not known", (long long)id));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, "read", "participant", id, id, res->status);
-    return st == PL_OK;
+    pl_status st = store_participant_get(app->store, id, &req->arena, p, &err);
+    return fhir_api_found(req, res, st, &err, shown(req, "Patient", id), id, "read", "participant",
+                          id);
 }
 
 /* A Patient with its identifiers; upd PL_TIME_NONE: the current version's lastUpdated. */
@@ -195,28 +210,16 @@ json_object *fhir_api_patient_json(http_request *req, const pl_participant *p)
     return patient_json_at(req, p, PL_TIME_NONE);
 }
 
-/* A measurement in scope (voided ones too: *meta says so); 404 (audited) written otherwise. */
-static bool load_observation(http_request *req, http_response *res, pl_id id, pl_measurement *m,
-                             store_measurement_meta *meta)
+bool fhir_api_load_observation(http_request *req, http_response *res, const char *action, pl_id id,
+                               pl_measurement *m, store_measurement_meta *meta)
 {
     api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
     pl_err err;
     pl_err_clear(&err);
     memset(m, 0, sizeof *m);
     pl_status st = store_measurement_meta_get(app->store, id, &req->arena, m, meta, &err);
-    if (st == PL_OK)
-        st = store_participant_visible(app->store, &sc, m->participant_id, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(
-            res, 404, pl_arena_printf(&req->arena, "Observation/%lld is not known", (long long)id));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, "read", "measurement", id, m->participant_id, res->status);
-    return st == PL_OK;
+    return fhir_api_found(req, res, st, &err, shown(req, "Observation", id), id, action,
+                          "measurement", m->participant_id);
 }
 
 json_object *fhir_api_observation_json(http_request *req, const pl_measurement *m)
@@ -401,7 +404,7 @@ static void read_observation(http_request *req, http_response *res, bool vread)
         return;
     }
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
-        !load_observation(req, res, id, &m, &meta))
+        !fhir_api_load_observation(req, res, "read", id, &m, &meta))
         return;
     if (meta.voided) {
         fhir_api_outcome(res, 410,

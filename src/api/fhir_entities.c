@@ -195,23 +195,13 @@ static bool load_contact(http_request *req, http_response *res, pl_id id, pl_con
                          store_fhir_contact_meta *meta)
 {
     api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
     pl_err err;
     pl_err_clear(&err);
     memset(c, 0, sizeof *c);
     pl_status st = store_fhir_contact_get(app->store, id, &req->arena, c, meta, &err);
-    if (st == PL_OK)
-        st = store_participant_visible(app->store, &sc, c->participant_id, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(
-            res, 404, pl_arena_printf(&req->arena, "Encounter/%lld is not known", (long long)id));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, "read", ENTITY, id, c->participant_id, res->status);
-    return st == PL_OK;
+    return fhir_api_found(req, res, st, &err,
+                          pl_arena_printf(&req->arena, "Encounter/%lld", (long long)id), id, "read",
+                          ENTITY, c->participant_id);
 }
 
 static bool gone(http_request *req, http_response *res, pl_id id, const pl_contact *c,

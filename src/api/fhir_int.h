@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "fhir/fhir.h"
+#include "store/store_measurement.h"
 
 /* Serialises o (released) with Content-Type application/fhir+json. */
 void fhir_api_send(http_response *res, int status, json_object *o);
@@ -63,8 +64,19 @@ void fhir_api_bad_param(http_request *req, http_response *res, const char *name,
 json_object *fhir_api_searchset(http_request *req, const fhir_qparams *qp,
                                 const store_fhir_query *q, json_object *entries, bool more);
 
+/*
+ * The end of every FHIR read's load: st is the record's get; when found, its participant must
+ * be in the caller's scope. Otherwise 404 "<shown> is not known" (out of scope is not found) or
+ * the failure is written, audited as action of entity, and false returned.
+ */
+bool fhir_api_found(http_request *req, http_response *res, pl_status st, pl_err *err,
+                    const char *shown, pl_id id, const char *action, const char *entity,
+                    pl_id participant_id);
 /* A participant in scope; 404 (audited) written and false otherwise. */
 bool fhir_api_load_patient(http_request *req, http_response *res, pl_id id, pl_participant *p);
+/* A measurement in scope (voided ones too: *meta says so); 404 (audited as action) otherwise. */
+bool fhir_api_load_observation(http_request *req, http_response *res, const char *action, pl_id id,
+                               pl_measurement *m, store_measurement_meta *meta);
 json_object *fhir_api_patient_json(http_request *req, const pl_participant *p);
 json_object *fhir_api_observation_json(http_request *req, const pl_measurement *m);
 /* Contact id as its Encounter (as the REST read answers it) and its participant; PL_NOTFOUND

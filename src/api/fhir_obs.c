@@ -29,30 +29,6 @@
 
 #define ENTITY "measurement"
 
-/* The measurement in scope with its meta; 404 (audited) written and false otherwise. */
-static bool load(http_request *req, http_response *res, const char *action, pl_id id,
-                 pl_measurement *m, store_measurement_meta *meta)
-{
-    api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
-    pl_err err;
-    pl_err_clear(&err);
-    memset(m, 0, sizeof *m);
-    pl_status st = store_measurement_meta_get(app->store, id, &req->arena, m, meta, &err);
-    if (st == PL_OK)
-        st = store_participant_visible(app->store, &sc, m->participant_id, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(
-            res, 404, pl_arena_printf(&req->arena, "Observation/%lld is not known", (long long)id));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, action, ENTITY, id, m->participant_id, res->status);
-    return st == PL_OK;
-}
-
 /* If-Match as a version (-1: none); 412 written and false when it is not an ETag. */
 static bool if_match(http_request *req, http_response *res, int *v)
 {
@@ -129,7 +105,7 @@ void api_fhir_observation_update(http_request *req, http_response *res)
     pl_measurement cur;
     store_measurement_meta meta;
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
-        !load(req, res, "update", id, &cur, &meta))
+        !fhir_api_load_observation(req, res, "update", id, &cur, &meta))
         return;
     if (meta.voided) {
         fhir_api_outcome(
@@ -209,7 +185,8 @@ void api_fhir_observation_delete(http_request *req, http_response *res)
     pl_id id;
     store_measurement_meta meta;
     if (!fhir_api_negotiate(req, res) || !fhir_api_path_id(req, res, 0, "Observation", &id) ||
-        !load(req, res, "delete", id, &w.m, &meta) || !if_match(req, res, &w.if_match))
+        !fhir_api_load_observation(req, res, "delete", id, &w.m, &meta) ||
+        !if_match(req, res, &w.if_match))
         return;
     api_write(req, res, delete_write, &w, sizeof w, ENTITY, w.m.participant_id);
 }

@@ -34,22 +34,11 @@ static bool load_response(http_request *req, http_response *res, pl_id id, const
                           store_questionnaire *q)
 {
     api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
     pl_err err;
     pl_err_clear(&err);
     memset(q, 0, sizeof *q);
     pl_status st = store_questionnaire_get(app->store, id, &req->arena, q, &err);
-    if (st == PL_OK)
-        st = store_participant_visible(app->store, &sc, q->participant_id, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(res, 404, pl_arena_printf(&req->arena, "%s is not known", shown));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, "read", ENTITY, id, q->participant_id, res->status);
-    return st == PL_OK;
+    return fhir_api_found(req, res, st, &err, shown, id, "read", ENTITY, q->participant_id);
 }
 
 /* A vread's {vid} must be 1 (responses never change). */

@@ -32,23 +32,13 @@ static bool load_referral(http_request *req, http_response *res, const char *typ
                           store_referral *r)
 {
     api_context *app = req->app;
-    store_scope sc;
-    if (!api_scope(req, res, &sc))
-        return false;
     pl_err err;
     pl_err_clear(&err);
     memset(r, 0, sizeof *r);
     pl_status st = store_referral_get(app->store, id, &req->arena, r, &err);
-    if (st == PL_OK)
-        st = store_participant_visible(app->store, &sc, r->participant_id, &err);
-    if (st == PL_NOTFOUND)
-        fhir_api_outcome(res, 404,
-                         pl_arena_printf(&req->arena, "%s/%lld is not known", type, (long long)id));
-    else if (st != PL_OK)
-        api_fhir_fail(res, &err);
-    if (st != PL_OK)
-        api_audit(req, "read", ENTITY, id, r->participant_id, res->status);
-    return st == PL_OK;
+    return fhir_api_found(req, res, st, &err,
+                          pl_arena_printf(&req->arena, "%s/%lld", type, (long long)id), id, "read",
+                          ENTITY, r->participant_id);
 }
 
 static json_object *as(bool task, const store_referral *r)

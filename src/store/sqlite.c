@@ -1559,8 +1559,8 @@ pl_status store_tx_participant_visible(store_tx *tx, const store_scope *sc, pl_i
 {
     if (sc->peer_leader_id < 0)
         return pl_err_set(err, PL_NOTFOUND, "participant not found");
-    return exists2(tx->c, ST_PARTICIPANT_VISIBLE, participant_id, sc->unit_id,
-                   sc->peer_leader_id, err, "participant");
+    return exists2(tx->c, ST_PARTICIPANT_VISIBLE, participant_id, sc->unit_id, sc->peer_leader_id,
+                   err, "participant");
 }
 
 static pl_status unit_in_subtree(conn *c, pl_id scope_unit, pl_id unit, pl_err *err)
@@ -2186,13 +2186,12 @@ pl_status store_contact_get(store *s, pl_id id, pl_arena *a, pl_contact *c, pl_e
     SQ_GET_ONE(cn, sql[ST_CONTACT_GET], id, "contact", sq_contact_read(st, a, c));
 }
 
-pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
+pl_status sq_measurement_bind(db_stmt *st, const pl_measurement *m, pl_time created_at, pl_err *err)
 {
-    if (!m->analyte || !m->unit)
+    if (!m->analyte || !m->unit) {
+        db_reset(st);
         return pl_err_set(err, PL_INVALID, "measurement: not prepared (measurement_prepare)");
-    db_stmt *st = stmt(tx->c, ST_MEAS_INSERT, err);
-    if (!st)
-        return err->status;
+    }
     db_bind_int64(st, 1, m->participant_id);
     sq_bind_text(st, 2, m->code);
     sq_bind_text(st, 3, m->analyte);
@@ -2205,7 +2204,15 @@ pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
     if (m->wave >= 0)
         db_bind_int(st, 10, m->wave);
     sq_bind_id(st, 11, m->recorded_by);
-    db_bind_int64(st, 12, (db_int64)time(NULL));
+    db_bind_int64(st, 12, created_at);
+    return PL_OK;
+}
+
+pl_status store_measurement_insert(store_tx *tx, pl_measurement *m, pl_err *err)
+{
+    db_stmt *st = stmt(tx->c, ST_MEAS_INSERT, err);
+    if (!st || sq_measurement_bind(st, m, (pl_time)time(NULL), err) != PL_OK)
+        return err->status;
     return sq_step_insert(tx->c, st, &m->id, err, "measurement");
 }
 

@@ -230,24 +230,9 @@ pl_status store_fhir_idents(store *s, const char *kind, pl_id local_id, pl_arena
 pl_status store_fhir_measurement_insert(store_tx *tx, pl_measurement *m, const char *source_id,
                                         pl_time created_at, pl_err *err)
 {
-    if (!m->analyte || !m->unit)
-        return pl_err_set(err, PL_INVALID, "measurement: not prepared (measurement_prepare)");
     db_stmt *st = sq_stmt(tx->c, SQL_MEAS_INSERT_SOURCE, err);
-    if (!st)
+    if (!st || sq_measurement_bind(st, m, created_at, err) != PL_OK)
         return err->status;
-    db_bind_int64(st, 1, m->participant_id);
-    sq_bind_text(st, 2, m->code);
-    sq_bind_text(st, 3, m->analyte);
-    db_bind_double(st, 4, m->value);
-    sq_bind_text(st, 5, m->unit);
-    sq_bind_text(st, 6, m->entered_value);
-    sq_bind_text(st, 7, m->entered_unit);
-    db_bind_int64(st, 8, m->effective_at);
-    db_bind_text(st, 9, pl_source_name(m->source), -1, DB_STATIC);
-    if (m->wave >= 0)
-        db_bind_int(st, 10, m->wave);
-    sq_bind_id(st, 11, m->recorded_by);
-    db_bind_int64(st, 12, created_at);
     sq_bind_text(st, 13, source_id);
     int changes = 0;
     pl_status r = sq_step_done(tx->c, st, &changes, err, "measurement");

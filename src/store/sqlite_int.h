@@ -84,6 +84,11 @@ pl_status sq_step_versioned(conn *c, db_stmt *st, pl_err *err, const char *what)
 pl_status sq_step_done(conn *c, db_stmt *st, int *changes, pl_err *err, const char *what);
 /* PL_LIMIT when the strings read overflowed the arena. */
 pl_status sq_arena_check(pl_arena *a, pl_err *err);
+/* Binds a prepared measurement m as ?1-?12 of an INSERT into measurement (participant, code,
+ * analyte, value, unit, entered value and unit, effective time, source, wave, recorded_by,
+ * created_at); PL_INVALID (st reset) when m was not prepared (measurement_prepare). */
+pl_status sq_measurement_bind(db_stmt *st, const pl_measurement *m, pl_time created_at,
+                              pl_err *err);
 
 /*
  * The FHIR searches (sqlite_fhir*.c). A search statement binds scope ?1

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import { setup } from './helpers.mjs';
 import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
+import { FHIR, fhirRequest, assertOutcome } from './fhir_helpers.mjs';
 
-const FHIR = 'application/fhir+json';
 const SYNTHEA = join(process.env.PEERLINK_SOURCE_ROOT, '..', 'shared', 'data', 'fhir',
   'synthea-r4-bundles');
 
@@ -24,21 +24,7 @@ after(async () => {
   uninstall();
 });
 
-function fhir(method, path, who, body, headers = {}) {
-  return s.req(method, path, {
-    token: s.tokens[who],
-    body,
-    contentType: FHIR,
-    headers: { accept: FHIR, ...headers },
-  });
-}
-
-function assertOutcome(r, status, pattern) {
-  assert.equal(r.status, status, r.text);
-  assert.match(r.headers.get('content-type'), /^application\/fhir\+json/);
-  assert.equal(r.json.resourceType, 'OperationOutcome');
-  assert.match(r.json.issue[0].diagnostics, pattern);
-}
+const fhir = (method, path, who, body, headers) => fhirRequest(s, method, path, who, body, headers);
 
 const patientBody = (mrn) => ({
   resourceType: 'Patient',

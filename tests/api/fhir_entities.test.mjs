@@ -11,8 +11,8 @@ import { Client } from 'fhir-kit-client';
 
 import { setup, discover, instantAgo } from './helpers.mjs';
 import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
+import { FHIR, fhirRequest, assertOutcome } from './fhir_helpers.mjs';
 
-const FHIR = 'application/fhir+json';
 const KF = 'http://peerlink.example/fhir/CodeSystem/key-function';
 const ROLE = 'http://peerlink.example/fhir/CodeSystem/staff-role';
 
@@ -27,26 +27,12 @@ after(async () => {
   uninstall();
 });
 
-function fhir(method, path, who, body, headers = {}) {
-  return s.req(method, path, {
-    token: s.tokens[who],
-    body,
-    contentType: FHIR,
-    headers: { accept: FHIR, ...headers },
-  });
-}
+const fhir = (method, path, who, body, headers) => fhirRequest(s, method, path, who, body, headers);
 
 async function ok(path, who) {
   const r = await fhir('GET', path, who);
   assert.equal(r.status, 200, `${path}: ${r.text}`);
   return r.json;
-}
-
-function assertOutcome(r, status, pattern) {
-  assert.equal(r.status, status, r.text);
-  assert.match(r.headers.get('content-type'), /^application\/fhir\+json/);
-  assert.equal(r.json.resourceType, 'OperationOutcome');
-  assert.match(r.json.issue.map((i) => i.diagnostics).join('\n'), pattern);
 }
 
 const kit = (who) => new Client({ baseUrl: `${s.url}/fhir`, bearerToken: s.tokens[who] });

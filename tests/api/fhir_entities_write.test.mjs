@@ -15,8 +15,8 @@ import { Client } from 'fhir-kit-client';
 
 import { setup, discover, isoDate } from './helpers.mjs';
 import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
+import { FHIR, fhirRequest, assertOutcome } from './fhir_helpers.mjs';
 
-const FHIR = 'application/fhir+json';
 const CS = 'http://peerlink.example/fhir/CodeSystem/';
 const LEADER_EXT = 'http://peerlink.example/fhir/StructureDefinition/group-peer-leader';
 
@@ -31,26 +31,12 @@ after(async () => {
   uninstall();
 });
 
-function fhir(method, path, who, body, headers = {}) {
-  return s.req(method, path, {
-    token: s.tokens[who],
-    body,
-    contentType: FHIR,
-    headers: { accept: FHIR, ...headers },
-  });
-}
+const fhir = (method, path, who, body, headers) => fhirRequest(s, method, path, who, body, headers);
 
 async function ok(path, who) {
   const r = await fhir('GET', path, who);
   assert.equal(r.status, 200, `${path}: ${r.text}`);
   return r.json;
-}
-
-function assertOutcome(r, status, pattern) {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.json.resourceType, 'OperationOutcome');
-  const text = r.json.issue.map((i) => i.diagnostics).join('\n');
-  assert.match(text, pattern);
 }
 
 const kit = (who) => new Client({ baseUrl: `${s.url}/fhir`, bearerToken: s.tokens[who] });

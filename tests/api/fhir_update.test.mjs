@@ -11,8 +11,8 @@ import { Client } from 'fhir-kit-client';
 
 import { setup, discover, instantAgo } from './helpers.mjs';
 import { installValidator, assertAllValid, uninstall } from './fhir_validate.mjs';
+import { FHIR, fhirRequest, assertOutcome } from './fhir_helpers.mjs';
 
-const FHIR = 'application/fhir+json';
 const KF = 'http://peerlink.example/fhir/CodeSystem/key-function';
 const SDOH = 'http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes';
 const PHQ9 = 'urn:peerlink:questionnaire:phq9';
@@ -28,21 +28,7 @@ after(async () => {
   uninstall();
 });
 
-function fhir(method, path, who, body, headers = {}) {
-  return s.req(method, path, {
-    token: s.tokens[who],
-    body,
-    contentType: FHIR,
-    headers: { accept: FHIR, ...headers },
-  });
-}
-
-function assertOutcome(r, status, pattern) {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.json.resourceType, 'OperationOutcome');
-  assert.match(r.json.issue.map((i) => i.diagnostics).join('\n'), pattern);
-  return r.json;
-}
+const fhir = (method, path, who, body, headers) => fhirRequest(s, method, path, who, body, headers);
 
 const kit = (who) => new Client({ baseUrl: `${s.url}/fhir`, bearerToken: s.tokens[who] });
 const when = (min) => instantAgo(min).replace(/\.\d+Z$/, 'Z');

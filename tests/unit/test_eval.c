@@ -747,8 +747,8 @@ static void test_voided_contact_leaves_evaluation(void **state)
     store_eval_fingerprint before, after;
     assert_int_equal(store_eval_fingerprint_get(t.s, f.study, &before, &err), PL_OK);
 
-    store_contact_filter cf = {.participant_id = f.p[0], .since = PL_TIME_NONE,
-                               .until = PL_TIME_NONE};
+    store_contact_filter cf = {
+        .participant_id = f.p[0], .since = PL_TIME_NONE, .until = PL_TIME_NONE};
     pl_arena a;
     pl_arena_init(&a, 1u << 20);
     pl_contact *items;
@@ -1137,7 +1137,7 @@ PL_TEST_MAIN_TEARDOWN(
     cmocka_unit_test(test_randomise_shapes), cmocka_unit_test(test_randomise_refusals),
     cmocka_unit_test(test_data_and_flow),
     cmocka_unit_test(test_voided_measurement_leaves_evaluation),
-             cmocka_unit_test(test_voided_contact_leaves_evaluation),
+    cmocka_unit_test(test_voided_contact_leaves_evaluation),
     cmocka_unit_test(test_report_matches_r), cmocka_unit_test(test_report_formats),
     cmocka_unit_test(test_study_without_arms), cmocka_unit_test(test_refusals_are_messages),
     cmocka_unit_test(test_research_export))
