@@ -446,12 +446,15 @@ static void test_same_seed_same_data(void **state)
     fingerprint fa = fingerprint_of(a), fb = fingerprint_of(b), fc = fingerprint_of(c);
 
     assert_memory_equal(&fa.counts, &fb.counts, sizeof fa.counts);
+    /* the means to the last few bits only: PostgreSQL's avg() adds in the order of the plan it
+       picks (a parallel scan, an index), which may differ between two databases; the values
+       themselves are compared exactly below */
     for (int arm = 0; arm < 3; arm++)
         for (int w = 0; w < 3; w++) {
             assert_int_equal(fa.n[arm][w], fb.n[arm][w]);
-            assert_true(fa.a1c[arm][w] == fb.a1c[arm][w]);
+            assert_true(fabs(fa.a1c[arm][w] - fb.a1c[arm][w]) < 1e-9);
         }
-    assert_true(fa.sbp0 == fb.sbp0);
+    assert_true(fabs(fa.sbp0 - fb.sbp0) < 1e-9);
 
     /* the same records, field by field, for a sample */
     pl_arena ar;
